@@ -1,0 +1,120 @@
+"""The `studybot` command: the one composition root. It reads the configuration, builds the database,
+the core and the adapters, and passes them down; nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import IO, TypeVar
+
+import click
+
+from adapters.console.clock import ConsoleClock
+from adapters.console.render import Message
+from adapters.console.session import ConsoleSession, sprint_end_messages
+from adapters.settings import ConfigError, Settings, load_settings, normalize_database_url
+from bot.errors import StorageUnavailable
+from bot.service import StudyBot
+
+T = TypeVar("T")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """studybot: daily 30-minute study sprints, check-ins, streaks and leaderboards for study groups."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@main.command()
+def run() -> None:
+    """Start studybot: on Discord or Slack when their tokens are set, else in this terminal."""
+    settings = _settings()
+    platforms = [name for name, token in (("Discord", settings.discord_token),
+                                          ("Slack", settings.slack_bot_token)) if token]
+    if platforms:
+        _fail(f"{' and '.join(platforms)} support is not in this build yet; unset "
+              f"{'DISCORD_TOKEN' if settings.discord_token else 'SLACK_BOT_TOKEN'} to use the console.")
+    click.echo("No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the console. Type `help`; Ctrl-D quits.",
+               err=True)
+    _run(_console(settings.database_url, script=None, as_json=False))
+
+
+@main.command()
+@click.option("--script", type=click.File("r", encoding="utf-8"), help="Run a transcript file instead of a prompt.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message.")
+@click.option("--db", "db_url", help="Database URL (default: STUDYBOT_DATABASE_URL or ./studybot.db).")
+def console(script: IO[str] | None, as_json: bool, db_url: str | None) -> None:
+    """Run the bot in this terminal as user `you` in channel #general, or replay a transcript."""
+    url = _database_url(db_url)
+    _run(_console(url, script=script, as_json=as_json))
+
+
+async def _console(url: str, *, script: IO[str] | None, as_json: bool) -> None:
+    from storage import Database
+
+    database = await Database.connect(url)
+    try:
+        clock = ConsoleClock()
+        bot = StudyBot(database.unit_of_work, clock)
+
+        def output(message: Message) -> None:
+            click.echo(message.as_json() if as_json else message.as_text())
+
+        async def on_advance(start: datetime, end: datetime) -> list[Message]:
+            return sprint_end_messages(await bot.complete_due_sprints())
+
+        session = ConsoleSession(bot, clock, output, on_advance=on_advance)
+        if script is not None:
+            await session.run_lines(script)
+            return
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{session.default_user}@#{session.channel}> ")
+            except EOFError:
+                click.echo("", err=True)
+                return
+            await session.run_line(line)
+    finally:
+        await database.dispose()
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+
+
+def _database_url(explicit: str | None) -> str:
+    if explicit is None:
+        return _settings().database_url
+    try:
+        return normalize_database_url(explicit)
+    except ValueError as error:
+        _fail(f"--db: {error}")
+        raise
+
+
+def _run(work: Coroutine[object, object, T]) -> T | None:
+    from storage import SchemaTooNew
+
+    try:
+        return asyncio.run(work)
+    except (SchemaTooNew, StorageUnavailable) as error:
+        _fail(str(error) or "the database could not be opened")
+    except KeyboardInterrupt:
+        return None
+    return None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"studybot: {message}", err=True)
+    sys.exit(2)
+

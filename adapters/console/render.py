@@ -1,0 +1,30 @@
+"""Renders core replies for a terminal: readable text, or one JSON object per line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.replies import Reply
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str  # "reply" | "dm" | "channel"
+    to: str
+    reply: Reply
+
+    def as_json(self) -> str:
+        payload: dict[str, Any] = {"kind": self.kind, "to": self.to, "private": self.reply.private,
+                                   "text": self.reply.text, "data": self.reply.data}
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+    def as_text(self) -> str:
+        where = {"reply": "only you" if self.reply.private else "everyone", "dm": "direct message",
+                 "channel": "channel post"}[self.kind]
+        title = f" {self.reply.title}" if self.reply.title else ""
+        marker = "!" if self.reply.is_error else "»"
+        body = "\n".join(f"  {line}" for line in self.reply.text.splitlines())
+        files = "".join(f"\n  [file {a.filename}]" for a in self.reply.attachments)
+        return f"{marker} {self.to} ({where}){title}\n{body}{files}"

@@ -1,0 +1,105 @@
+"""Runs transcript lines against the core: `alice: /checkin 30`, `!channel NAME`, `!clock ISO`, `!advance 90m`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from adapters.console.clock import ConsoleClock
+from adapters.console.render import Message
+from bot.commands.context import Invocation
+from bot.commands.sprint import SprintEnded
+from bot.replies import error_reply
+from bot.service import StudyBot
+
+PLATFORM = "console"
+WORKSPACE = "local"
+
+_SPEAKER = re.compile(r"^([A-Za-z0-9_.-]{1,40}):\s*(/.*)$")
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+# Called after the clock moved from `start` to `end`; returns what the bot sent meanwhile (the scheduler).
+AdvanceHook = Callable[[datetime, datetime], Awaitable[list[Message]]]
+Output = Callable[[Message], None]
+
+
+class ConsoleSession:
+    def __init__(self, bot: StudyBot, clock: ConsoleClock, output: Output, *,
+                 on_advance: AdvanceHook | None = None, default_user: str = "you", channel: str = "general") -> None:
+        self.bot = bot
+        self.clock = clock
+        self.output = output
+        self.on_advance = on_advance
+        self.default_user = default_user
+        self.channel = channel
+
+    async def run_lines(self, lines: Iterable[str]) -> None:
+        for number, line in enumerate(lines, start=1):
+            await self.run_line(line, number)
+
+    async def run_line(self, line: str, number: int = 0) -> None:
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return
+        if text.startswith("!"):
+            await self._directive(text, number)
+            return
+        match = _SPEAKER.match(text)
+        user, command = (match.group(1), match.group(2)) if match else (self.default_user, text)
+        invocation = Invocation(platform=PLATFORM, workspace=WORKSPACE, user_id=user, display_name=user,
+                                channel_id=self.channel, idempotency_key=f"console:{uuid.uuid4()}")
+        reply = await self.bot.handle_text(invocation, command)
+        self.output(Message("reply", user if reply.private else f"#{self.channel}", reply))
+
+    async def _directive(self, text: str, number: int) -> None:
+        word, _, argument = text[1:].partition(" ")
+        argument = argument.strip()
+        try:
+            if word == "channel" and re.match(r"^#?[A-Za-z0-9_-]{1,80}$", argument):
+                self.channel = argument.lstrip("#")
+            elif word == "clock":
+                await self._move_to(_parse_instant(argument))
+            elif word == "advance":
+                await self._move_to(self.clock.now() + _parse_duration(argument))
+            else:
+                raise ValueError(
+                    f"line {number}: '{text[:60]}' is not a console directive. "
+                    "Use `!channel NAME`, `!clock 2026-03-07T18:00:00Z` or `!advance 90m` (also 2h, 1d).")
+        except ValueError as error:
+            self.output(Message("reply", "console", error_reply("bad_directive", str(error))))
+
+    async def _move_to(self, instant: datetime) -> None:
+        start = self.clock.now() if self.clock.simulated else instant
+        self.clock.set(instant)
+        if self.on_advance is not None and instant > start:
+            for message in await self.on_advance(start, instant):
+                self.output(message)
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{text[:40]}' is not an instant. Use ISO 8601 with a zone, "
+                         "e.g. `!clock 2026-03-07T18:00:00Z`.") from None
+    if instant.tzinfo is None:
+        raise ValueError(f"'{text[:40]}' has no time zone. Add `Z` for UTC, e.g. `!clock 2026-03-07T18:00:00Z`.")
+    return instant.astimezone(UTC)
+
+
+def _parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"'{text[:40]}' is not a duration. Use minutes, hours or days: `!advance 90m`, "
+                         "`!advance 2h`, `!advance 1d`.")
+    amount = int(match.group(1))
+    if amount > 3660:
+        raise ValueError("Advance at most 3660 units at a time (about ten years of days).")
+    return timedelta(**{_UNITS[match.group(2).lower()]: amount})
+
+
+def sprint_end_messages(ended: Iterable[SprintEnded]) -> list[Message]:
+    return [Message("dm", item.enrolment.member.user_id, item.reply) for item in ended]

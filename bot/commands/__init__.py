@@ -1,0 +1,36 @@
+"""One module per use case; this table maps each command of the grammar to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.commands import checkin, cohort, help, leaderboard, settings, sprint, streak
+from bot.commands.context import Args, Context
+from bot.grammar import BY_NAME
+from bot.replies import Reply
+
+Handler = Callable[[Context, Args], Awaitable[Reply]]
+
+HANDLERS: dict[str, Handler] = {
+    "help": help.run,
+    "cohort create": cohort.create,
+    "cohort join": cohort.join,
+    "cohort leave": cohort.leave,
+    "cohort info": cohort.info,
+    "cohort settings": cohort.settings,
+    "cohort remove": cohort.remove,
+    "checkin": checkin.run,
+    "sprint start": sprint.start,
+    "sprint stop": sprint.stop,
+    "sprint status": sprint.status,
+    "streak": streak.run,
+    "leaderboard": leaderboard.run,
+    "remind set": settings.remind_set,
+    "remind off": settings.remind_off,
+    "remind show": settings.remind_show,
+    "timezone set": settings.timezone_set,
+    "timezone show": settings.timezone_show,
+    "pause": settings.pause,
+}
+
+assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

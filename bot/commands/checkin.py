@@ -1,0 +1,127 @@
+"""`checkin`: record study minutes for today (or yesterday), exactly once per idempotency key."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from bot.commands.context import Args, Context, clip
+from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.domain import CheckIn, Enrolment
+from bot.errors import CommandError
+from bot.ports import DuplicateKey, UnitOfWork
+from bot.progress import forget_saved_walk_from, streak_status
+from bot.replies import Reply
+
+MAX_MINUTES = 600
+MAX_MINUTES_PER_DAY = 960
+MAX_NOTE = 500
+MAX_LINK = 500
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: CheckIn
+    duplicate: bool
+
+
+async def run(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    minutes = args.integer("minutes", low=1, high=MAX_MINUTES, unit="minutes", code="bad_minutes",
+                           default=enrolment.cohort.sprint_minutes, suffix="m")
+    assert minutes is not None
+    note = clean_note(args.text("note"))
+    link = clean_link(args.text("link"))
+    today = enrolment.local_date(ctx.now)
+    day = today - timedelta(days=1) if args.flag("yesterday") else today
+    key = ctx.invocation.idempotency_key or f"auto:{uuid.uuid4()}"
+    outcome = await record(ctx.uow, enrolment, minutes=minutes, day=day, now=ctx.now, key=key,
+                           note=note, link=link, source="command")
+    return await checkin_reply(ctx.uow, enrolment, outcome, today)
+
+
+async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: date, now: datetime,
+                 key: str, note: str | None, link: str | None, source: str) -> Recorded:
+    member_id, membership = enrolment.member.id, enrolment.membership
+    assert member_id is not None and membership.id is not None and enrolment.cohort.id is not None
+    existing = await uow.checkins.find_by_key(member_id, key)
+    if existing is not None:
+        return Recorded(existing, duplicate=True)
+    logged = await uow.checkins.minutes_on(membership.id, day)
+    if logged + minutes > MAX_MINUTES_PER_DAY:
+        left = MAX_MINUTES_PER_DAY - logged
+        raise CommandError(
+            "too_many_minutes",
+            f"That would make {logged + minutes} minutes on {day.isoformat()}; a day holds at most "
+            f"{MAX_MINUTES_PER_DAY}. " + (f"You can still log up to {left}: `checkin {left}`." if left > 0
+                                          else "That day is full — rest, and come back tomorrow."),
+            minutes_left=max(left, 0),
+        )
+    await forget_saved_walk_from(uow, membership, day)
+    checkin = CheckIn(membership_id=membership.id, member_id=member_id, cohort_id=enrolment.cohort.id,
+                      local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
+                      note=note, link=link, source=source)
+    try:
+        return Recorded(await uow.checkins.add(checkin), duplicate=False)
+    except DuplicateKey:
+        existing = await uow.checkins.find_by_key(member_id, key)
+        assert existing is not None
+        return Recorded(existing, duplicate=True)
+
+
+async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded, today: date) -> Reply:
+    checkin = outcome.checkin
+    assert enrolment.membership.id is not None
+    status = await streak_status(uow, enrolment, today)
+    minutes_that_day = await uow.checkins.minutes_on(enrolment.membership.id, checkin.local_date)
+    target = enrolment.cohort.daily_target
+    day_done = minutes_that_day >= target
+    name = enrolment.member.display_name
+    what = f" — {checkin.note}" if checkin.note else ""
+    when = "" if checkin.local_date == today else f" for {checkin.local_date.isoformat()}"
+    if outcome.duplicate:
+        headline = f"Already recorded: {checkin.minutes} min{when}. Nothing was added twice."
+    else:
+        headline = f"{name} logged {checkin.minutes} min{when}{what}"
+    progress = (f"Day done ({minutes_that_day}/{target} min)." if day_done
+                else f"{minutes_that_day}/{target} min — {target - minutes_that_day} more to finish the day.")
+    text = f"{headline}\n{progress} Streak {status.streak} (longest {status.longest}), freezes {status.freezes}."
+    data = {
+        "cohort": enrolment.cohort.name,
+        "minutes": checkin.minutes,
+        "minutes_today": minutes_that_day,
+        "target": target,
+        "day_done": day_done,
+        "streak": status.streak,
+        "longest": status.longest,
+        "freezes": status.freezes,
+        "local_date": checkin.local_date.isoformat(),
+        "duplicate": outcome.duplicate,
+    }
+    if checkin.link:
+        data["link"] = checkin.link
+    return Reply(text=text, data=data, private=False, title="Check-in")
+
+
+def clean_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    cleaned = "".join(ch for ch in note if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    if len(cleaned) > MAX_NOTE:
+        raise CommandError("note_too_long", f"Your note has {len(cleaned)} characters; the limit is {MAX_NOTE}. "
+                                            "Shorten it, or put the details behind `link:URL`.")
+    return cleaned or None
+
+
+def clean_link(link: str | None) -> str | None:
+    if link is None:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK \
+            or any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in link):
+        raise CommandError("bad_link", f"'{clip(link)}' is not a web link I can keep. "
+                                       "Use an http or https address, e.g. `link:https://github.com/you/repo`.")
+    return link

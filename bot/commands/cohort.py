@@ -1,0 +1,195 @@
+"""`cohort create|join|leave|info|settings|remove`."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from bot.commands.context import Args, Context, clip
+from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.commands.resolve import named_cohort, target_cohort
+from bot.domain import Cohort, Membership, Role
+from bot.errors import CommandError
+from bot.localtime import parse_hhmm, parse_zone
+from bot.ports import DuplicateKey
+from bot.replies import Reply
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+async def create(ctx: Context, args: Args) -> Reply:
+    inv = ctx.invocation
+    name = args.text("name")
+    if name is None or not NAME.match(name):
+        shown = f"'{clip(name)}' is not a name I can use. " if name else ""
+        raise CommandError("bad_name", f"{shown}A cohort name is 2–40 letters, digits, `-` or `_`, "
+                                       "e.g. `cohort create ml-club timezone:Europe/Berlin`.")
+    if inv.channel_id is None:
+        raise CommandError("no_channel", "Create a cohort from the channel it should live in.")
+    taken = await ctx.uow.cohorts.find_by_channel(inv.platform, inv.workspace, inv.channel_id)
+    if taken is not None:
+        raise CommandError("channel_taken", f"This channel already belongs to {taken.name}. "
+                                            f"Type `cohort join {taken.name}`, or create yours in another channel.")
+    assert ctx.member.id is not None
+    cohort = Cohort(platform=inv.platform, workspace=inv.workspace, name=name, channel_id=inv.channel_id,
+                    created_by=ctx.member.id, created_at=ctx.now)
+    _apply_settings(cohort, args)
+    try:
+        cohort = await ctx.uow.cohorts.add(cohort)
+    except DuplicateKey:
+        raise CommandError("name_taken", f"There is already a cohort called {name} here. "
+                                         f"Pick another name, or `cohort join {name}`.") from None
+    assert cohort.id is not None
+    await ctx.uow.memberships.add(Membership(cohort_id=cohort.id, member_id=ctx.member.id,
+                                             role=Role.ORGANIZER, joined_at=ctx.now))
+    return Reply(text=f"{ctx.member.display_name} started the cohort {cohort.name} here "
+                      f"({cohort.sprint_minutes}-minute sprints, {cohort.timezone}). "
+                      f"Join with `cohort join {cohort.name}`, then `checkin` every day.",
+                 data={"cohort": cohort.name, **settings_data(cohort)}, title="New cohort")
+
+
+async def join(ctx: Context, args: Args) -> Reply:
+    cohort = await target_cohort(ctx, args, name_arg="name")
+    assert cohort.id is not None and ctx.member.id is not None
+    membership = await ctx.uow.memberships.get(cohort.id, ctx.member.id)
+    if membership is not None and membership.active:
+        return Reply(text=f"You are already in {cohort.name}.", data={"cohort": cohort.name, "joined": False},
+                     private=True, title="Cohort")
+    if membership is None:
+        await ctx.uow.memberships.add(Membership(cohort_id=cohort.id, member_id=ctx.member.id, joined_at=ctx.now))
+    else:
+        membership.active = True
+        await ctx.uow.memberships.save(membership)
+    return Reply(text=f"Welcome to {cohort.name}, {ctx.member.display_name}! Your day's goal is "
+                      f"{cohort.daily_target} minutes. `checkin` when you've done it.",
+                 data={"cohort": cohort.name, "joined": True}, title="Cohort")
+
+
+async def leave(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args, name_arg="name")
+    membership, cohort = enrolment.membership, enrolment.cohort
+    assert cohort.id is not None
+    membership.active = False
+    was_organizer = membership.is_organizer
+    membership.role = Role.MEMBER
+    await ctx.uow.memberships.save(membership)
+    remaining = await ctx.uow.memberships.active_in_cohort(cohort.id)
+    if was_organizer and remaining and not any(m.is_organizer for m, _ in remaining):
+        successor, person = min(remaining, key=lambda pair: (pair[0].joined_at is None, pair[0].joined_at, pair[0].id))
+        successor.role = Role.ORGANIZER
+        await ctx.uow.memberships.save(successor)
+        handover = f" {person.display_name} is now its organizer."
+    else:
+        handover = ""
+    return Reply(text=f"You left {cohort.name}. Your history is kept if you `cohort join {cohort.name}` again."
+                      + handover, data={"cohort": cohort.name, "left": True}, private=True, title="Cohort")
+
+
+async def info(ctx: Context, args: Args) -> Reply:
+    cohort = await target_cohort(ctx, args, name_arg="name")
+    assert cohort.id is not None
+    pairs = await ctx.uow.memberships.active_in_cohort(cohort.id)
+    organizers = sorted(member.display_name for m, member in pairs if m.is_organizer)
+    settings = settings_data(cohort)
+    lines = [f"{cohort.name}: {len(pairs)} member{'s' if len(pairs) != 1 else ''}, "
+             f"organized by {', '.join(organizers) or 'nobody yet'}.", _settings_line(cohort)]
+    return Reply(text="\n".join(lines), private=True, title=f"Cohort {cohort.name}",
+                 data={"cohort": cohort.name, "members": len(pairs), "organizers": organizers, **settings})
+
+
+async def settings(ctx: Context, args: Args) -> Reply:
+    cohort = await target_cohort(ctx, args, name_arg="name")
+    changed = _apply_settings(cohort, args, current_channel=ctx.invocation.channel_id)
+    if not changed:
+        return Reply(text=_settings_line(cohort) + "\nOrganizers change them with e.g. "
+                          "`cohort settings sprint:25 digest:21:00`.",
+                     data={"cohort": cohort.name, **settings_data(cohort)}, private=True, title="Settings")
+    await _require_organizer(ctx, cohort)
+    if "channel" in changed:
+        inv = ctx.invocation
+        owner = await ctx.uow.cohorts.find_by_channel(inv.platform, inv.workspace, cohort.channel_id)
+        if owner is not None and owner.id != cohort.id:
+            raise CommandError("channel_taken", f"This channel already belongs to {owner.name}.")
+    await ctx.uow.cohorts.save(cohort)
+    if changed & {"sprint", "goal", "rollover", "timezone"}:
+        assert cohort.id is not None
+        await ctx.uow.memberships.reset_streak_states(cohort.id)
+    return Reply(text=f"Updated {', '.join(sorted(changed))}.\n{_settings_line(cohort)}",
+                 data={"cohort": cohort.name, "changed": sorted(changed), **settings_data(cohort)},
+                 private=True, title="Settings")
+
+
+async def remove(ctx: Context, args: Args) -> Reply:
+    name = args.text("name")
+    if name is None:
+        raise CommandError("bad_arguments", "Name the cohort to delete: `cohort remove NAME confirm:NAME`.")
+    cohort = await named_cohort(ctx, name)
+    await _require_organizer(ctx, cohort)
+    if (args.text("confirm") or "").lower() != cohort.name.lower():
+        raise CommandError("confirm_needed", f"This deletes {cohort.name} with every check-in in it, for good. "
+                                             f"To go ahead type `cohort remove {cohort.name} confirm:{cohort.name}`.")
+    assert cohort.id is not None
+    await ctx.uow.cohorts.remove(cohort.id)
+    return Reply(text=f"The cohort {cohort.name} and its check-ins are deleted.",
+                 data={"cohort": cohort.name, "removed": True}, private=True, title="Cohort")
+
+
+async def _require_organizer(ctx: Context, cohort: Cohort) -> None:
+    if ctx.invocation.is_admin:
+        return
+    assert cohort.id is not None and ctx.member.id is not None
+    membership = await ctx.uow.memberships.get(cohort.id, ctx.member.id)
+    if membership is None or not membership.active or not membership.is_organizer:
+        raise CommandError("not_organizer", f"Only organizers of {cohort.name} can do that. "
+                                            "Ask one of them (see `cohort info`).")
+
+
+def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = None) -> set[str]:
+    changed: set[str] = set()
+    if args.has("timezone"):
+        cohort.timezone = parse_zone(args.text("timezone") or "").key
+        changed.add("timezone")
+    for key, attr, low, high, unit in (("sprint", "sprint_minutes", 5, 180, "sprint minutes"),
+                                       ("goal", "daily_goal", 1, 10, "sprints a day"),
+                                       ("rollover", "rollover_hour", 0, 12, "rollover hour")):
+        value = args.integer(key, low=low, high=high, unit=unit, code=f"bad_{key}")
+        if value is not None:
+            setattr(cohort, attr, value)
+            changed.add(key)
+    if args.has("digest"):
+        cohort.digest_time = parse_hhmm(args.text("digest") or "", "digest time")
+        changed.add("digest")
+    if args.has("recap"):
+        cohort.recap_weekday, cohort.recap_time = _parse_recap(args.text("recap") or "")
+        changed.add("recap")
+    if args.has("channel"):
+        if (args.text("channel") or "").lower() != "here" or current_channel is None:
+            raise CommandError("bad_channel", "Move the cohort by typing `cohort settings channel:here` "
+                                              "in its new channel.")
+        cohort.channel_id = current_channel
+        changed.add("channel")
+    return changed
+
+
+def _parse_recap(raw: str) -> tuple[int, time]:
+    match = re.match(r"^([A-Za-z]{3})[A-Za-z]*[@ _-]?(\d{1,2}:\d{2})?$", raw.strip())
+    day = match.group(1).lower() if match else ""
+    if day not in WEEKDAYS:
+        raise CommandError("bad_recap", f"'{clip(raw)}' is not a recap time. Use a weekday and a time, "
+                                        "e.g. `recap:sun@18:00`.")
+    assert match is not None
+    return WEEKDAYS.index(day), parse_hhmm(match.group(2) or "18:00", "recap time")
+
+
+def settings_data(cohort: Cohort) -> dict[str, object]:
+    return {"timezone": cohort.timezone, "sprint_minutes": cohort.sprint_minutes,
+            "daily_goal": cohort.daily_goal, "rollover_hour": cohort.rollover_hour,
+            "digest_time": f"{cohort.digest_time:%H:%M}",
+            "recap": f"{WEEKDAYS[cohort.recap_weekday]}@{cohort.recap_time:%H:%M}"}
+
+
+def _settings_line(cohort: Cohort) -> str:
+    return (f"Time zone {cohort.timezone}; {cohort.sprint_minutes}-minute sprints, {cohort.daily_goal} a day; "
+            f"the day rolls over at {cohort.rollover_hour:02d}:00; digest at {cohort.digest_time:%H:%M}; "
+            f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.")

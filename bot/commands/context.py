@@ -1,0 +1,85 @@
+"""What a command handler works with: who asked, where, when, and the open unit of work."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import Member
+from bot.errors import CommandError
+from bot.grammar import CommandSpec
+from bot.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command from one person, as an adapter saw it."""
+
+    platform: str
+    workspace: str
+    user_id: str
+    display_name: str
+    channel_id: str | None = None
+    idempotency_key: str | None = None
+    is_admin: bool = False  # Discord "Manage Server", Slack workspace admin or owner
+
+
+@dataclass
+class Context:
+    invocation: Invocation
+    spec: CommandSpec
+    uow: UnitOfWork
+    now: datetime
+    member: Member
+
+
+_INTEGER = re.compile(r"^[-+]?\d[\d_]*$")
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+class Args:
+    """String arguments with typed, validated getters that fail with a message saying what to type."""
+
+    def __init__(self, spec: CommandSpec, values: Mapping[str, str]) -> None:
+        self.spec = spec
+        self._values = {key: value.strip() for key, value in values.items() if value is not None}
+
+    def text(self, name: str) -> str | None:
+        value = self._values.get(name)
+        return value or None
+
+    def has(self, name: str) -> bool:
+        return bool(self._values.get(name))
+
+    def integer(self, name: str, *, low: int, high: int, unit: str, code: str, default: int | None = None,
+                suffix: str = "") -> int | None:
+        raw = self._values.get(name)
+        if not raw:
+            return default
+        cleaned = raw.lower().removesuffix(suffix) if suffix else raw
+        if not _INTEGER.match(cleaned):
+            raise CommandError(code, f"'{clip(raw)}' is not a whole number of {unit}. "
+                                     f"Type a number from {low} to {high}, e.g. `{self.spec.words[0]} {low}`.")
+        value = int(cleaned.replace("_", ""))
+        if not low <= value <= high:
+            raise CommandError(code, f"{unit.capitalize()} must be between {low} and {high}; you typed {clip(raw)}.",
+                               low=low, high=high)
+        return value
+
+    def flag(self, name: str) -> bool:
+        raw = self._values.get(name)
+        if raw is None or raw == "":
+            return False
+        lowered = raw.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise CommandError("bad_arguments", f"`{name}:` takes `true` or `false`, not '{clip(raw)}'.")
+
+
+def clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,140 @@
+"""Personal settings: `remind`, `timezone`, `pause`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from bot.commands.context import Args, Context, clip
+from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.domain import Enrolment, Pause
+from bot.errors import CommandError
+from bot.localtime import parse_hhmm, parse_zone
+from bot.progress import forget_saved_walk_from
+from bot.replies import Reply
+
+MAX_PAUSE_DAYS = 60
+_DAYS = re.compile(r"^(\d{1,4})\s*d?$", re.IGNORECASE)
+
+
+async def remind_set(ctx: Context, args: Args) -> Reply:
+    raw = args.text("time")
+    if raw is None:
+        raise CommandError("bad_time", "Say when, in 24-hour time: `remind set 21:30`. `remind off` stops them.")
+    if raw.lower() == "off":
+        return await remind_off(ctx, args)
+    at = parse_hhmm(raw, "reminder time")
+    enrolment = await resolve_enrolment(ctx, args)
+    enrolment.membership.reminder_time = at
+    await ctx.uow.memberships.save(enrolment.membership)
+    return _reminder_reply(enrolment, f"I'll remind you at {at:%H:%M} ({enrolment.zone.key}) on days you "
+                                      "haven't finished yet.")
+
+
+async def remind_off(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    enrolment.membership.reminder_time = None
+    await ctx.uow.memberships.save(enrolment.membership)
+    return _reminder_reply(enrolment, f"Daily reminders for {enrolment.cohort.name} are off. "
+                                      "`remind set 19:00` turns them back on.")
+
+
+async def remind_show(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    at = enrolment.membership.reminder_time
+    text = (f"Your reminder for {enrolment.cohort.name} comes at {at:%H:%M} ({enrolment.zone.key})."
+            if at else f"Reminders for {enrolment.cohort.name} are off. `remind set 19:00` turns them on.")
+    return _reminder_reply(enrolment, text)
+
+
+def _reminder_reply(enrolment: Enrolment, text: str) -> Reply:
+    at = enrolment.membership.reminder_time
+    return Reply(text=text, private=True, title="Reminder",
+                 data={"cohort": enrolment.cohort.name, "reminder_time": f"{at:%H:%M}" if at else None,
+                       "timezone": enrolment.zone.key})
+
+
+async def timezone_set(ctx: Context, args: Args) -> Reply:
+    raw = args.text("zone")
+    if raw is None:
+        raise CommandError("bad_timezone", "Name your time zone: `timezone set Europe/Berlin`.")
+    zone = parse_zone(raw)
+    ctx.member.timezone = zone.key
+    await ctx.uow.members.save(ctx.member)
+    return Reply(text=f"Your time zone is now {zone.key}. Check-ins already made keep their dates; "
+                      "reminders and new check-ins follow the new zone.",
+                 data={"timezone": zone.key}, private=True, title="Time zone")
+
+
+async def timezone_show(ctx: Context, args: Args) -> Reply:
+    if ctx.member.timezone:
+        text = f"Your time zone is {ctx.member.timezone}."
+    else:
+        text = "You use your cohort's time zone. `timezone set Europe/Berlin` sets your own."
+    return Reply(text=text, data={"timezone": ctx.member.timezone}, private=True, title="Time zone")
+
+
+async def pause(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    today = enrolment.local_date(ctx.now)
+    member_id = enrolment.member.id
+    assert member_id is not None
+    raw = (args.text("length") or "").lower()
+    current = [p for p in await ctx.uow.pauses.for_member(member_id) if p.end >= today]
+    if not raw and not args.has("until"):
+        return _pause_status(current, today)
+    if raw == "off":
+        await _end_pauses(ctx, current, today)
+        return Reply(text="Pause lifted: today counts again. Welcome back!", private=True, title="Pause",
+                     data={"paused": False, "until": None})
+    end = _pause_end(raw, args.text("until"), today)
+    await _end_pauses(ctx, current, today)
+    await ctx.uow.pauses.add(Pause(member_id=member_id, start=today, end=end))
+    for membership, _ in await ctx.uow.memberships.active_for_member(member_id):
+        await forget_saved_walk_from(ctx.uow, membership, today)
+    days = (end - today).days + 1
+    return Reply(text=f"Paused for {days} day{'s' if days != 1 else ''}, through {end.isoformat()}. "
+                      "Your streak waits and reminders stop; `pause off` ends it early.",
+                 data={"paused": True, "from": today.isoformat(), "until": end.isoformat(), "days": days},
+                 private=True, title="Pause")
+
+
+def _pause_end(raw: str, until: str | None, today: date) -> date:
+    if until or re.match(r"^\d{4}-\d{2}-\d{2}$", raw):
+        text = until or raw
+        try:
+            end = date.fromisoformat(text)
+        except ValueError:
+            raise CommandError("bad_date", f"'{clip(text)}' is not a date. Use `YYYY-MM-DD`, "
+                                           "e.g. `pause until:2026-04-01`.") from None
+        if end < today:
+            raise CommandError("bad_date", f"{end.isoformat()} has already passed. Pick a day from today on.")
+    else:
+        match = _DAYS.match(raw)
+        if not match or int(match.group(1)) < 1:
+            raise CommandError("bad_pause", f"'{clip(raw)}' is not a pause length. Type `pause 3d` for three "
+                                            "days, `pause until:2026-04-01`, or `pause off`.")
+        end = today + timedelta(days=int(match.group(1)) - 1)
+    if (end - today).days + 1 > MAX_PAUSE_DAYS:
+        raise CommandError("bad_pause", f"A pause lasts at most {MAX_PAUSE_DAYS} days. "
+                                        f"Type `pause {MAX_PAUSE_DAYS}d` or less.")
+    return end
+
+
+async def _end_pauses(ctx: Context, pauses: list[Pause], today: date) -> None:
+    for existing in pauses:
+        if existing.start < today:
+            existing.end = today - timedelta(days=1)
+            await ctx.uow.pauses.save(existing)
+        else:
+            assert existing.id is not None
+            await ctx.uow.pauses.remove(existing.id)
+
+
+def _pause_status(current: list[Pause], today: date) -> Reply:
+    active = next((p for p in current if p.covers(today)), None)
+    if active is None:
+        return Reply(text="You are not paused. `pause 3d` pauses your streak and reminders for three days.",
+                     data={"paused": False, "until": None}, private=True, title="Pause")
+    return Reply(text=f"You are paused through {active.end.isoformat()}. `pause off` ends it early.",
+                 data={"paused": True, "until": active.end.isoformat()}, private=True, title="Pause")

@@ -1,0 +1,132 @@
+"""`sprint start|stop|status`: a focus timer that becomes a check-in when it ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.commands import checkin
+from bot.commands.context import Args, Context
+from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.commands.resolve import load_enrolment
+from bot.domain import Enrolment, Sprint, SprintStatus
+from bot.errors import CommandError
+from bot.ports import DuplicateKey, UnitOfWork
+from bot.replies import Reply
+
+MAX_GOAL = 200
+
+
+@dataclass(frozen=True)
+class SprintEnded:
+    """A sprint the clock finished: what the scheduler tells the member about."""
+
+    sprint: Sprint
+    enrolment: Enrolment
+    reply: Reply
+
+
+def iso_utc(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
+
+
+async def start(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    goal = checkin.clean_note(args.text("goal"))
+    if goal is not None and len(goal) > MAX_GOAL:
+        raise CommandError("goal_too_long", f"Keep the sprint goal under {MAX_GOAL} characters.")
+    running = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
+    if running is not None:
+        raise _already_running(running, ctx.now)
+    minutes = enrolment.cohort.sprint_minutes
+    sprint = Sprint(member_id=_id(ctx.member.id), membership_id=_id(enrolment.membership.id),
+                    started_at=ctx.now, ends_at=ctx.now + timedelta(minutes=minutes), goal=goal)
+    try:
+        sprint = await ctx.uow.sprints.add(sprint)
+    except DuplicateKey:
+        running = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
+        raise _already_running(running, ctx.now) from None
+    about = f" on {goal}" if goal else ""
+    return Reply(
+        text=f"{ctx.member.display_name} started a {minutes}-minute sprint{about}. "
+             f"Ends at {sprint.ends_at:%H:%M} UTC; it is recorded when the time is up.",
+        data={"sprint_id": sprint.id, "minutes": minutes, "goal": goal, "started_at": iso_utc(sprint.started_at),
+              "ends_at": iso_utc(sprint.ends_at), "cohort": enrolment.cohort.name},
+        title="Sprint started",
+    )
+
+
+async def stop(ctx: Context, args: Args) -> Reply:
+    sprint = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
+    if sprint is None:
+        raise CommandError("no_sprint", "You have no sprint running. Type `sprint start` to begin one.")
+    enrolment = await load_enrolment(ctx.uow, sprint.membership_id)
+    assert enrolment is not None
+    elapsed = int((ctx.now - sprint.started_at).total_seconds() // 60)
+    planned = int((sprint.ends_at - sprint.started_at).total_seconds() // 60)
+    minutes = max(1, min(elapsed, planned))
+    return await _finish(ctx.uow, enrolment, sprint, ctx.now, minutes, SprintStatus.STOPPED)
+
+
+async def status(ctx: Context, args: Args) -> Reply:
+    sprint = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
+    if sprint is None:
+        return Reply(text="No sprint running. Type `sprint start [goal]` to begin one.",
+                     data={"active": False}, private=True, title="Sprint")
+    left = max(0, int((sprint.ends_at - ctx.now).total_seconds() // 60))
+    return Reply(text=f"Your sprint{_goal(sprint)} ends at {sprint.ends_at:%H:%M} UTC — {left} min left.",
+                 data={"active": True, "ends_at": iso_utc(sprint.ends_at), "minutes_left": left,
+                       "goal": sprint.goal}, private=True, title="Sprint")
+
+
+async def complete_due(uow: UnitOfWork, now: datetime, member_id: int | None = None) -> list[SprintEnded]:
+    """Record every sprint whose time is up (all of them, or one member's)."""
+    if member_id is not None:
+        own = await uow.sprints.active_for_member(member_id)
+        due = [own] if own is not None and own.ends_at <= now else []
+    else:
+        due = list(await uow.sprints.due(now))
+    ended: list[SprintEnded] = []
+    for sprint in due:
+        enrolment = await load_enrolment(uow, sprint.membership_id)
+        if enrolment is None:
+            continue
+        planned = int((sprint.ends_at - sprint.started_at).total_seconds() // 60)
+        reply = await _finish(uow, enrolment, sprint, sprint.ends_at, planned, SprintStatus.COMPLETED)
+        ended.append(SprintEnded(sprint, enrolment, reply))
+    return ended
+
+
+async def _finish(uow: UnitOfWork, enrolment: Enrolment, sprint: Sprint, at: datetime, minutes: int,
+                  final: SprintStatus) -> Reply:
+    day = enrolment.local_date(at)
+    room = checkin.MAX_MINUTES_PER_DAY - await uow.checkins.minutes_on(_id(enrolment.membership.id), day)
+    minutes = min(minutes, room)
+    sprint.status, sprint.minutes = final, max(minutes, 0)
+    await uow.sprints.save(sprint)
+    verb = "finished" if final is SprintStatus.COMPLETED else "stopped"
+    if minutes <= 0:
+        return Reply(text=f"Sprint {verb}, but {day.isoformat()} already holds "
+                          f"{checkin.MAX_MINUTES_PER_DAY} minutes, so nothing more was logged.",
+                     data={"sprint_id": sprint.id, "minutes": 0, "local_date": day.isoformat()},
+                     private=True, title="Sprint")
+    outcome = await checkin.record(uow, enrolment, minutes=minutes, day=day, now=at,
+                                   key=f"sprint:{sprint.id}", note=sprint.goal, link=None, source="sprint")
+    reply = await checkin.checkin_reply(uow, enrolment, outcome, enrolment.local_date(at))
+    text = f"Sprint {verb}{_goal(sprint)}: {minutes} min recorded.\n" + reply.text.split("\n", 1)[-1]
+    return Reply(text=text, data={**reply.data, "sprint_id": sprint.id}, title="Sprint", private=False)
+
+
+def _already_running(sprint: Sprint | None, now: datetime) -> CommandError:
+    left = max(0, int((sprint.ends_at - now).total_seconds() // 60)) if sprint else 0
+    return CommandError("sprint_running", f"You already have a sprint running ({left} min left). "
+                                          "Type `sprint stop` to end it early, or `sprint status`.")
+
+
+def _goal(sprint: Sprint) -> str:
+    return f" on {sprint.goal}" if sprint.goal else ""
+
+
+def _id(value: int | None) -> int:
+    assert value is not None
+    return value

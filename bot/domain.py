@@ -1,0 +1,136 @@
+"""The study group's nouns as plain data. Storage maps them to rows; the core never sees a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.localtime import local_day
+from bot.streaks import StreakState
+
+DEFAULT_REMINDER = time(19, 0)
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ORGANIZER = "organizer"
+
+
+class SprintStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+@dataclass
+class Member:
+    platform: str
+    workspace: str
+    user_id: str
+    display_name: str
+    timezone: str | None = None
+    allow_mentions: bool = True
+    hidden: bool = False
+    id: int | None = None
+
+
+@dataclass
+class Cohort:
+    platform: str
+    workspace: str
+    name: str
+    channel_id: str
+    created_by: int
+    timezone: str = "UTC"
+    sprint_minutes: int = 30
+    daily_goal: int = 1
+    rollover_hour: int = 4
+    digest_time: time = time(20, 0)
+    recap_weekday: int = 6  # Monday is 0, as in `date.weekday()`
+    recap_time: time = time(18, 0)
+    created_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def daily_target(self) -> int:
+        return self.sprint_minutes * self.daily_goal
+
+
+@dataclass
+class Membership:
+    cohort_id: int
+    member_id: int
+    role: Role = Role.MEMBER
+    active: bool = True
+    reminder_time: time | None = DEFAULT_REMINDER
+    joined_at: datetime | None = None
+    streak_state: StreakState | None = None
+    id: int | None = None
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role is Role.ORGANIZER
+
+
+@dataclass
+class CheckIn:
+    membership_id: int
+    member_id: int
+    cohort_id: int
+    local_date: date
+    minutes: int
+    created_at: datetime
+    idempotency_key: str
+    note: str | None = None
+    link: str | None = None
+    source: str = "command"
+    id: int | None = None
+
+
+@dataclass
+class Sprint:
+    member_id: int
+    membership_id: int
+    started_at: datetime
+    ends_at: datetime
+    goal: str | None = None
+    status: SprintStatus = SprintStatus.ACTIVE
+    minutes: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class Pause:
+    member_id: int
+    start: date
+    end: date  # inclusive
+    id: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A membership seen with its cohort and member: what most commands work on."""
+
+    cohort: Cohort
+    member: Member
+    membership: Membership
+    pauses: tuple[Pause, ...] = field(default=())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.member.timezone or self.cohort.timezone)
+
+    def local_date(self, instant: datetime) -> date:
+        return local_day(instant, self.zone, self.cohort.rollover_hour)
+
+    def is_paused(self, day: date) -> bool:
+        return any(pause.covers(day) for pause in self.pauses)

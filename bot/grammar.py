@@ -1,0 +1,74 @@
+"""The command grammar every adapter shares: names, arguments, options and help text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    positionals: tuple[str, ...] = ()
+    rest: str | None = None  # name of the argument that takes the remaining free text
+    options: frozenset[str] = field(default_factory=frozenset)
+    numeric_first: bool = False  # the first positional is taken only when it looks like a number
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.name.split())
+
+
+def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | None = None,
+          options: tuple[str, ...] = (), numeric_first: bool = False) -> CommandSpec:
+    return CommandSpec(name, usage, summary, positionals, rest, frozenset(options) | {"cohort"},
+                       numeric_first)
+
+
+COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel")
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
+    _spec("cohort create", "cohort create NAME [timezone:Zone] [sprint:30] [goal:1] [rollover:4]",
+          "Start a study cohort in this channel; you become its organizer.", "name",
+          options=COHORT_SETTINGS),
+    _spec("cohort join", "cohort join [NAME]", "Join this channel's cohort, or the one named.", "name"),
+    _spec("cohort leave", "cohort leave [NAME]", "Leave a cohort (your history is kept if you come back).",
+          "name"),
+    _spec("cohort info", "cohort info [NAME]", "The cohort's settings, members and organizers.", "name"),
+    _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
+          "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here]",
+          "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
+    _spec("cohort remove", "cohort remove NAME confirm:NAME",
+          "Delete a cohort and all its check-ins (organizers).", "name", options=("confirm",)),
+    _spec("checkin", "checkin [MINUTES] [what you did] [link:URL] [yesterday:true]",
+          "Record study minutes for today (default: one sprint).", "minutes", rest="note",
+          options=("link", "yesterday"), numeric_first=True),
+    _spec("sprint start", "sprint start [goal]", "Start a focus sprint timer; it is recorded when it ends.",
+          rest="goal"),
+    _spec("sprint stop", "sprint stop", "Stop your sprint and record the whole minutes so far."),
+    _spec("sprint status", "sprint status", "How long your running sprint has left."),
+    _spec("streak", "streak", "Your current and longest streak, freezes and today's progress.",
+          options=("share",)),
+    _spec("leaderboard", "leaderboard [streak|week|month|all]", "The cohort's leaderboard.", "board"),
+    _spec("remind set", "remind set HH:MM", "Your daily reminder time, in your local time.", "time"),
+    _spec("remind off", "remind off", "No more daily reminders in this cohort."),
+    _spec("remind show", "remind", "When your daily reminder comes."),
+    _spec("timezone set", "timezone set Zone", "Your time zone, e.g. Europe/Berlin.", "zone"),
+    _spec("timezone show", "timezone", "Your time zone and local study day."),
+    _spec("pause", "pause DAYS|until:YYYY-MM-DD|off",
+          "Pause your streak and reminders for a while (max 60 days).", "length", options=("until",)),
+)
+
+BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+GROUPS: dict[str, str | None] = {
+    # group word -> subcommand used when none of the group's subcommands follows
+    "cohort": "cohort info",
+    "sprint": "sprint status",
+    "remind": None,  # `remind 21:30` means `remind set 21:30`; `remind` alone shows it
+    "timezone": None,
+}
+
+PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join"})

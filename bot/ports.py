@@ -1,0 +1,197 @@
+"""Ports the core needs from the outside world; `storage/` and the test fakes implement them.
+
+Every repository call happens inside one unit of work (one session, one transaction): the unit of
+work rolls back unless `commit()` was awaited, and raises `bot.errors.StorageUnavailable` when the
+database cannot be reached or stays locked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Literal, Protocol
+
+from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Sprint
+from bot.replies import Reply
+from bot.streaks import StreakState
+
+
+class MemberRepository(Protocol):
+    async def get(self, member_id: int) -> Member | None: ...
+
+    async def find(self, platform: str, workspace: str, user_id: str) -> Member | None: ...
+
+    async def add(self, member: Member) -> Member:
+        """Insert and return the member with its id; an existing (platform, workspace, user) wins."""
+        ...
+
+    async def save(self, member: Member) -> None: ...
+
+
+class CohortRepository(Protocol):
+    async def get(self, cohort_id: int) -> Cohort | None: ...
+
+    async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
+        """Case-insensitive."""
+        ...
+
+    async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None: ...
+
+    async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]: ...
+
+    async def add(self, cohort: Cohort) -> Cohort: ...
+
+    async def save(self, cohort: Cohort) -> None: ...
+
+    async def remove(self, cohort_id: int) -> None:
+        """Delete the cohort with its memberships, check-ins and sprints."""
+        ...
+
+
+class MembershipRepository(Protocol):
+    async def get(self, cohort_id: int, member_id: int) -> Membership | None: ...
+
+    async def get_by_id(self, membership_id: int) -> Membership | None: ...
+
+    async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]: ...
+
+    async def active_in_cohort(self, cohort_id: int) -> Sequence[tuple[Membership, Member]]: ...
+
+    async def add(self, membership: Membership) -> Membership: ...
+
+    async def save(self, membership: Membership) -> None: ...
+
+    async def reset_streak_states(self, cohort_id: int) -> None:
+        """Forget every saved streak state of the cohort (its done-day rule changed)."""
+        ...
+
+
+class CheckInRepository(Protocol):
+    async def find_by_key(self, member_id: int, idempotency_key: str) -> CheckIn | None: ...
+
+    async def add(self, checkin: CheckIn) -> CheckIn:
+        """Insert; raises `DuplicateKey` when (member, idempotency key) is already recorded."""
+        ...
+
+    async def minutes_on(self, membership_id: int, day: date) -> int: ...
+
+    async def first_day(self, membership_id: int) -> date | None: ...
+
+    async def minutes_by_day(self, membership_id: int, since: date) -> dict[date, int]:
+        """Minutes per local date for dates >= `since`."""
+        ...
+
+    async def minutes_by_day_in_cohort(self, cohort_id: int, since: date) -> dict[int, dict[date, int]]:
+        """Per membership id, minutes per local date for dates >= `since`."""
+        ...
+
+    async def first_days_in_cohort(self, cohort_id: int) -> dict[int, date]:
+        """Per membership id with at least one check-in, its first local date."""
+        ...
+
+    async def totals_in_cohort(
+        self, cohort_id: int, start: date | None, end: date | None
+    ) -> dict[int, int]:
+        """Per membership id, minutes with `start <= local_date <= end` (a None bound is open)."""
+        ...
+
+
+class SprintRepository(Protocol):
+    async def active_for_member(self, member_id: int) -> Sprint | None: ...
+
+    async def add(self, sprint: Sprint) -> Sprint: ...
+
+    async def save(self, sprint: Sprint) -> None: ...
+
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[Sprint]:
+        """Active sprints with `ends_at <= now`, oldest first."""
+        ...
+
+
+class PauseRepository(Protocol):
+    async def for_member(self, member_id: int) -> Sequence[Pause]: ...
+
+    async def for_members(self, member_ids: Sequence[int]) -> dict[int, list[Pause]]: ...
+
+    async def add(self, pause: Pause) -> Pause: ...
+
+    async def save(self, pause: Pause) -> None: ...
+
+    async def remove(self, pause_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    members: MemberRepository
+    cohorts: CohortRepository
+    memberships: MembershipRepository
+    checkins: CheckInRepository
+    sprints: SprintRepository
+    pauses: PauseRepository
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class DuplicateKey(Exception):
+    """A write collided with a unique key (an idempotency key, a cohort name, an outbox key)."""
+
+
+__all__ = [
+    "CheckInRepository",
+    "CohortRepository",
+    "DeliveryFailed",
+    "Destination",
+    "DuplicateKey",
+    "MemberRepository",
+    "MembershipRepository",
+    "Notifier",
+    "PauseRepository",
+    "SprintRepository",
+    "StreakState",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a scheduled message goes: a member's DMs or a cohort's channel, on one platform."""
+
+    platform: str
+    workspace: str
+    kind: Literal["dm", "channel"]
+    target: str  # the platform's user id for "dm", its channel id for "channel"
+
+
+class DeliveryFailed(Exception):
+    """A send that did not happen. `permanent` (user left, blocked the bot, channel gone) is not retried;
+    `retry_after` (seconds) comes from a platform's 429 and is honoured before the next attempt."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Notifier(Protocol):
+    """Sends one rendered reply; each adapter implements it. Raises DeliveryFailed, nothing else."""
+
+    platform: str
+
+    async def send(self, destination: Destination, reply: Reply) -> str | None:
+        """Deliver and return the platform's message id (or None)."""
+        ...

@@ -1,0 +1,83 @@
+"""The core's front door: adapters hand it a command and get a reply back. It never sends anything."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.clock import Clock
+from bot.commands import HANDLERS
+from bot.commands import sprint as sprints
+from bot.commands.context import Args, Context, Invocation
+from bot.domain import Member
+from bot.errors import CommandError, StorageUnavailable
+from bot.grammar import BY_NAME
+from bot.parser import parse
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.replies import Reply, error_reply
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 80
+
+
+class StudyBot:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+        self._unit_of_work = unit_of_work
+        self.clock = clock
+
+    async def handle_text(self, invocation: Invocation, line: str) -> Reply:
+        """A typed line (console, Slack's `/study …`)."""
+        try:
+            parsed = parse(line)
+        except CommandError as error:
+            return error_reply(error.code, error.message, **error.data)
+        return await self.execute(invocation, parsed.name, parsed.args)
+
+    async def execute(self, invocation: Invocation, name: str, args: Mapping[str, str]) -> Reply:
+        """A command by name with string arguments (Discord builds these from typed options)."""
+        spec = BY_NAME.get(name)
+        if spec is None:
+            return error_reply("unknown_command", f"I don't know the command `{name}`. Type `help` for the list.")
+        try:
+            async with self._unit_of_work() as uow:
+                now = self.clock.now()
+                member = await self._member(uow, invocation)
+                assert member.id is not None
+                await sprints.complete_due(uow, now, member_id=member.id)
+                reply = await HANDLERS[name](Context(invocation, spec, uow, now, member), Args(spec, args))
+                await uow.commit()
+                return reply
+        except CommandError as error:
+            return error_reply(error.code, error.message, **error.data)
+        except StorageUnavailable:
+            log.warning("storage unavailable during %s", name)
+            return error_reply("try_again", "I couldn't reach my database just now, so nothing was recorded. "
+                                            "Please try the same command again in a minute.")
+        except Exception:
+            log.exception("command %s failed", name)
+            return error_reply("internal", "Something went wrong on my side and nothing was recorded. "
+                                           "Please try again; if it keeps happening, tell an organizer.")
+
+    async def complete_due_sprints(self) -> list[sprints.SprintEnded]:
+        """Record every sprint the clock has finished (called by the scheduler's tick)."""
+        async with self._unit_of_work() as uow:
+            ended = await sprints.complete_due(uow, self.clock.now())
+            await uow.commit()
+        return ended
+
+    async def cohort_names(self, platform: str, workspace: str) -> list[str]:
+        """For autocomplete: the cohorts of a workspace, by name."""
+        async with self._unit_of_work() as uow:
+            return sorted(c.name for c in await uow.cohorts.list_in_workspace(platform, workspace))
+
+    async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
+        name = (invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id
+        member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
+        if member is None:
+            return await uow.members.add(Member(platform=invocation.platform, workspace=invocation.workspace,
+                                                user_id=invocation.user_id, display_name=name))
+        if member.display_name != name:
+            member.display_name = name
+            await uow.members.save(member)
+        return member
