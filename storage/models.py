@@ -1,0 +1,179 @@
+"""The schema as SQLAlchemy 2 declarative models. Alembic migrations must match these (a test compares)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on Postgres; SQLite needs exactly INTEGER for a rowid alias (autoincrementing key).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: refuses naive datetimes on write, always gives aware UTC back (SQLite stores naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given for a UTC column; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    allow_mentions: Mapped[bool] = mapped_column(Boolean)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+
+
+class CohortRow(Base):
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "name_key"),
+        Index("ix_cohorts_channel", "platform", "workspace", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))  # lower-cased name: names are unique ignoring case
+    channel_id: Mapped[str] = mapped_column(String(64))
+    # Members are never deleted while they own a cohort, so no cascade here.
+    created_by: Mapped[int] = mapped_column(Id, ForeignKey("members.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    sprint_minutes: Mapped[int] = mapped_column(Integer)
+    daily_goal: Mapped[int] = mapped_column(Integer)
+    rollover_hour: Mapped[int] = mapped_column(Integer)
+    digest_time: Mapped[time] = mapped_column(Time)
+    recap_weekday: Mapped[int] = mapped_column(Integer)
+    recap_time: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("cohort_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
+    reminder_time: Mapped[time | None] = mapped_column(Time)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A saved StreakState; all NULL when there is none.
+    streak_streak: Mapped[int | None] = mapped_column(Integer)
+    streak_freezes: Mapped[int | None] = mapped_column(Integer)
+    streak_longest: Mapped[int | None] = mapped_column(Integer)
+    streak_through: Mapped[date | None] = mapped_column(Date)
+
+
+class CheckInRow(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("member_id", "idempotency_key"),
+        Index("ix_checkins_membership_day", "membership_id", "local_date"),
+        Index("ix_checkins_cohort_day", "cohort_id", "local_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"))
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    local_date: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))
+
+
+ACTIVE = "active"  # SprintStatus.ACTIVE, spelled out so the partial index's SQL is fixed
+
+
+class SprintRow(Base):
+    __tablename__ = "sprints"
+    __table_args__ = (
+        Index("ix_sprints_status_ends_at", "status", "ends_at"),
+        Index(
+            "uq_sprints_one_active_per_member",
+            "member_id",
+            unique=True,
+            sqlite_where=text(f"status = '{ACTIVE}'"),
+            postgresql_where=text(f"status = '{ACTIVE}'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    goal: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+
+class PauseRow(Base):
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), index=True)
+    # `start`/`end` are SQL keywords; the columns get plain names.
+    start: Mapped[date] = mapped_column("start_date", Date)
+    end: Mapped[date] = mapped_column("end_date", Date)

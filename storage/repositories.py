@@ -1,0 +1,278 @@
+"""Repositories: rows in, `bot.domain` dataclasses out. Every method returns fresh dataclass instances;
+`save(obj)` writes obj's fields to the row with obj.id."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Role, Sprint, SprintStatus
+from bot.ports import DuplicateKey
+from bot.streaks import StreakState
+from storage.errors import is_unique_violation
+from storage.models import Base, CheckInRow, CohortRow, MemberRow, MembershipRow, PauseRow, SprintRow
+
+D = TypeVar("D")
+R = TypeVar("R", bound=Base)
+
+
+def _columns(obj: object) -> dict[str, Any]:
+    """A dataclass's fields except `id`, by name (rows use the same attribute names)."""
+    return {field.name: getattr(obj, field.name) for field in fields(obj) if field.name != "id"}  # type: ignore[arg-type]
+
+
+def _load(cls: type[D], row: Base) -> D:
+    return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})  # type: ignore[arg-type]
+
+
+class _Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _insert(self, row: R) -> R:
+        """Insert in a savepoint so a unique violation leaves the surrounding transaction usable
+        (Postgres aborts the whole transaction otherwise). Raises DuplicateKey for that violation."""
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                raise DuplicateKey(str(error.orig)) from error
+            raise
+        return row
+
+    async def _row(self, model: type[R], row_id: int | None) -> R:
+        row = await self._session.get(model, row_id) if row_id is not None else None
+        if row is None:
+            raise LookupError(f"no {model.__tablename__} row with id {row_id}; add it before saving")
+        return row
+
+    async def _update(self, model: type[Base], row_id: int | None, values: dict[str, Any]) -> None:
+        row = await self._row(model, row_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        await self._session.flush()
+
+
+class SqlMemberRepository(_Repository):
+    async def get(self, member_id: int) -> Member | None:
+        row = await self._session.get(MemberRow, member_id)
+        return _load(Member, row) if row else None
+
+    async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        row = await self._session.scalar(select(MemberRow).filter_by(
+            platform=platform, workspace=workspace, user_id=user_id))
+        return _load(Member, row) if row else None
+
+    async def add(self, member: Member) -> Member:
+        try:
+            return _load(Member, await self._insert(MemberRow(**_columns(member))))
+        except DuplicateKey:
+            existing = await self.find(member.platform, member.workspace, member.user_id)
+            assert existing is not None
+            return existing
+
+    async def save(self, member: Member) -> None:
+        await self._update(MemberRow, member.id, _columns(member))
+
+
+def _cohort_columns(cohort: Cohort) -> dict[str, Any]:
+    return {**_columns(cohort), "name_key": cohort.name.lower()}
+
+
+class SqlCohortRepository(_Repository):
+    async def get(self, cohort_id: int) -> Cohort | None:
+        row = await self._session.get(CohortRow, cohort_id)
+        return _load(Cohort, row) if row else None
+
+    async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
+        return await self._first(platform=platform, workspace=workspace, name_key=name.lower())
+
+    async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
+        return await self._first(platform=platform, workspace=workspace, channel_id=channel_id)
+
+    async def _first(self, **criteria: str) -> Cohort | None:
+        row = await self._session.scalar(select(CohortRow).filter_by(**criteria).order_by(CohortRow.id).limit(1))
+        return _load(Cohort, row) if row else None
+
+    async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
+        rows = await self._session.scalars(
+            select(CohortRow).filter_by(platform=platform, workspace=workspace).order_by(CohortRow.name_key))
+        return [_load(Cohort, row) for row in rows]
+
+    async def add(self, cohort: Cohort) -> Cohort:
+        """Raises DuplicateKey when the workspace has a cohort of that name, ignoring case."""
+        return _load(Cohort, await self._insert(CohortRow(**_cohort_columns(cohort))))
+
+    async def save(self, cohort: Cohort) -> None:
+        await self._update(CohortRow, cohort.id, _cohort_columns(cohort))
+
+    async def remove(self, cohort_id: int) -> None:
+        await self._session.execute(delete(CohortRow).where(CohortRow.id == cohort_id))
+        # The database cascaded to memberships, check-ins and sprints; drop any of them still cached.
+        self._session.expunge_all()
+
+
+def _membership_columns(membership: Membership) -> dict[str, Any]:
+    values = _columns(membership)
+    state: StreakState | None = values.pop("streak_state")
+    values["role"] = str(membership.role)
+    if state is None:
+        return {**values, "streak_streak": None, "streak_freezes": None, "streak_longest": None,
+                "streak_through": None}
+    return {**values, "streak_streak": state.streak, "streak_freezes": state.freezes,
+            "streak_longest": state.longest, "streak_through": state.through}
+
+
+def _membership(row: MembershipRow) -> Membership:
+    state = None
+    if row.streak_streak is not None:
+        state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through)
+    return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
+                      reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state, id=row.id)
+
+
+class SqlMembershipRepository(_Repository):
+    async def get(self, cohort_id: int, member_id: int) -> Membership | None:
+        row = await self._session.scalar(select(MembershipRow).filter_by(cohort_id=cohort_id, member_id=member_id))
+        return _membership(row) if row else None
+
+    async def get_by_id(self, membership_id: int) -> Membership | None:
+        row = await self._session.get(MembershipRow, membership_id)
+        return _membership(row) if row else None
+
+    async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]:
+        query = (select(MembershipRow, CohortRow).join(CohortRow, CohortRow.id == MembershipRow.cohort_id)
+                 .where(MembershipRow.member_id == member_id, MembershipRow.active)
+                 .order_by(CohortRow.name_key))
+        return [(_membership(m), _load(Cohort, c)) for m, c in (await self._session.execute(query))]
+
+    async def active_in_cohort(self, cohort_id: int) -> Sequence[tuple[Membership, Member]]:
+        query = (select(MembershipRow, MemberRow).join(MemberRow, MemberRow.id == MembershipRow.member_id)
+                 .where(MembershipRow.cohort_id == cohort_id, MembershipRow.active)
+                 .order_by(MembershipRow.id))
+        return [(_membership(m), _load(Member, p)) for m, p in (await self._session.execute(query))]
+
+    async def add(self, membership: Membership) -> Membership:
+        return _membership(await self._insert(MembershipRow(**_membership_columns(membership))))
+
+    async def save(self, membership: Membership) -> None:
+        await self._update(MembershipRow, membership.id, _membership_columns(membership))
+
+    async def reset_streak_states(self, cohort_id: int) -> None:
+        await self._session.execute(
+            update(MembershipRow).where(MembershipRow.cohort_id == cohort_id)
+            .values(streak_streak=None, streak_freezes=None, streak_longest=None, streak_through=None))
+
+
+class SqlCheckInRepository(_Repository):
+    async def find_by_key(self, member_id: int, idempotency_key: str) -> CheckIn | None:
+        row = await self._session.scalar(
+            select(CheckInRow).filter_by(member_id=member_id, idempotency_key=idempotency_key))
+        return _load(CheckIn, row) if row else None
+
+    async def add(self, checkin: CheckIn) -> CheckIn:
+        return _load(CheckIn, await self._insert(CheckInRow(**_columns(checkin))))
+
+    async def minutes_on(self, membership_id: int, day: date) -> int:
+        total = await self._session.scalar(select(func.coalesce(func.sum(CheckInRow.minutes), 0))
+                                           .where(CheckInRow.membership_id == membership_id,
+                                                  CheckInRow.local_date == day))
+        return int(total or 0)
+
+    async def first_day(self, membership_id: int) -> date | None:
+        return await self._session.scalar(
+            select(func.min(CheckInRow.local_date)).where(CheckInRow.membership_id == membership_id))
+
+    async def minutes_by_day(self, membership_id: int, since: date) -> dict[date, int]:
+        query = (select(CheckInRow.local_date, func.sum(CheckInRow.minutes))
+                 .where(CheckInRow.membership_id == membership_id, CheckInRow.local_date >= since)
+                 .group_by(CheckInRow.local_date))
+        return {day: int(minutes) for day, minutes in (await self._session.execute(query))}
+
+    async def minutes_by_day_in_cohort(self, cohort_id: int, since: date) -> dict[int, dict[date, int]]:
+        query = (select(CheckInRow.membership_id, CheckInRow.local_date, func.sum(CheckInRow.minutes))
+                 .where(CheckInRow.cohort_id == cohort_id, CheckInRow.local_date >= since)
+                 .group_by(CheckInRow.membership_id, CheckInRow.local_date))
+        result: dict[int, dict[date, int]] = defaultdict(dict)
+        for membership_id, day, minutes in (await self._session.execute(query)):
+            result[membership_id][day] = int(minutes)
+        return dict(result)
+
+    async def first_days_in_cohort(self, cohort_id: int) -> dict[int, date]:
+        query = (select(CheckInRow.membership_id, func.min(CheckInRow.local_date))
+                 .where(CheckInRow.cohort_id == cohort_id).group_by(CheckInRow.membership_id))
+        return dict((await self._session.execute(query)).all())
+
+    async def totals_in_cohort(self, cohort_id: int, start: date | None, end: date | None) -> dict[int, int]:
+        query = (select(CheckInRow.membership_id, func.sum(CheckInRow.minutes))
+                 .where(CheckInRow.cohort_id == cohort_id).group_by(CheckInRow.membership_id))
+        if start is not None:
+            query = query.where(CheckInRow.local_date >= start)
+        if end is not None:
+            query = query.where(CheckInRow.local_date <= end)
+        return {membership_id: int(total) for membership_id, total in (await self._session.execute(query))}
+
+
+def _sprint_columns(sprint: Sprint) -> dict[str, Any]:
+    return {**_columns(sprint), "status": str(sprint.status)}
+
+
+def _sprint(row: SprintRow) -> Sprint:
+    sprint = _load(Sprint, row)
+    sprint.status = SprintStatus(row.status)
+    return sprint
+
+
+class SqlSprintRepository(_Repository):
+    async def active_for_member(self, member_id: int) -> Sprint | None:
+        row = await self._session.scalar(
+            select(SprintRow).filter_by(member_id=member_id, status=str(SprintStatus.ACTIVE)))
+        return _sprint(row) if row else None
+
+    async def add(self, sprint: Sprint) -> Sprint:
+        """Raises DuplicateKey when the member already has an active sprint."""
+        return _sprint(await self._insert(SprintRow(**_sprint_columns(sprint))))
+
+    async def save(self, sprint: Sprint) -> None:
+        await self._update(SprintRow, sprint.id, _sprint_columns(sprint))
+
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[Sprint]:
+        rows = await self._session.scalars(
+            select(SprintRow).where(SprintRow.status == str(SprintStatus.ACTIVE), SprintRow.ends_at <= now)
+            .order_by(SprintRow.ends_at, SprintRow.id).limit(limit))
+        return [_sprint(row) for row in rows]
+
+
+class SqlPauseRepository(_Repository):
+    async def for_member(self, member_id: int) -> Sequence[Pause]:
+        rows = await self._session.scalars(
+            select(PauseRow).filter_by(member_id=member_id).order_by(PauseRow.start, PauseRow.id))
+        return [_load(Pause, row) for row in rows]
+
+    async def for_members(self, member_ids: Sequence[int]) -> dict[int, list[Pause]]:
+        """Every asked-for member is a key, with an empty list when it has no pauses."""
+        result: dict[int, list[Pause]] = {member_id: [] for member_id in member_ids}
+        if not result:
+            return result
+        rows = await self._session.scalars(
+            select(PauseRow).where(PauseRow.member_id.in_(result)).order_by(PauseRow.start, PauseRow.id))
+        for row in rows:
+            result[row.member_id].append(_load(Pause, row))
+        return result
+
+    async def add(self, pause: Pause) -> Pause:
+        return _load(Pause, await self._insert(PauseRow(**_columns(pause))))
+
+    async def save(self, pause: Pause) -> None:
+        await self._update(PauseRow, pause.id, _columns(pause))
+
+    async def remove(self, pause_id: int) -> None:
+        await self._session.execute(delete(PauseRow).where(PauseRow.id == pause_id))

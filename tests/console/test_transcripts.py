@@ -1,0 +1,81 @@
+"""The console adapter end to end: the real CLI, a real SQLite file, transcripts in, JSON lines out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from adapters.cli import main
+
+TRANSCRIPTS = Path(__file__).parent / "transcripts"
+
+
+def run_script(tmp_path: Path, text: str, *extra: str) -> list[dict]:
+    script = tmp_path / "script.txt"
+    script.write_text(text, encoding="utf-8")
+    db = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    result = CliRunner().invoke(main, ["console", "--script", str(script), "--json", "--db", db, *extra])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.strip()]
+
+
+def test_readme_example_ends_with_a_two_day_streak(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, (TRANSCRIPTS / "two_day_streak.txt").read_text())
+    last = lines[-1]
+    assert last["kind"] == "reply"
+    assert last["to"] == "alice"
+    assert last["private"] is True
+    assert last["data"]["streak"] == 2
+    assert last["data"]["today_done"] is True
+    assert [line["to"] for line in lines[:3]] == ["#general", "#general", "#general"]
+
+
+def test_data_survives_a_restart_of_the_console(tmp_path: Path) -> None:
+    run_script(tmp_path, "!clock 2026-03-06T14:00:00Z\nalice: /cohort create ml-club\nalice: /checkin 30\n")
+    later = run_script(tmp_path, "!clock 2026-03-07T14:00:00Z\nalice: /checkin 30\nalice: /streak\n")
+    assert later[-1]["data"]["streak"] == 2
+
+
+def test_channels_speakers_and_bad_lines(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T14:00:00Z",
+        "!channel ml",
+        "alice: /cohort create ml-club",
+        "bob: /cohort join ml-club",
+        "bob: /checkin 45 read about attention",
+        "!advance soon",
+        "!teleport",
+        "bob: /checkin lots",
+        "",
+        "# a comment",
+    ]))
+    assert lines[2]["to"] == "#ml"
+    assert lines[2]["data"]["minutes_today"] == 45
+    assert [line["data"].get("error") for line in lines[3:]] == ["bad_directive", "bad_directive", None]
+    assert "!advance 90m" in lines[3]["text"]
+
+
+def test_sprint_end_is_sent_as_a_direct_message_when_the_clock_passes(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T14:00:00Z",
+        "alice: /cohort create ml-club",
+        "alice: /sprint start transformers",
+        "!advance 45m",
+    ]))
+    dm = lines[-1]
+    assert dm["kind"] == "dm"
+    assert dm["to"] == "alice"
+    assert dm["data"]["minutes_today"] == 30
+
+
+def test_readable_text_without_json(tmp_path: Path) -> None:
+    script = tmp_path / "s.txt"
+    script.write_text("alice: /help\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["console", "--script", str(script), "--db",
+                                       f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"])
+    assert result.exit_code == 0
+    assert "checkin" in result.output
+    assert not result.output.lstrip().startswith("{")

@@ -1,0 +1,378 @@
+"""An in-memory implementation of the storage ports, with the transaction semantics of a real database.
+
+    store = InMemoryStore()
+    bot = StudyBot(store.unit_of_work, clock)      # UnitOfWorkFactory
+    store.fail_next_commits(1)                     # the next commit raises StorageUnavailable
+
+`async with uow:` takes a private deep copy of the store's rows; repositories read and write that copy;
+`await uow.commit()` publishes the rows it wrote and starts again from the committed state; leaving the
+block without a commit discards everything. Objects go in and come out as copies, the way a SQL
+repository maps rows to fresh dataclasses, so mutating a returned object changes nothing until `save()`.
+The tests in `tests/contract/` hold this fake and the SQL storage to the same behaviour.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+
+from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Sprint, SprintStatus
+from bot.errors import StorageUnavailable
+from bot.ports import DuplicateKey
+
+Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause)
+
+TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses")
+Tables = dict[str, dict[int, Any]]
+
+
+def _empty_tables() -> Tables:
+    return {name: {} for name in TABLES}
+
+
+class InMemoryStore:
+    """The shared "database": committed rows per table, keyed by id, and id sequences."""
+
+    def __init__(self) -> None:
+        self.tables: Tables = _empty_tables()
+        self.commits = 0  # successful commits, for tests that want to know whether anything was written
+        self._sequences = {name: itertools.count(1) for name in TABLES}
+        self._failing_commits = 0
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """The UnitOfWorkFactory: `StudyBot(store.unit_of_work, clock)`."""
+        return InMemoryUnitOfWork(self)
+
+    def fail_next_commits(self, count: int = 1) -> None:
+        """Make the next `count` commits raise StorageUnavailable (nothing of theirs is published)."""
+        self._failing_commits = count
+
+    def next_id(self, table: str) -> int:
+        # Like a database sequence, ids are never handed out twice, even by a transaction rolled back.
+        return next(self._sequences[table])
+
+    def snapshot(self) -> Tables:
+        return copy.deepcopy(self.tables)
+
+    def _publish(self, state: Tables, written: set[tuple[str, int]]) -> None:
+        if self._failing_commits > 0:
+            self._failing_commits -= 1
+            raise StorageUnavailable("injected commit failure (InMemoryStore.fail_next_commits)")
+        for table, row_id in written:
+            row = state[table].get(row_id)
+            if row is None:
+                self.tables[table].pop(row_id, None)
+            else:
+                self.tables[table][row_id] = copy.deepcopy(row)
+        self.commits += 1
+
+
+class InMemoryUnitOfWork:
+    """One transaction against an InMemoryStore; implements `bot.ports.UnitOfWork`."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.store = store
+        self._state: Tables | None = None
+        self._written: set[tuple[str, int]] = set()
+        self.members = MemberRepository(self)
+        self.cohorts = CohortRepository(self)
+        self.memberships = MembershipRepository(self)
+        self.checkins = CheckInRepository(self)
+        self.sprints = SprintRepository(self)
+        self.pauses = PauseRepository(self)
+
+    async def __aenter__(self) -> InMemoryUnitOfWork:
+        if self._state is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._state = None  # anything not committed is discarded
+        self._written = set()
+
+    async def commit(self) -> None:
+        self.store._publish(self.state, self._written)
+        self._begin()
+
+    def _begin(self) -> None:
+        self._state = self.store.snapshot()
+        self._written = set()
+
+    # --- what the repositories use -------------------------------------------------------------------
+    @property
+    def state(self) -> Tables:
+        if self._state is None:
+            raise RuntimeError("use the unit of work inside `async with uow:`")
+        return self._state
+
+    def rows(self, table: str) -> Iterator[Any]:
+        """The table's rows in id order (the rows themselves: copy before handing them out)."""
+        rows = self.state[table]
+        return (rows[row_id] for row_id in sorted(rows))
+
+    def insert(self, table: str, obj: Row) -> Row:
+        row = _to_row(obj)
+        row.id = self.store.next_id(table)
+        self.write(table, row)
+        return copy.deepcopy(row)
+
+    def write(self, table: str, row: Any) -> None:
+        self.state[table][row.id] = row
+        self._written.add((table, row.id))
+
+    def delete(self, table: str, row_id: int) -> None:
+        if self.state[table].pop(row_id, None) is not None:
+            self._written.add((table, row_id))
+
+    def update(self, table: str, obj: Row) -> Row:
+        if obj.id is None or obj.id not in self.state[table]:
+            raise LookupError(f"save() of a {type(obj).__name__} that is not stored (id={obj.id})")
+        return _to_row(obj)
+
+
+def _to_row(obj: Row) -> Row:
+    """A private copy of `obj` as the database would store it: instants aware and in UTC."""
+    row = copy.deepcopy(obj)
+    for field in dataclasses.fields(row):
+        value = getattr(row, field.name)
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"{type(row).__name__}.{field.name} is a naive datetime; store aware UTC")
+            setattr(row, field.name, value.astimezone(UTC))
+    return row
+
+
+def _found(rows: Iterator[Row], match: Callable[[Row], bool]) -> Row | None:
+    return next((copy.deepcopy(row) for row in rows if match(row)), None)
+
+
+class MemberRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, member_id: int) -> Member | None:
+        return _found(self._uow.rows("members"), lambda m: m.id == member_id)
+
+    async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        return _found(self._uow.rows("members"),
+                      lambda m: (m.platform, m.workspace, m.user_id) == (platform, workspace, user_id))
+
+    async def add(self, member: Member) -> Member:
+        existing = await self.find(member.platform, member.workspace, member.user_id)
+        return existing if existing is not None else self._uow.insert("members", member)
+
+    async def save(self, member: Member) -> None:
+        row = self._uow.update("members", member)
+        clash = await self.find(row.platform, row.workspace, row.user_id)
+        if clash is not None and clash.id != row.id:
+            raise DuplicateKey(f"member {row.platform}/{row.workspace}/{row.user_id} exists")
+        self._uow.write("members", row)
+
+
+class CohortRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, cohort_id: int) -> Cohort | None:
+        return _found(self._uow.rows("cohorts"), lambda c: c.id == cohort_id)
+
+    async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
+        return _found(self._uow.rows("cohorts"),
+                      lambda c: (c.platform, c.workspace, c.name.lower()) == (platform, workspace, name.lower()))
+
+    async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
+        return _found(self._uow.rows("cohorts"),
+                      lambda c: (c.platform, c.workspace, c.channel_id) == (platform, workspace, channel_id))
+
+    async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
+        return [copy.deepcopy(c) for c in self._uow.rows("cohorts")
+                if (c.platform, c.workspace) == (platform, workspace)]
+
+    async def add(self, cohort: Cohort) -> Cohort:
+        self._refuse_name_clash(cohort)
+        return self._uow.insert("cohorts", cohort)
+
+    async def save(self, cohort: Cohort) -> None:
+        row = self._uow.update("cohorts", cohort)
+        self._refuse_name_clash(row)
+        self._uow.write("cohorts", row)
+
+    async def remove(self, cohort_id: int) -> None:
+        memberships = {m.id for m in self._uow.rows("memberships") if m.cohort_id == cohort_id}
+        for sprint in list(self._uow.rows("sprints")):
+            if sprint.membership_id in memberships:
+                self._uow.delete("sprints", sprint.id)
+        for checkin in list(self._uow.rows("checkins")):
+            if checkin.cohort_id == cohort_id or checkin.membership_id in memberships:
+                self._uow.delete("checkins", checkin.id)
+        for membership_id in memberships:
+            self._uow.delete("memberships", membership_id)
+        self._uow.delete("cohorts", cohort_id)
+
+    def _refuse_name_clash(self, cohort: Cohort) -> None:
+        for other in self._uow.rows("cohorts"):
+            if (other.id != cohort.id and (other.platform, other.workspace) == (cohort.platform, cohort.workspace)
+                    and other.name.lower() == cohort.name.lower()):
+                raise DuplicateKey(f"a cohort named {other.name!r} exists in this workspace")
+
+
+class MembershipRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, cohort_id: int, member_id: int) -> Membership | None:
+        return _found(self._uow.rows("memberships"), lambda m: (m.cohort_id, m.member_id) == (cohort_id, member_id))
+
+    async def get_by_id(self, membership_id: int) -> Membership | None:
+        return _found(self._uow.rows("memberships"), lambda m: m.id == membership_id)
+
+    async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]:
+        cohorts = self._uow.state["cohorts"]
+        return [(copy.deepcopy(m), copy.deepcopy(cohorts[m.cohort_id]))
+                for m in self._uow.rows("memberships") if m.member_id == member_id and m.active]
+
+    async def active_in_cohort(self, cohort_id: int) -> Sequence[tuple[Membership, Member]]:
+        members = self._uow.state["members"]
+        return [(copy.deepcopy(m), copy.deepcopy(members[m.member_id]))
+                for m in self._uow.rows("memberships") if m.cohort_id == cohort_id and m.active]
+
+    async def add(self, membership: Membership) -> Membership:
+        self._refuse_clash(membership)
+        return self._uow.insert("memberships", membership)
+
+    async def save(self, membership: Membership) -> None:
+        row = self._uow.update("memberships", membership)
+        self._refuse_clash(row)
+        self._uow.write("memberships", row)
+
+    async def reset_streak_states(self, cohort_id: int) -> None:
+        for membership in list(self._uow.rows("memberships")):
+            if membership.cohort_id == cohort_id and membership.streak_state is not None:
+                self._uow.write("memberships", dataclasses.replace(membership, streak_state=None))
+
+    def _refuse_clash(self, membership: Membership) -> None:
+        for other in self._uow.rows("memberships"):
+            if other.id != membership.id and (other.cohort_id, other.member_id) == (
+                    membership.cohort_id, membership.member_id):
+                raise DuplicateKey(f"member {membership.member_id} is already in cohort {membership.cohort_id}")
+
+
+class CheckInRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def find_by_key(self, member_id: int, idempotency_key: str) -> CheckIn | None:
+        return _found(self._uow.rows("checkins"),
+                      lambda c: (c.member_id, c.idempotency_key) == (member_id, idempotency_key))
+
+    async def add(self, checkin: CheckIn) -> CheckIn:
+        if await self.find_by_key(checkin.member_id, checkin.idempotency_key) is not None:
+            raise DuplicateKey(f"check-in {checkin.idempotency_key!r} of member {checkin.member_id} is recorded")
+        return self._uow.insert("checkins", checkin)
+
+    async def minutes_on(self, membership_id: int, day: date) -> int:
+        return sum(c.minutes for c in self._uow.rows("checkins")
+                   if c.membership_id == membership_id and c.local_date == day)
+
+    async def first_day(self, membership_id: int) -> date | None:
+        return min((c.local_date for c in self._uow.rows("checkins") if c.membership_id == membership_id),
+                   default=None)
+
+    async def minutes_by_day(self, membership_id: int, since: date) -> dict[date, int]:
+        by_day: dict[date, int] = defaultdict(int)
+        for c in self._uow.rows("checkins"):
+            if c.membership_id == membership_id and c.local_date >= since:
+                by_day[c.local_date] += c.minutes
+        return dict(by_day)
+
+    async def minutes_by_day_in_cohort(self, cohort_id: int, since: date) -> dict[int, dict[date, int]]:
+        result: dict[int, dict[date, int]] = {}
+        for c in self._uow.rows("checkins"):
+            if c.cohort_id == cohort_id and c.local_date >= since:
+                days = result.setdefault(c.membership_id, {})
+                days[c.local_date] = days.get(c.local_date, 0) + c.minutes
+        return result
+
+    async def first_days_in_cohort(self, cohort_id: int) -> dict[int, date]:
+        firsts: dict[int, date] = {}
+        for c in self._uow.rows("checkins"):
+            if c.cohort_id == cohort_id:
+                firsts[c.membership_id] = min(c.local_date, firsts.get(c.membership_id, c.local_date))
+        return firsts
+
+    async def totals_in_cohort(self, cohort_id: int, start: date | None, end: date | None) -> dict[int, int]:
+        totals: dict[int, int] = defaultdict(int)
+        for c in self._uow.rows("checkins"):
+            if (c.cohort_id == cohort_id and (start is None or start <= c.local_date)
+                    and (end is None or c.local_date <= end)):
+                totals[c.membership_id] += c.minutes
+        return dict(totals)
+
+
+class SprintRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def active_for_member(self, member_id: int) -> Sprint | None:
+        return _found(self._uow.rows("sprints"),
+                      lambda s: s.member_id == member_id and s.status == SprintStatus.ACTIVE)
+
+    async def add(self, sprint: Sprint) -> Sprint:
+        self._refuse_second_active(sprint)
+        return self._uow.insert("sprints", sprint)
+
+    async def save(self, sprint: Sprint) -> None:
+        row = self._uow.update("sprints", sprint)
+        self._refuse_second_active(row)
+        self._uow.write("sprints", row)
+
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[Sprint]:
+        due = [s for s in self._uow.rows("sprints") if s.status == SprintStatus.ACTIVE and s.ends_at <= now]
+        due.sort(key=lambda s: (s.ends_at, s.id))
+        return [copy.deepcopy(s) for s in due[:limit]]
+
+    def _refuse_second_active(self, sprint: Sprint) -> None:
+        if sprint.status != SprintStatus.ACTIVE:
+            return
+        for other in self._uow.rows("sprints"):
+            if other.id != sprint.id and other.member_id == sprint.member_id and other.status == SprintStatus.ACTIVE:
+                raise DuplicateKey(f"member {sprint.member_id} already has an active sprint")
+
+
+class PauseRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def for_member(self, member_id: int) -> Sequence[Pause]:
+        return [copy.deepcopy(p) for p in self._uow.rows("pauses") if p.member_id == member_id]
+
+    async def for_members(self, member_ids: Sequence[int]) -> dict[int, list[Pause]]:
+        result: dict[int, list[Pause]] = {member_id: [] for member_id in member_ids}
+        for p in self._uow.rows("pauses"):
+            if p.member_id in result:
+                result[p.member_id].append(copy.deepcopy(p))
+        return result
+
+    async def add(self, pause: Pause) -> Pause:
+        return self._uow.insert("pauses", pause)
+
+    async def save(self, pause: Pause) -> None:
+        self._uow.write("pauses", self._uow.update("pauses", pause))
+
+    async def remove(self, pause_id: int) -> None:
+        self._uow.delete("pauses", pause_id)
+
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]

@@ -1,0 +1,49 @@
+"""SQLite specifics: the connection is set up for one writer at a time, in WAL mode, with foreign keys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain import Membership
+from storage import Database
+from tests.integration.conftest import sqlite_url
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.connect(sqlite_url(tmp_path / "studybot.db"))
+    yield database
+    await database.dispose()
+
+
+@pytest.mark.parametrize(("pragma", "expected"), [
+    ("journal_mode", "wal"), ("foreign_keys", 1), ("synchronous", 1), ("busy_timeout", 5000),
+])
+async def test_pragmas(sqlite_db: Database, pragma: str, expected: object) -> None:
+    async with sqlite_db.engine.connect() as connection:
+        result = await connection.exec_driver_sql(f"PRAGMA {pragma}")
+        assert result.scalar() == expected
+
+
+async def test_foreign_keys_are_enforced(sqlite_db: Database) -> None:
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        async with sqlite_db.unit_of_work() as uow:
+            await uow.memberships.add(Membership(cohort_id=404, member_id=404))
+
+
+async def test_one_pooled_connection(sqlite_db: Database) -> None:
+    assert sqlite_db.dialect == "sqlite"
+    assert sqlite_db.engine.pool.size() == 1  # type: ignore[attr-defined]
+
+
+async def test_in_memory_database_works() -> None:
+    database = await Database.connect("sqlite+aiosqlite:///:memory:")
+    try:
+        async with database.unit_of_work() as uow:
+            assert await uow.cohorts.list_in_workspace("slack", "T") == []
+    finally:
+        await database.dispose()
