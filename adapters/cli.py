@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import sys
 from collections.abc import Coroutine
 from datetime import datetime
@@ -12,11 +14,16 @@ from typing import IO, TypeVar
 
 import click
 
+from adapters.clockwork import start_clockwork
 from adapters.console.clock import ConsoleClock
+from adapters.console.notifier import ConsoleNotifier
 from adapters.console.render import Message
-from adapters.console.session import ConsoleSession, sprint_end_messages
+from adapters.console.session import ConsoleSession
+from adapters.console.timetravel import run_due_work
 from adapters.settings import ConfigError, Settings, load_settings, normalize_database_url
+from bot.delivery import Dispatcher
 from bot.errors import StorageUnavailable
+from bot.scheduler import Scheduler
 from bot.service import StudyBot
 
 T = TypeVar("T")
@@ -58,21 +65,25 @@ def console(script: IO[str] | None, as_json: bool, db_url: str | None) -> None:
 async def _console(url: str, *, script: IO[str] | None, as_json: bool) -> None:
     from storage import Database
 
+    def output(message: Message) -> None:
+        click.echo(message.as_json() if as_json else message.as_text())
+
     database = await Database.connect(url)
+    clock = ConsoleClock()
+    bot = StudyBot(database.unit_of_work, clock)
+    scheduler = Scheduler(database.unit_of_work, clock)
+    dispatcher = Dispatcher(database.unit_of_work, clock, {"console": ConsoleNotifier(output)}, owner=process_name())
+
+    async def on_advance(start: datetime, end: datetime) -> None:
+        await run_due_work(scheduler, dispatcher, clock, start, end)
+
+    session = ConsoleSession(bot, clock, output, on_advance=on_advance)
+    clockwork = None
     try:
-        clock = ConsoleClock()
-        bot = StudyBot(database.unit_of_work, clock)
-
-        def output(message: Message) -> None:
-            click.echo(message.as_json() if as_json else message.as_text())
-
-        async def on_advance(start: datetime, end: datetime) -> list[Message]:
-            return sprint_end_messages(await bot.complete_due_sprints())
-
-        session = ConsoleSession(bot, clock, output, on_advance=on_advance)
         if script is not None:
             await session.run_lines(script)
             return
+        clockwork = start_clockwork(scheduler, dispatcher)
         while True:
             try:
                 line = await asyncio.to_thread(input, f"{session.default_user}@#{session.channel}> ")
@@ -81,7 +92,14 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool) -> None:
                 return
             await session.run_line(line)
     finally:
+        if clockwork is not None:
+            clockwork.shutdown(wait=False)
+        await dispatcher.release()
         await database.dispose()
+
+
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _settings() -> Settings:

@@ -51,6 +51,8 @@ class Cohort:
     recap_weekday: int = 6  # Monday is 0, as in `date.weekday()`
     recap_time: time = time(18, 0)
     created_at: datetime | None = None
+    next_digest_at: datetime | None = None  # UTC; the scheduler's indexed "due" columns
+    next_recap_at: datetime | None = None
     id: int | None = None
 
     @property
@@ -71,6 +73,7 @@ class Membership:
     reminder_time: time | None = DEFAULT_REMINDER
     joined_at: datetime | None = None
     streak_state: StreakState | None = None
+    next_reminder_at: datetime | None = None  # UTC; None when reminders are off or not scheduled
     id: int | None = None
 
     @property
@@ -134,3 +137,36 @@ class Enrolment:
 
     def is_paused(self, day: date) -> bool:
         return any(pause.covers(day) for pause in self.pauses)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # too late to be worth sending (after downtime); kept as a record
+
+
+@dataclass
+class OutboxMessage:
+    """A message the bot owes someone. `key` is unique: it is what makes each message exactly-once."""
+
+    key: str  # e.g. "reminder:<membership>:<local date>", "digest:<cohort>:<date>", "sprint:<id>"
+    kind: str  # reminder | digest | recap | sprint_end
+    platform: str
+    workspace: str
+    destination_kind: str  # "dm" | "channel"
+    target: str  # platform user id or channel id
+    text: str
+    data: dict[str, object]
+    due_at: datetime
+    created_at: datetime
+    title: str | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # when pending: not before this instant
+    claimed_until: datetime | None = None  # a dispatcher's lease; expired leases may be re-claimed
+    claimed_by: str | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    platform_message_id: str | None = None
+    id: int | None = None

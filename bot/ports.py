@@ -13,7 +13,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Literal, Protocol
 
-from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Sprint
+from bot.domain import CheckIn, Cohort, Member, Membership, OutboxMessage, OutboxStatus, Pause, Sprint
 from bot.replies import Reply
 from bot.streaks import StreakState
 
@@ -122,6 +122,49 @@ class PauseRepository(Protocol):
     async def remove(self, pause_id: int) -> None: ...
 
 
+class ScheduleRepository(Protocol):
+    """The scheduler's indexed look-ups: what is due, and when the next thing will be."""
+
+    async def due_reminders(self, now: datetime, limit: int) -> Sequence[Membership]:
+        """Active memberships with `next_reminder_at <= now`, earliest first."""
+        ...
+
+    async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        """Cohorts with `next_digest_at <= now`, earliest first."""
+        ...
+
+    async def due_recaps(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        """Cohorts with `next_recap_at <= now`, earliest first."""
+        ...
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest of: next reminder, digest, recap, active sprint end, pending outbox attempt."""
+        ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> bool:
+        """Insert; False (and nothing written, transaction still usable) when the key already exists."""
+        ...
+
+    async def claim(self, now: datetime, limit: int, lease_until: datetime, owner: str) -> Sequence[OutboxMessage]:
+        """Pending messages with `next_attempt_at <= now` whose lease is free or expired, oldest due first;
+        marks them claimed by `owner` until `lease_until`. Safe across processes (SKIP LOCKED on Postgres)."""
+        ...
+
+    async def save(self, message: OutboxMessage) -> None:
+        """Write back status, attempts, next_attempt_at, claim, last_error, sent_at, platform_message_id."""
+        ...
+
+    async def get_by_key(self, key: str) -> OutboxMessage | None: ...
+
+    async def count(self, status: OutboxStatus | None = None) -> int: ...
+
+    async def release(self, owner: str) -> int:
+        """Drop every claim `owner` holds on pending messages (graceful shutdown); returns how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     cohorts: CohortRepository
@@ -129,6 +172,8 @@ class UnitOfWork(Protocol):
     checkins: CheckInRepository
     sprints: SprintRepository
     pauses: PauseRepository
+    schedule: ScheduleRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -158,7 +203,9 @@ __all__ = [
     "MemberRepository",
     "MembershipRepository",
     "Notifier",
+    "OutboxRepository",
     "PauseRepository",
+    "ScheduleRepository",
     "SprintRepository",
     "StreakState",
     "UnitOfWork",

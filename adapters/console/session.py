@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from adapters.console.clock import ConsoleClock
 from adapters.console.render import Message
 from bot.commands.context import Invocation
-from bot.commands.sprint import SprintEnded
 from bot.replies import error_reply
 from bot.service import StudyBot
 
@@ -21,8 +20,8 @@ _SPEAKER = re.compile(r"^([A-Za-z0-9_.-]{1,40}):\s*(/.*)$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
-# Called after the clock moved from `start` to `end`; returns what the bot sent meanwhile (the scheduler).
-AdvanceHook = Callable[[datetime, datetime], Awaitable[list[Message]]]
+# Runs the work that fell due while the simulated clock moves from `start` to `end` (the scheduler).
+AdvanceHook = Callable[[datetime, datetime], Awaitable[None]]
 Output = Callable[[Message], None]
 
 
@@ -73,10 +72,9 @@ class ConsoleSession:
 
     async def _move_to(self, instant: datetime) -> None:
         start = self.clock.now() if self.clock.simulated else instant
-        self.clock.set(instant)
         if self.on_advance is not None and instant > start:
-            for message in await self.on_advance(start, instant):
-                self.output(message)
+            await self.on_advance(start, instant)
+        self.clock.set(instant)
 
 
 def _parse_instant(text: str) -> datetime:
@@ -99,7 +97,3 @@ def _parse_duration(text: str) -> timedelta:
     if amount > 3660:
         raise ValueError("Advance at most 3660 units at a time (about ten years of days).")
     return timedelta(**{_UNITS[match.group(2).lower()]: amount})
-
-
-def sprint_end_messages(ended: Iterable[SprintEnded]) -> list[Message]:
-    return [Message("dm", item.enrolment.member.user_id, item.reply) for item in ended]

@@ -8,11 +8,12 @@ from datetime import time
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import named_cohort, target_cohort
-from bot.domain import Cohort, Membership, Role
+from bot.domain import Cohort, Enrolment, Membership, Role
 from bot.errors import CommandError
 from bot.localtime import parse_hhmm, parse_zone
 from bot.ports import DuplicateKey
 from bot.replies import Reply
+from bot.schedule import schedule_cohort, schedule_reminder
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,14 +36,16 @@ async def create(ctx: Context, args: Args) -> Reply:
     cohort = Cohort(platform=inv.platform, workspace=inv.workspace, name=name, channel_id=inv.channel_id,
                     created_by=ctx.member.id, created_at=ctx.now)
     _apply_settings(cohort, args)
+    schedule_cohort(cohort, ctx.now)
     try:
         cohort = await ctx.uow.cohorts.add(cohort)
     except DuplicateKey:
         raise CommandError("name_taken", f"There is already a cohort called {name} here. "
                                          f"Pick another name, or `cohort join {name}`.") from None
     assert cohort.id is not None
-    await ctx.uow.memberships.add(Membership(cohort_id=cohort.id, member_id=ctx.member.id,
-                                             role=Role.ORGANIZER, joined_at=ctx.now))
+    membership = Membership(cohort_id=cohort.id, member_id=ctx.member.id, role=Role.ORGANIZER, joined_at=ctx.now)
+    schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
+    await ctx.uow.memberships.add(membership)
     return Reply(text=f"{ctx.member.display_name} started the cohort {cohort.name} here "
                       f"({cohort.sprint_minutes}-minute sprints, {cohort.timezone}). "
                       f"Join with `cohort join {cohort.name}`, then `checkin` every day.",
@@ -57,9 +60,12 @@ async def join(ctx: Context, args: Args) -> Reply:
         return Reply(text=f"You are already in {cohort.name}.", data={"cohort": cohort.name, "joined": False},
                      private=True, title="Cohort")
     if membership is None:
-        await ctx.uow.memberships.add(Membership(cohort_id=cohort.id, member_id=ctx.member.id, joined_at=ctx.now))
+        membership = Membership(cohort_id=cohort.id, member_id=ctx.member.id, joined_at=ctx.now)
+        schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
+        await ctx.uow.memberships.add(membership)
     else:
         membership.active = True
+        schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
         await ctx.uow.memberships.save(membership)
     return Reply(text=f"Welcome to {cohort.name}, {ctx.member.display_name}! Your day's goal is "
                       f"{cohort.daily_target} minutes. `checkin` when you've done it.",
@@ -71,6 +77,7 @@ async def leave(ctx: Context, args: Args) -> Reply:
     membership, cohort = enrolment.membership, enrolment.cohort
     assert cohort.id is not None
     membership.active = False
+    membership.next_reminder_at = None
     was_organizer = membership.is_organizer
     membership.role = Role.MEMBER
     await ctx.uow.memberships.save(membership)
@@ -111,10 +118,16 @@ async def settings(ctx: Context, args: Args) -> Reply:
         owner = await ctx.uow.cohorts.find_by_channel(inv.platform, inv.workspace, cohort.channel_id)
         if owner is not None and owner.id != cohort.id:
             raise CommandError("channel_taken", f"This channel already belongs to {owner.name}.")
+    if changed & {"timezone", "rollover", "digest", "recap"}:
+        schedule_cohort(cohort, ctx.now)
     await ctx.uow.cohorts.save(cohort)
+    assert cohort.id is not None
     if changed & {"sprint", "goal", "rollover", "timezone"}:
-        assert cohort.id is not None
         await ctx.uow.memberships.reset_streak_states(cohort.id)
+    if changed & {"rollover", "timezone"}:
+        for membership, member in await ctx.uow.memberships.active_in_cohort(cohort.id):
+            schedule_reminder(Enrolment(cohort, member, membership), ctx.now)
+            await ctx.uow.memberships.save(membership)
     return Reply(text=f"Updated {', '.join(sorted(changed))}.\n{_settings_line(cohort)}",
                  data={"cohort": cohort.name, "changed": sorted(changed), **settings_data(cohort)},
                  private=True, title="Settings")

@@ -12,6 +12,7 @@ from bot.errors import CommandError
 from bot.localtime import parse_hhmm, parse_zone
 from bot.progress import forget_saved_walk_from
 from bot.replies import Reply
+from bot.schedule import schedule_reminder
 
 MAX_PAUSE_DAYS = 60
 _DAYS = re.compile(r"^(\d{1,4})\s*d?$", re.IGNORECASE)
@@ -26,6 +27,7 @@ async def remind_set(ctx: Context, args: Args) -> Reply:
     at = parse_hhmm(raw, "reminder time")
     enrolment = await resolve_enrolment(ctx, args)
     enrolment.membership.reminder_time = at
+    schedule_reminder(enrolment, ctx.now)
     await ctx.uow.memberships.save(enrolment.membership)
     return _reminder_reply(enrolment, f"I'll remind you at {at:%H:%M} ({enrolment.zone.key}) on days you "
                                       "haven't finished yet.")
@@ -34,6 +36,7 @@ async def remind_set(ctx: Context, args: Args) -> Reply:
 async def remind_off(ctx: Context, args: Args) -> Reply:
     enrolment = await resolve_enrolment(ctx, args)
     enrolment.membership.reminder_time = None
+    schedule_reminder(enrolment, ctx.now)
     await ctx.uow.memberships.save(enrolment.membership)
     return _reminder_reply(enrolment, f"Daily reminders for {enrolment.cohort.name} are off. "
                                       "`remind set 19:00` turns them back on.")
@@ -61,6 +64,10 @@ async def timezone_set(ctx: Context, args: Args) -> Reply:
     zone = parse_zone(raw)
     ctx.member.timezone = zone.key
     await ctx.uow.members.save(ctx.member)
+    assert ctx.member.id is not None
+    for membership, cohort in await ctx.uow.memberships.active_for_member(ctx.member.id):
+        schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
+        await ctx.uow.memberships.save(membership)
     return Reply(text=f"Your time zone is now {zone.key}. Check-ins already made keep their dates; "
                       "reminders and new check-ins follow the new zone.",
                  data={"timezone": zone.key}, private=True, title="Time zone")

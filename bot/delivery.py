@@ -1,0 +1,144 @@
+"""The dispatcher: drains the outbox through each platform's notifier, paced to the platform's rate
+limits, retrying with exponential back-off (honouring `retry_after`), and recording every outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.domain import OutboxMessage, OutboxStatus
+from bot.ports import DeliveryFailed, Destination, Notifier, UnitOfWorkFactory
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    per_second: float
+    burst: float
+    per_target: bool  # one bucket per channel (Slack) or one for the whole bot (Discord)
+
+
+RATE_POLICIES: dict[str, RatePolicy] = {
+    "discord": RatePolicy(per_second=50.0, burst=50.0, per_target=False),
+    "slack": RatePolicy(per_second=1.0, burst=1.0, per_target=True),
+}
+
+
+class RateLimiter:
+    """Token buckets: `reserve` says how long to wait before the next request may go."""
+
+    def __init__(self, policies: Mapping[str, RatePolicy], monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._policies = policies
+        self._monotonic = monotonic
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def reserve(self, platform: str, target: str) -> float:
+        policy = self._policies.get(platform)
+        if policy is None:
+            return 0.0
+        key = (platform, target if policy.per_target else "*")
+        now = self._monotonic()
+        tokens, stamp = self._buckets.get(key, (policy.burst, now))
+        tokens = min(policy.burst, tokens + (now - stamp) * policy.per_second) - 1
+        self._buckets[key] = (tokens, now)
+        return 0.0 if tokens >= 0 else -tokens / policy.per_second
+
+
+@dataclass
+class DrainReport:
+    sent: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class Dispatcher:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, notifiers: Mapping[str, Notifier], *,
+                 owner: str, limiter: RateLimiter | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, max_attempts: int = 6,
+                 base_backoff: timedelta = timedelta(seconds=10), max_backoff: timedelta = timedelta(minutes=15),
+                 lease: timedelta = timedelta(minutes=2), batch: int = 100) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+        self._notifiers = notifiers
+        self._owner = owner
+        self._limiter = limiter or RateLimiter(RATE_POLICIES)
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._lease = lease
+        self._batch = batch
+
+    async def drain(self) -> DrainReport:
+        """Send everything due now; returns when nothing claimable is left."""
+        report = DrainReport()
+        while True:
+            now = self._clock.now()
+            async with self._unit_of_work() as uow:
+                claimed = await uow.outbox.claim(now, self._batch, now + self._lease, self._owner)
+                await uow.commit()
+            for message in claimed:
+                await self._deliver(message, report)
+            if len(claimed) < self._batch:
+                return report
+
+    async def release(self) -> int:
+        """Give back this dispatcher's claims (graceful shutdown)."""
+        async with self._unit_of_work() as uow:
+            released = await uow.outbox.release(self._owner)
+            await uow.commit()
+        return released
+
+    async def _deliver(self, message: OutboxMessage, report: DrainReport) -> None:
+        notifier = self._notifiers.get(message.platform)
+        message.attempts += 1
+        try:
+            if notifier is None:
+                raise DeliveryFailed(f"no {message.platform} adapter is running in this process")
+            wait = self._limiter.reserve(message.platform, message.target)
+            if wait > 0:
+                await self._sleep(wait)
+            message.platform_message_id = await notifier.send(_destination(message), _reply(message))
+        except DeliveryFailed as failure:
+            self._failed(message, failure, report)
+        except Exception as error:  # a notifier bug must not stop the queue; treat it as transient
+            log.exception("notifier for %s raised", message.platform)
+            self._failed(message, DeliveryFailed(type(error).__name__), report)
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = self._clock.now()
+            message.last_error = None
+            report.sent.append(message.key)
+        message.claimed_until = message.claimed_by = None
+        async with self._unit_of_work() as uow:
+            await uow.outbox.save(message)
+            await uow.commit()
+
+    def _failed(self, message: OutboxMessage, failure: DeliveryFailed, report: DrainReport) -> None:
+        message.last_error = failure.reason[:500]
+        if failure.permanent or message.attempts >= self._max_attempts:
+            message.status = OutboxStatus.FAILED
+            report.failed.append(message.key)
+            return
+        backoff = min(self._base_backoff * 2 ** (message.attempts - 1), self._max_backoff)
+        if failure.retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=failure.retry_after))
+        message.next_attempt_at = self._clock.now() + backoff
+        report.retried.append(message.key)
+
+
+def _destination(message: OutboxMessage) -> Destination:
+    kind = "dm" if message.destination_kind == "dm" else "channel"
+    return Destination(platform=message.platform, workspace=message.workspace, kind=kind, target=message.target)
+
+
+def _reply(message: OutboxMessage) -> Reply:
+    return Reply(text=message.text, title=message.title, data=dict(message.data),
+                 private=message.destination_kind == "dm")

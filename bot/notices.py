@@ -1,0 +1,73 @@
+"""What scheduled messages say: reminders, digests and weekly recaps, as platform-neutral replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain import Cohort, Enrolment
+from bot.replies import Reply
+
+MILESTONES = (7, 30, 100)
+
+
+def reminder(enrolment: Enrolment, day: date, minutes_today: int, streak: int) -> Reply:
+    target = enrolment.cohort.daily_target
+    keep = f" to keep your {streak}-day streak" if streak else ""
+    left = target - minutes_today
+    return Reply(
+        text=f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet "
+             f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` when you're done{keep}.",
+        title="Sprint reminder", private=True,
+        data={"type": "reminder", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
+              "minutes_today": minutes_today, "target": target, "streak": streak},
+    )
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    name: str
+    user_id: str
+    done: bool
+    mention: bool
+
+
+def digest(cohort: Cohort, day: date, lines: list[DigestLine]) -> Reply:
+    done = sorted(line.name for line in lines if line.done)
+    pending = sorted(line.name for line in lines if not line.done)
+    text = (f"{cohort.name}, {day:%A %d %B}: "
+            + (f"done — {', '.join(done)}. " if done else "nobody has finished yet. ")
+            + (f"Still to go — {', '.join(pending)}. There's time for one sprint!" if pending
+               else "Everyone is done. Great work!"))
+    return Reply(text=text, title="Daily digest", private=False,
+                 data={"type": "digest", "cohort": cohort.name, "local_date": day.isoformat(), "done": done,
+                       "pending": pending,
+                       "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)})
+
+
+@dataclass(frozen=True)
+class RecapLine:
+    name: str
+    days_done: int
+    minutes: int
+    streak: int
+    streak_at_week_start: int
+
+
+def recap(cohort: Cohort, week_start: date, lines: list[RecapLine]) -> Reply:
+    ordered = sorted(lines, key=lambda line: (-line.minutes, line.name.lower()))
+    perfect = [line.name for line in ordered if line.days_done == 7]
+    milestones = [{"name": line.name, "days": mark} for line in ordered for mark in MILESTONES
+                  if line.streak_at_week_start < mark <= line.streak]
+    total = sum(line.minutes for line in lines)
+    rows = [f"{line.name}: {line.days_done}/7 days, {line.minutes} min, streak {line.streak}" for line in ordered]
+    extras = []
+    if perfect:
+        extras.append(f"Perfect week: {', '.join(perfect)}.")
+    extras += [f"{m['name']} reached a {m['days']}-day streak!" for m in milestones]
+    text = "\n".join([f"{cohort.name} — week of {week_start:%d %B}: {total} minutes together.", *rows, *extras])
+    return Reply(text=text, title="Weekly recap", private=False,
+                 data={"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(), "minutes": total,
+                       "members": [{"name": line.name, "days_done": line.days_done, "minutes": line.minutes,
+                                    "streak": line.streak} for line in ordered],
+                       "perfect_weeks": perfect, "milestones": milestones})

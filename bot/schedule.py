@@ -1,0 +1,57 @@
+"""When things happen: reminders, digests and recaps as UTC instants of local wall-clock times.
+
+A local date D owns the wall times from its rollover hour on D up to the rollover hour on D+1, so a
+02:00 reminder with a 04:00 rollover fires in the early hours of the next calendar day, still for D.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import Cohort, Enrolment
+from bot.localtime import local_day, wall_time_to_utc
+
+
+def occurrence(day: date, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
+    """The UTC instant of wall time `at` belonging to local date `day`."""
+    wall_day = day if at.hour >= rollover_hour else day + timedelta(days=1)
+    return wall_time_to_utc(wall_day, at, zone)
+
+
+def next_daily(after: datetime, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
+    """The first occurrence of `at` strictly after `after`."""
+    start = local_day(after, zone, rollover_hour) - timedelta(days=1)
+    for offset in range(4):
+        instant = occurrence(start + timedelta(days=offset), at, zone, rollover_hour)
+        if instant > after:
+            return instant
+    raise AssertionError("a daily time always recurs within three days")
+
+
+def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
+    """The first occurrence of `at` on a local date with `weekday` strictly after `after`."""
+    start = local_day(after, zone, rollover_hour) - timedelta(days=1)
+    for offset in range(9):
+        day = start + timedelta(days=offset)
+        if day.weekday() == weekday:
+            instant = occurrence(day, at, zone, rollover_hour)
+            if instant > after:
+                return instant
+    raise AssertionError("a weekly time always recurs within nine days")
+
+
+def schedule_reminder(enrolment: Enrolment, after: datetime) -> None:
+    """Set the membership's next reminder instant (None when off or inactive)."""
+    membership = enrolment.membership
+    at = membership.reminder_time
+    membership.next_reminder_at = (
+        next_daily(after, at, enrolment.zone, enrolment.cohort.rollover_hour)
+        if at is not None and membership.active else None
+    )
+
+
+def schedule_cohort(cohort: Cohort, after: datetime) -> None:
+    cohort.next_digest_at = next_daily(after, cohort.digest_time, cohort.zone, cohort.rollover_hour)
+    cohort.next_recap_at = next_weekly(after, cohort.recap_weekday, cohort.recap_time, cohort.zone,
+                                       cohort.rollover_hour)
