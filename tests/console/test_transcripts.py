@@ -79,3 +79,20 @@ def test_readable_text_without_json(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "checkin" in result.output
     assert not result.output.lstrip().startswith("{")
+
+
+def test_a_week_with_two_zones_shows_each_reminder_once_at_local_time(tmp_path: Path) -> None:
+    lines = run_script(tmp_path, (TRANSCRIPTS / "two_zones_week.txt").read_text())
+    reminders = [(m["to"], m["data"]["local_date"]) for m in lines if m["data"].get("type") == "reminder"]
+    assert len(reminders) == len(set(reminders))
+    ann = sorted(day for to, day in reminders if to == "ann")
+    raj = sorted(day for to, day in reminders if to == "raj")
+    # ann finished Monday 2 March; raj joined after his 19:00 had passed that day and finished Tuesday.
+    assert ann == [f"2026-03-{d:02d}" for d in range(3, 9)]
+    assert raj == ["2026-03-04", "2026-03-05", "2026-03-06", "2026-03-07", "2026-03-08"]
+    digests = [m for m in lines if m["data"].get("type") == "digest"]
+    assert [d["data"]["local_date"] for d in digests] == [f"2026-03-{d:02d}" for d in range(2, 9)]
+    assert digests[0]["data"]["done"] == ["ann"] and digests[0]["data"]["pending"] == ["raj"]
+    assert all(d["kind"] == "channel" and d["to"] == "#general" for d in digests)
+    recaps = [m for m in lines if m["data"].get("type") == "recap"]
+    assert len(recaps) == 1 and recaps[0]["data"]["week"] == "2026-03-02"
