@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -102,6 +103,8 @@ class CohortRow(Base):
     recap_weekday: Mapped[int] = mapped_column(Integer)
     recap_time: Mapped[time] = mapped_column(Time)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class MembershipRow(Base):
@@ -120,6 +123,7 @@ class MembershipRow(Base):
     streak_freezes: Mapped[int | None] = mapped_column(Integer)
     streak_longest: Mapped[int | None] = mapped_column(Integer)
     streak_through: Mapped[date | None] = mapped_column(Date)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class CheckInRow(Base):
@@ -177,3 +181,29 @@ class PauseRow(Base):
     # `start`/`end` are SQL keywords; the columns get plain names.
     start: Mapped[date] = mapped_column("start_date", Date)
     end: Mapped[date] = mapped_column("end_date", Date)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    destination_kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    platform_message_id: Mapped[str | None] = mapped_column(String(100))

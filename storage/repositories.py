@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -13,11 +14,31 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Role, Sprint, SprintStatus
+from bot.domain import (
+    CheckIn,
+    Cohort,
+    Member,
+    Membership,
+    OutboxMessage,
+    OutboxStatus,
+    Pause,
+    Role,
+    Sprint,
+    SprintStatus,
+)
 from bot.ports import DuplicateKey
 from bot.streaks import StreakState
 from storage.errors import is_unique_violation
-from storage.models import Base, CheckInRow, CohortRow, MemberRow, MembershipRow, PauseRow, SprintRow
+from storage.models import (
+    Base,
+    CheckInRow,
+    CohortRow,
+    MemberRow,
+    MembershipRow,
+    OutboxRow,
+    PauseRow,
+    SprintRow,
+)
 
 D = TypeVar("D")
 R = TypeVar("R", bound=Base)
@@ -36,16 +57,21 @@ class _Repository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _insert(self, row: R) -> R:
-        """Insert in a savepoint so a unique violation leaves the surrounding transaction usable
-        (Postgres aborts the whole transaction otherwise). Raises DuplicateKey for that violation."""
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        """Flush the writes made inside in a savepoint, so a unique violation leaves the surrounding
+        transaction usable (Postgres aborts the whole transaction otherwise); it raises DuplicateKey."""
         try:
             async with self._session.begin_nested():
-                self._session.add(row)
+                yield
         except IntegrityError as error:
             if is_unique_violation(error):
                 raise DuplicateKey(str(error.orig)) from error
             raise
+
+    async def _insert(self, row: R) -> R:
+        async with self._savepoint():
+            self._session.add(row)
         return row
 
     async def _row(self, model: type[R], row_id: int | None) -> R:
@@ -56,9 +82,9 @@ class _Repository:
 
     async def _update(self, model: type[Base], row_id: int | None, values: dict[str, Any]) -> None:
         row = await self._row(model, row_id)
-        for name, value in values.items():
-            setattr(row, name, value)
-        await self._session.flush()
+        async with self._savepoint():
+            for name, value in values.items():
+                setattr(row, name, value)
 
 
 class SqlMemberRepository(_Repository):
@@ -112,6 +138,7 @@ class SqlCohortRepository(_Repository):
         return _load(Cohort, await self._insert(CohortRow(**_cohort_columns(cohort))))
 
     async def save(self, cohort: Cohort) -> None:
+        """Raises DuplicateKey when renamed onto another cohort's name."""
         await self._update(CohortRow, cohort.id, _cohort_columns(cohort))
 
     async def remove(self, cohort_id: int) -> None:
@@ -136,7 +163,8 @@ def _membership(row: MembershipRow) -> Membership:
     if row.streak_streak is not None:
         state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through)
     return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
-                      reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state, id=row.id)
+                      reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
+                      next_reminder_at=row.next_reminder_at, id=row.id)
 
 
 class SqlMembershipRepository(_Repository):
@@ -276,3 +304,90 @@ class SqlPauseRepository(_Repository):
 
     async def remove(self, pause_id: int) -> None:
         await self._session.execute(delete(PauseRow).where(PauseRow.id == pause_id))
+
+
+class SqlScheduleRepository(_Repository):
+    async def due_reminders(self, now: datetime, limit: int) -> Sequence[Membership]:
+        rows = await self._session.scalars(
+            select(MembershipRow).where(MembershipRow.active, MembershipRow.next_reminder_at <= now)
+            .order_by(MembershipRow.next_reminder_at, MembershipRow.id).limit(limit))
+        return [_membership(row) for row in rows]
+
+    async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        return await self._due_cohorts(CohortRow.next_digest_at, now, limit)
+
+    async def due_recaps(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        return await self._due_cohorts(CohortRow.next_recap_at, now, limit)
+
+    async def _due_cohorts(self, column: Any, now: datetime, limit: int) -> Sequence[Cohort]:
+        rows = await self._session.scalars(
+            select(CohortRow).where(column <= now).order_by(column, CohortRow.id).limit(limit))
+        return [_load(Cohort, row) for row in rows]
+
+    async def next_due_at(self) -> datetime | None:
+        earliest = [
+            select(func.min(MembershipRow.next_reminder_at)).where(MembershipRow.active),
+            select(func.min(CohortRow.next_digest_at)),
+            select(func.min(CohortRow.next_recap_at)),
+            select(func.min(SprintRow.ends_at)).where(SprintRow.status == str(SprintStatus.ACTIVE)),
+            select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == str(OutboxStatus.PENDING)),
+        ]
+        row = (await self._session.execute(select(*(query.scalar_subquery() for query in earliest)))).one()
+        return min((instant for instant in row if instant is not None), default=None)
+
+
+def _outbox_columns(message: OutboxMessage) -> dict[str, Any]:
+    return {**_columns(message), "status": str(message.status)}
+
+
+def _outbox(row: OutboxRow) -> OutboxMessage:
+    message = _load(OutboxMessage, row)
+    message.status = OutboxStatus(row.status)
+    return message
+
+
+class SqlOutboxRepository(_Repository):
+    async def add(self, message: OutboxMessage) -> bool:
+        """False when the key is taken. A pending message without `next_attempt_at` is due at `due_at`."""
+        values = _outbox_columns(message)
+        if message.status is OutboxStatus.PENDING and message.next_attempt_at is None:
+            values["next_attempt_at"] = message.due_at
+        try:
+            await self._insert(OutboxRow(**values))
+        except DuplicateKey:
+            return False
+        return True
+
+    async def claim(self, now: datetime, limit: int, lease_until: datetime, owner: str) -> Sequence[OutboxMessage]:
+        lease_free = (OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until <= now)
+        query = (select(OutboxRow)
+                 .where(OutboxRow.status == str(OutboxStatus.PENDING), OutboxRow.next_attempt_at <= now, lease_free)
+                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
+                 # Postgres: concurrent dispatchers skip each other's rows; SQLite serialises writers anyway.
+                 .with_for_update(skip_locked=True))
+        rows = list(await self._session.scalars(query))
+        for row in rows:
+            row.claimed_until, row.claimed_by = lease_until, owner
+        await self._session.flush()
+        return [_outbox(row) for row in rows]
+
+    async def save(self, message: OutboxMessage) -> None:
+        await self._update(OutboxRow, message.id, _outbox_columns(message))
+
+    async def get_by_key(self, key: str) -> OutboxMessage | None:
+        row = await self._session.scalar(select(OutboxRow).filter_by(key=key))
+        return _outbox(row) if row else None
+
+    async def count(self, status: OutboxStatus | None = None) -> int:
+        query = select(func.count()).select_from(OutboxRow)
+        if status is not None:
+            query = query.where(OutboxRow.status == str(status))
+        return int(await self._session.scalar(query) or 0)
+
+    async def release(self, owner: str) -> int:
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.claimed_by == owner, OutboxRow.status == str(OutboxStatus.PENDING))
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session="fetch"))
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -14,7 +14,9 @@ from storage.repositories import (
     SqlCohortRepository,
     SqlMemberRepository,
     SqlMembershipRepository,
+    SqlOutboxRepository,
     SqlPauseRepository,
+    SqlScheduleRepository,
     SqlSprintRepository,
 )
 
@@ -36,6 +38,8 @@ class SqlUnitOfWork:
     checkins: SqlCheckInRepository
     sprints: SqlSprintRepository
     pauses: SqlPauseRepository
+    schedule: SqlScheduleRepository
+    outbox: SqlOutboxRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -51,6 +55,8 @@ class SqlUnitOfWork:
         self.checkins = SqlCheckInRepository(session)
         self.sprints = SqlSprintRepository(session)
         self.pauses = SqlPauseRepository(session)
+        self.schedule = SqlScheduleRepository(session)
+        self.outbox = SqlOutboxRepository(session)
         return self
 
     async def __aexit__(

@@ -15,7 +15,7 @@ from storage import Database, SchemaTooNew, create_engine, current_revision, dow
 from storage.database import MIGRATIONS
 from storage.models import Base
 
-TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses"}
+TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox"}
 
 
 def _script() -> ScriptDirectory:

@@ -57,6 +57,14 @@ async def test_cohorts(database: Database, seed: Seed) -> None:
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.cohorts.find_by_name("discord", "g1", "ai-CLUB") == other
+        other.name = "ML-club"
+        with pytest.raises(DuplicateKey):  # renamed onto a taken name
+            await uow.cohorts.save(other)
+        other.name = "ai-club"  # the transaction goes on
+        await uow.cohorts.save(other)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        assert await uow.cohorts.get(other.id or 0) == other
 
 
 async def test_cohort_remove_cascades(database: Database, seed: Seed) -> None:

@@ -72,10 +72,12 @@ async def test_reminders_come_once_a_day_at_local_time_and_only_for_undone_days(
     reminders = world.notifier.of_type("reminder")
     ann = [(at, r.data["local_date"]) for at, d, r in reminders if d.target == "ann"]
     raj = [(at, r.data["local_date"]) for at, d, r in reminders if d.target == "raj"]
-    # ann: 19:00 New York (EST, UTC-5) every day but the Monday she finished; DST starts on the 8th.
-    assert ann == [(utc(2026, 3, d, 0), f"2026-03-{d - 1:02d}") for d in range(4, 10)]
-    # raj: 19:00 in Kolkata is 13:30 UTC; on Monday 2 March it had already passed when he joined.
-    assert raj == [(utc(2026, 3, d, 13, 30), f"2026-03-{d:02d}") for d in range(3, 10)]
+    # ann: 19:00 New York every day but the Monday she finished: 00:00 UTC under EST, 23:00 UTC once
+    # daylight saving starts on Sunday the 8th.
+    assert ann == [(utc(2026, 3, d + 1, 0), f"2026-03-{d:02d}") for d in range(3, 8)] + [
+        (utc(2026, 3, 8, 23), "2026-03-08")]
+    # raj: 19:00 in Kolkata is 13:30 UTC, every day from the one he joined (at 17:30 his time).
+    assert raj == [(utc(2026, 3, d, 13, 30), f"2026-03-{d:02d}") for d in range(2, 9)]
     assert all(d.kind == "dm" for _, d, _ in reminders)
 
 

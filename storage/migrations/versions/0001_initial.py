@@ -52,11 +52,15 @@ def upgrade() -> None:
     sa.Column('recap_weekday', sa.Integer(), nullable=False),
     sa.Column('recap_time', sa.Time(), nullable=False),
     sa.Column('created_at', INSTANT, nullable=True),
+    sa.Column('next_digest_at', INSTANT, nullable=True),
+    sa.Column('next_recap_at', INSTANT, nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['members.id'], name=op.f('fk_cohorts_created_by_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohorts')),
     sa.UniqueConstraint('platform', 'workspace', 'name_key', name=op.f('uq_cohorts_platform_workspace_name_key'))
     )
     op.create_index('ix_cohorts_channel', 'cohorts', ['platform', 'workspace', 'channel_id'], unique=False)
+    op.create_index(op.f('ix_cohorts_next_digest_at'), 'cohorts', ['next_digest_at'], unique=False)
+    op.create_index(op.f('ix_cohorts_next_recap_at'), 'cohorts', ['next_recap_at'], unique=False)
     op.create_table('pauses',
     sa.Column('id', ID, nullable=False),
     sa.Column('member_id', ID, nullable=False),
@@ -78,12 +82,14 @@ def upgrade() -> None:
     sa.Column('streak_freezes', sa.Integer(), nullable=True),
     sa.Column('streak_longest', sa.Integer(), nullable=True),
     sa.Column('streak_through', sa.Date(), nullable=True),
+    sa.Column('next_reminder_at', INSTANT, nullable=True),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_memberships_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_memberships_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
     sa.UniqueConstraint('cohort_id', 'member_id', name=op.f('uq_memberships_cohort_id_member_id'))
     )
     op.create_index(op.f('ix_memberships_member_id'), 'memberships', ['member_id'], unique=False)
+    op.create_index(op.f('ix_memberships_next_reminder_at'), 'memberships', ['next_reminder_at'], unique=False)
     op.create_table('checkins',
     sa.Column('id', ID, nullable=False),
     sa.Column('membership_id', ID, nullable=False),
@@ -120,8 +126,33 @@ def upgrade() -> None:
     op.create_index('ix_sprints_status_ends_at', 'sprints', ['status', 'ends_at'], unique=False)
     op.create_index('uq_sprints_one_active_per_member', 'sprints', ['member_id'], unique=True, sqlite_where=ACTIVE_ONLY, postgresql_where=ACTIVE_ONLY)
 
+    op.create_table('outbox',
+    sa.Column('id', ID, nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('platform', sa.String(length=32), nullable=False),
+    sa.Column('workspace', sa.String(length=64), nullable=False),
+    sa.Column('destination_kind', sa.String(length=16), nullable=False),
+    sa.Column('target', sa.String(length=64), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('due_at', INSTANT, nullable=False),
+    sa.Column('created_at', INSTANT, nullable=False),
+    sa.Column('title', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', INSTANT, nullable=True),
+    sa.Column('claimed_until', INSTANT, nullable=True),
+    sa.Column('claimed_by', sa.String(length=100), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('sent_at', INSTANT, nullable=True),
+    sa.Column('platform_message_id', sa.String(length=100), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('key', name=op.f('uq_outbox_key'))
+    )
+    op.create_index('ix_outbox_status_next_attempt_at', 'outbox', ['status', 'next_attempt_at'], unique=False)
 
 def downgrade() -> None:
     # Dropping a table drops its indexes; children go before their parents.
-    for table in ("sprints", "checkins", "memberships", "pauses", "cohorts", "members"):
+    for table in ("outbox", "sprints", "checkins", "memberships", "pauses", "cohorts", "members"):
         op.drop_table(table)
