@@ -218,12 +218,7 @@ async def test_cohort_name_clash_raises_duplicate_key_and_keeps_the_uow(uow_fact
         assert await uow.cohorts.get(same_name_elsewhere.id) == same_name_elsewhere  # type: ignore[arg-type]
 
 
-async def test_cohort_rename_onto_a_taken_name_raises_duplicate_key(
-        uow_factory: UnitOfWorkFactory, request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params["uow_factory"] != "memory":
-        # Known gap, reported: storage's save() updates lazily, so the clash surfaces later as a raw
-        # IntegrityError instead of DuplicateKey. Strict: remove this mark once storage raises DuplicateKey.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="SQL save() does not map the name clash"))
+async def test_cohort_rename_onto_a_taken_name_raises_duplicate_key(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
         await new_cohort(uow, "ML-Club")
         other = await new_cohort(uow, "stats", channel="c-2")

@@ -1,0 +1,1 @@
+"""Built-in learning roadmaps (YAML data, one file each)."""
