@@ -22,13 +22,23 @@ from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
-from bot.domain import CheckIn, Cohort, Member, Membership, Pause, Sprint, SprintStatus
+from bot.domain import (
+    CheckIn,
+    Cohort,
+    Member,
+    Membership,
+    OutboxMessage,
+    OutboxStatus,
+    Pause,
+    Sprint,
+    SprintStatus,
+)
 from bot.errors import StorageUnavailable
 from bot.ports import DuplicateKey
 
-Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause)
+Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage)
 
-TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses")
+TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox")
 Tables = dict[str, dict[int, Any]]
 
 
@@ -86,6 +96,8 @@ class InMemoryUnitOfWork:
         self.checkins = CheckInRepository(self)
         self.sprints = SprintRepository(self)
         self.pauses = PauseRepository(self)
+        self.schedule = ScheduleRepository(self)
+        self.outbox = OutboxRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -376,3 +388,75 @@ class PauseRepository:
 
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+
+
+class ScheduleRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def due_reminders(self, now: datetime, limit: int) -> Sequence[Membership]:
+        due = [m for m in self._uow.rows("memberships")
+               if m.active and m.next_reminder_at is not None and m.next_reminder_at <= now]
+        return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.next_reminder_at, m.id))[:limit]]
+
+    async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        return self._due_cohorts(now, limit, "next_digest_at")
+
+    async def due_recaps(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        return self._due_cohorts(now, limit, "next_recap_at")
+
+    async def next_due_at(self) -> datetime | None:
+        candidates = [m.next_reminder_at for m in self._uow.rows("memberships") if m.active]
+        for cohort in self._uow.rows("cohorts"):
+            candidates += [cohort.next_digest_at, cohort.next_recap_at]
+        candidates += [s.ends_at for s in self._uow.rows("sprints") if s.status is SprintStatus.ACTIVE]
+        candidates += [o.next_attempt_at for o in self._uow.rows("outbox") if o.status is OutboxStatus.PENDING]
+        present = [instant for instant in candidates if instant is not None]
+        return min(present) if present else None
+
+    def _due_cohorts(self, now: datetime, limit: int, column: str) -> list[Cohort]:
+        due = [c for c in self._uow.rows("cohorts") if getattr(c, column) is not None and getattr(c, column) <= now]
+        return [copy.deepcopy(c) for c in sorted(due, key=lambda c: (getattr(c, column), c.id))[:limit]]
+
+
+class OutboxRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, message: OutboxMessage) -> bool:
+        if any(row.key == message.key for row in self._uow.rows("outbox")):
+            return False
+        row = copy.deepcopy(message)
+        if row.next_attempt_at is None:
+            row.next_attempt_at = row.due_at
+        self._uow.insert("outbox", row)
+        return True
+
+    async def claim(self, now: datetime, limit: int, lease_until: datetime, owner: str) -> Sequence[OutboxMessage]:
+        free = [row for row in self._uow.rows("outbox")
+                if row.status is OutboxStatus.PENDING and row.next_attempt_at is not None
+                and row.next_attempt_at <= now and (row.claimed_until is None or row.claimed_until <= now)]
+        claimed = []
+        for row in sorted(free, key=lambda r: (r.next_attempt_at, r.id))[:limit]:
+            row.claimed_until, row.claimed_by = lease_until, owner
+            self._uow.write("outbox", row)
+            claimed.append(copy.deepcopy(row))
+        return claimed
+
+    async def save(self, message: OutboxMessage) -> None:
+        self._uow.write("outbox", self._uow.update("outbox", message))
+
+    async def get_by_key(self, key: str) -> OutboxMessage | None:
+        return _found(self._uow.rows("outbox"), lambda row: row.key == key)
+
+    async def count(self, status: OutboxStatus | None = None) -> int:
+        return sum(1 for row in self._uow.rows("outbox") if status is None or row.status is status)
+
+    async def release(self, owner: str) -> int:
+        released = 0
+        for row in self._uow.rows("outbox"):
+            if row.claimed_by == owner and row.status is OutboxStatus.PENDING:
+                row.claimed_until = row.claimed_by = None
+                self._uow.write("outbox", row)
+                released += 1
+        return released
