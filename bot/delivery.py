@@ -105,7 +105,8 @@ class Dispatcher:
             wait = self._limiter.reserve(message.platform, message.target)
             if wait > 0:
                 await self._sleep(wait)
-            message.platform_message_id = await notifier.send(_destination(message), _reply(message))
+            destination = _destination(message, thread=await self._thread_of(message))
+            message.platform_message_id = await notifier.send(destination, _reply(message))
         except DeliveryFailed as failure:
             self._failed(message, failure, report)
         except Exception as error:  # a notifier bug must not stop the queue; treat it as transient
@@ -121,6 +122,15 @@ class Dispatcher:
             await uow.outbox.save(message)
             await uow.commit()
 
+    async def _thread_of(self, message: OutboxMessage) -> str | None:
+        """The platform id of the message this one replies under (a digest thread), once that was sent."""
+        parent_key = message.data.get("thread_key")
+        if not isinstance(parent_key, str):
+            return None
+        async with self._unit_of_work() as uow:
+            parent = await uow.outbox.get_by_key(parent_key)
+        return parent.platform_message_id if parent is not None else None
+
     def _failed(self, message: OutboxMessage, failure: DeliveryFailed, report: DrainReport) -> None:
         message.last_error = failure.reason[:500]
         if failure.permanent or message.attempts >= self._max_attempts:
@@ -134,9 +144,10 @@ class Dispatcher:
         report.retried.append(message.key)
 
 
-def _destination(message: OutboxMessage) -> Destination:
+def _destination(message: OutboxMessage, thread: str | None) -> Destination:
     kind = "dm" if message.destination_kind == "dm" else "channel"
-    return Destination(platform=message.platform, workspace=message.workspace, kind=kind, target=message.target)
+    return Destination(platform=message.platform, workspace=message.workspace, kind=kind, target=message.target,
+                       thread=thread)
 
 
 def _reply(message: OutboxMessage) -> Reply:

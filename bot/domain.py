@@ -53,6 +53,8 @@ class Cohort:
     created_at: datetime | None = None
     next_digest_at: datetime | None = None  # UTC; the scheduler's indexed "due" columns
     next_recap_at: datetime | None = None
+    digest_mentions: bool = True  # ping pending members (who allow mentions), or only name them
+    digest_thread: bool = False  # post each day's digest in the thread of the week's first digest
     id: int | None = None
 
     @property
@@ -74,6 +76,8 @@ class Membership:
     joined_at: datetime | None = None
     streak_state: StreakState | None = None
     next_reminder_at: datetime | None = None  # UTC; None when reminders are off or not scheduled
+    lastcall_minutes: int | None = None  # opt-in "streak at risk" DM this long before the day rolls over
+    next_lastcall_at: datetime | None = None
     id: int | None = None
 
     @property

@@ -26,7 +26,8 @@ def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | No
                        numeric_first)
 
 
-COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel")
+COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel", "digest_mentions",
+                   "digest_thread")
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
@@ -38,7 +39,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
           "name"),
     _spec("cohort info", "cohort info [NAME]", "The cohort's settings, members and organizers.", "name"),
     _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
-          "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here]",
+          "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off]",
           "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
     _spec("cohort remove", "cohort remove NAME confirm:NAME",
           "Delete a cohort and all its check-ins (organizers).", "name", options=("confirm",)),
@@ -54,7 +55,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("leaderboard", "leaderboard [streak|week|month|all]", "The cohort's leaderboard.", "board"),
     _spec("remind set", "remind set HH:MM", "Your daily reminder time, in your local time.", "time"),
     _spec("remind off", "remind off", "No more daily reminders in this cohort."),
+    _spec("remind lastcall", "remind lastcall 2h|90m|off",
+          "A last-call DM this long before your day ends, when your streak is at risk.", "length"),
     _spec("remind show", "remind", "When your daily reminder comes."),
+    _spec("privacy", "privacy [mentions:on|off] [boards:show|hide]",
+          "Whether the digest may @mention you, and whether you appear on leaderboards.",
+          options=("mentions", "boards")),
     _spec("timezone set", "timezone set Zone", "Your time zone, e.g. Europe/Berlin.", "zone"),
     _spec("timezone show", "timezone", "Your time zone and local study day."),
     _spec("pause", "pause DAYS|until:YYYY-MM-DD|off",

@@ -13,13 +13,30 @@ MILESTONES = (7, 30, 100)
 
 def reminder(enrolment: Enrolment, day: date, minutes_today: int, streak: int) -> Reply:
     target = enrolment.cohort.daily_target
-    keep = f" to keep your {streak}-day streak" if streak else ""
+    keep = f"to keep your {streak}-day streak going" if streak else "to get a streak going"
     left = target - minutes_today
     return Reply(
         text=f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet "
-             f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` when you're done{keep}.",
+             f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` {keep}.",
         title="Sprint reminder", private=True,
         data={"type": "reminder", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
+              "minutes_today": minutes_today, "target": target, "streak": streak},
+    )
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
+
+
+def last_call(enrolment: Enrolment, day: date, minutes_today: int, streak: int, lead_minutes: int) -> Reply:
+    target = enrolment.cohort.daily_target
+    return Reply(
+        text=f"Last call, {enrolment.member.display_name}: your {streak}-day streak in {enrolment.cohort.name} "
+             f"ends in {duration(lead_minutes)} unless you log {target - minutes_today} more minutes. "
+             "One `sprint start` does it.",
+        title="Streak at risk", private=True,
+        data={"type": "lastcall", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
               "minutes_today": minutes_today, "target": target, "streak": streak},
     )
 
@@ -42,7 +59,8 @@ def digest(cohort: Cohort, day: date, lines: list[DigestLine]) -> Reply:
     return Reply(text=text, title="Daily digest", private=False,
                  data={"type": "digest", "cohort": cohort.name, "local_date": day.isoformat(), "done": done,
                        "pending": pending,
-                       "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)})
+                       "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)
+                       if cohort.digest_mentions else []})
 
 
 @dataclass(frozen=True)

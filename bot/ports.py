@@ -129,6 +129,10 @@ class ScheduleRepository(Protocol):
         """Active memberships with `next_reminder_at <= now`, earliest first."""
         ...
 
+    async def due_lastcalls(self, now: datetime, limit: int) -> Sequence[Membership]:
+        """Active memberships with `next_lastcall_at <= now`, earliest first."""
+        ...
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         """Cohorts with `next_digest_at <= now`, earliest first."""
         ...
@@ -138,7 +142,7 @@ class ScheduleRepository(Protocol):
         ...
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest of: next reminder, digest, recap, active sprint end, pending outbox attempt."""
+        """The earliest of: next reminder, last call, digest, recap, active sprint end, pending outbox attempt."""
         ...
 
 
@@ -221,6 +225,7 @@ class Destination:
     workspace: str
     kind: Literal["dm", "channel"]
     target: str  # the platform's user id for "dm", its channel id for "channel"
+    thread: str | None = None  # reply in the thread of this platform message id, where the platform has threads
 
 
 class DeliveryFailed(Exception):

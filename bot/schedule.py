@@ -41,13 +41,31 @@ def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollove
     raise AssertionError("a weekly time always recurs within nine days")
 
 
+def day_end(day: date, zone: ZoneInfo, rollover_hour: int) -> datetime:
+    """The instant local date `day` rolls over into the next one."""
+    return wall_time_to_utc(day + timedelta(days=1), time(rollover_hour), zone)
+
+
+def next_lastcall(after: datetime, minutes: int, zone: ZoneInfo, rollover_hour: int) -> datetime:
+    """The first "last call" instant (`minutes` before a day's roll-over) strictly after `after`."""
+    start = local_day(after, zone, rollover_hour) - timedelta(days=1)
+    for offset in range(4):
+        instant = day_end(start + timedelta(days=offset), zone, rollover_hour) - timedelta(minutes=minutes)
+        if instant > after:
+            return instant
+    raise AssertionError("a day ends within three days")
+
+
 def schedule_reminder(enrolment: Enrolment, after: datetime) -> None:
-    """Set the membership's next reminder instant (None when off or inactive)."""
+    """Set the membership's next reminder and last-call instants (None when off or inactive)."""
     membership = enrolment.membership
-    at = membership.reminder_time
+    at, lastcall = membership.reminder_time, membership.lastcall_minutes
+    rollover = enrolment.cohort.rollover_hour
     membership.next_reminder_at = (
-        next_daily(after, at, enrolment.zone, enrolment.cohort.rollover_hour)
-        if at is not None and membership.active else None
+        next_daily(after, at, enrolment.zone, rollover) if at is not None and membership.active else None
+    )
+    membership.next_lastcall_at = (
+        next_lastcall(after, lastcall, enrolment.zone, rollover) if lastcall and membership.active else None
     )
 
 

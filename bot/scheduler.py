@@ -18,7 +18,7 @@ from bot.localtime import local_day, week_start
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.progress import streak_status
 from bot.replies import Reply
-from bot.schedule import next_daily, next_weekly
+from bot.schedule import next_daily, next_lastcall, next_weekly
 
 Finder = Callable[[UnitOfWork], Awaitable[Sequence[Any]]]
 Handler = Callable[[UnitOfWork, Any, datetime], Awaitable["OutboxMessage | None"]]
@@ -32,6 +32,7 @@ class Windows:
     digest: timedelta = timedelta(hours=2)
     recap: timedelta = timedelta(hours=12)
     sprint_end: timedelta = timedelta(hours=2)
+    lastcall: timedelta = timedelta(minutes=30)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Scheduler:
                 await self._owe(uow, report, now, self._sprint_end(ended, now))
             await uow.commit()
         await self._drain(report, now, lambda uow: uow.schedule.due_reminders(now, self._batch), self._reminder)
+        await self._drain(report, now, lambda uow: uow.schedule.due_lastcalls(now, self._batch), self._lastcall)
         await self._drain(report, now, lambda uow: uow.schedule.due_digests(now, self._batch), self._digest)
         await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
         return report
@@ -87,7 +89,7 @@ class Scheduler:
 
     def _window(self, kind: str) -> timedelta:
         return {"reminder": self._windows.reminder, "digest": self._windows.digest, "recap": self._windows.recap,
-                "sprint_end": self._windows.sprint_end}[kind]
+                "sprint_end": self._windows.sprint_end, "lastcall": self._windows.lastcall}[kind]
 
     async def _reminder(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
         assert row.id is not None and row.next_reminder_at is not None
@@ -110,6 +112,28 @@ class Scheduler:
         return _message(f"reminder:{row.id}:{day.isoformat()}", "reminder", cohort, "dm",
                         enrolment.member.user_id, reply, due, now)
 
+    async def _lastcall(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
+        assert row.id is not None and row.next_lastcall_at is not None
+        due = row.next_lastcall_at
+        enrolment = await load_enrolment(uow, row.id)
+        if enrolment is None or not row.lastcall_minutes:
+            row.next_lastcall_at = None
+            await uow.memberships.save(row)
+            return None
+        membership, cohort = enrolment.membership, enrolment.cohort
+        membership.next_lastcall_at = next_lastcall(due, row.lastcall_minutes, enrolment.zone, cohort.rollover_hour)
+        await uow.memberships.save(membership)
+        day = enrolment.local_date(due)
+        if enrolment.is_paused(day):
+            return None
+        status = await streak_status(uow, enrolment, day)
+        if status.today_done or status.streak < 1:
+            return None
+        minutes = await uow.checkins.minutes_on(row.id, day)
+        reply = notices.last_call(enrolment, day, minutes, status.streak, row.lastcall_minutes)
+        return _message(f"lastcall:{row.id}:{day.isoformat()}", "lastcall", cohort, "dm",
+                        enrolment.member.user_id, reply, due, now)
+
     async def _digest(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
         assert cohort.id is not None and cohort.next_digest_at is not None
         due = cohort.next_digest_at
@@ -127,8 +151,12 @@ class Scheduler:
             paused = any(pause.covers(day) for pause in pauses.get(member.id or 0, []))
             if done or not paused:  # members on a break are neither praised nor chased
                 lines.append(notices.DigestLine(member.display_name, member.user_id, done, member.allow_mentions))
+        reply = notices.digest(cohort, day, lines)
+        monday = week_start(day)
+        if cohort.digest_thread and day != monday:
+            reply.data["thread_key"] = f"digest:{cohort.id}:{monday.isoformat()}"
         return _message(f"digest:{cohort.id}:{day.isoformat()}", "digest", cohort, "channel", cohort.channel_id,
-                        notices.digest(cohort, day, lines), due, now)
+                        reply, due, now)
 
     async def _recap(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
         assert cohort.id is not None and cohort.next_recap_at is not None

@@ -105,6 +105,8 @@ class CohortRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    digest_mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    digest_thread: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class MembershipRow(Base):
@@ -124,6 +126,8 @@ class MembershipRow(Base):
     streak_longest: Mapped[int | None] = mapped_column(Integer)
     streak_through: Mapped[date | None] = mapped_column(Date)
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lastcall_minutes: Mapped[int | None] = mapped_column(Integer)
+    next_lastcall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class CheckInRow(Base):

@@ -164,7 +164,8 @@ def _membership(row: MembershipRow) -> Membership:
         state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through)
     return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
                       reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
-                      next_reminder_at=row.next_reminder_at, id=row.id)
+                      next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
+                      next_lastcall_at=row.next_lastcall_at, id=row.id)
 
 
 class SqlMembershipRepository(_Repository):
@@ -313,6 +314,12 @@ class SqlScheduleRepository(_Repository):
             .order_by(MembershipRow.next_reminder_at, MembershipRow.id).limit(limit))
         return [_membership(row) for row in rows]
 
+    async def due_lastcalls(self, now: datetime, limit: int) -> Sequence[Membership]:
+        rows = await self._session.scalars(
+            select(MembershipRow).where(MembershipRow.active, MembershipRow.next_lastcall_at <= now)
+            .order_by(MembershipRow.next_lastcall_at, MembershipRow.id).limit(limit))
+        return [_membership(row) for row in rows]
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         return await self._due_cohorts(CohortRow.next_digest_at, now, limit)
 
@@ -327,6 +334,7 @@ class SqlScheduleRepository(_Repository):
     async def next_due_at(self) -> datetime | None:
         earliest = [
             select(func.min(MembershipRow.next_reminder_at)).where(MembershipRow.active),
+            select(func.min(MembershipRow.next_lastcall_at)).where(MembershipRow.active),
             select(func.min(CohortRow.next_digest_at)),
             select(func.min(CohortRow.next_recap_at)),
             select(func.min(SprintRow.ends_at)).where(SprintRow.status == str(SprintStatus.ACTIVE)),

@@ -399,6 +399,11 @@ class ScheduleRepository:
                if m.active and m.next_reminder_at is not None and m.next_reminder_at <= now]
         return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.next_reminder_at, m.id))[:limit]]
 
+    async def due_lastcalls(self, now: datetime, limit: int) -> Sequence[Membership]:
+        due = [m for m in self._uow.rows("memberships")
+               if m.active and m.next_lastcall_at is not None and m.next_lastcall_at <= now]
+        return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.next_lastcall_at, m.id))[:limit]]
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         return self._due_cohorts(now, limit, "next_digest_at")
 
@@ -406,7 +411,8 @@ class ScheduleRepository:
         return self._due_cohorts(now, limit, "next_recap_at")
 
     async def next_due_at(self) -> datetime | None:
-        candidates = [m.next_reminder_at for m in self._uow.rows("memberships") if m.active]
+        candidates = [instant for m in self._uow.rows("memberships") if m.active
+                      for instant in (m.next_reminder_at, m.next_lastcall_at)]
         for cohort in self._uow.rows("cohorts"):
             candidates += [cohort.next_digest_at, cohort.next_recap_at]
         candidates += [s.ends_at for s in self._uow.rows("sprints") if s.status is SprintStatus.ACTIVE]

@@ -28,6 +28,8 @@ HANDLERS: dict[str, Handler] = {
     "remind set": settings.remind_set,
     "remind off": settings.remind_off,
     "remind show": settings.remind_show,
+    "remind lastcall": settings.remind_lastcall,
+    "privacy": settings.privacy,
     "timezone set": settings.timezone_set,
     "timezone show": settings.timezone_show,
     "pause": settings.pause,

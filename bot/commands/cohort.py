@@ -176,6 +176,13 @@ def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = No
     if args.has("recap"):
         cohort.recap_weekday, cohort.recap_time = _parse_recap(args.text("recap") or "")
         changed.add("recap")
+    for key in ("digest_mentions", "digest_thread"):
+        if args.has(key):
+            raw = (args.text(key) or "").lower()
+            if raw not in ("on", "off"):
+                raise CommandError("bad_arguments", f"`{key}:` takes `on` or `off`, e.g. `cohort settings {key}:off`.")
+            setattr(cohort, key, raw == "on")
+            changed.add(key)
     if args.has("channel"):
         if (args.text("channel") or "").lower() != "here" or current_channel is None:
             raise CommandError("bad_channel", "Move the cohort by typing `cohort settings channel:here` "
@@ -199,7 +206,8 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
     return {"timezone": cohort.timezone, "sprint_minutes": cohort.sprint_minutes,
             "daily_goal": cohort.daily_goal, "rollover_hour": cohort.rollover_hour,
             "digest_time": f"{cohort.digest_time:%H:%M}",
-            "recap": f"{WEEKDAYS[cohort.recap_weekday]}@{cohort.recap_time:%H:%M}"}
+            "recap": f"{WEEKDAYS[cohort.recap_weekday]}@{cohort.recap_time:%H:%M}",
+            "digest_mentions": cohort.digest_mentions, "digest_thread": cohort.digest_thread}
 
 
 def _settings_line(cohort: Cohort) -> str:

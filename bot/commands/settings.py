@@ -10,12 +10,14 @@ from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Enrolment, Pause
 from bot.errors import CommandError
 from bot.localtime import parse_hhmm, parse_zone
+from bot.notices import duration
 from bot.progress import forget_saved_walk_from
 from bot.replies import Reply
 from bot.schedule import schedule_reminder
 
 MAX_PAUSE_DAYS = 60
 _DAYS = re.compile(r"^(\d{1,4})\s*d?$", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,3})m(?:in)?)?$")
 
 
 async def remind_set(ctx: Context, args: Args) -> Reply:
@@ -50,11 +52,53 @@ async def remind_show(ctx: Context, args: Args) -> Reply:
     return _reminder_reply(enrolment, text)
 
 
+async def remind_lastcall(ctx: Context, args: Args) -> Reply:
+    raw = (args.text("length") or "").lower().replace(" ", "")
+    enrolment = await resolve_enrolment(ctx, args)
+    if raw == "off":
+        minutes = None
+    else:
+        match = _LEAD.match(raw)
+        minutes = (int(match.group(1) or 0) * 60 + int(match.group(2) or 0)) if match else 0
+        if not match or not 15 <= minutes <= 12 * 60:
+            raise CommandError("bad_lastcall", "Say how long before your day ends, from 15 minutes to 12 hours: "
+                                               "`remind lastcall 2h`, `remind lastcall 90m`, or `remind lastcall off`.")
+    enrolment.membership.lastcall_minutes = minutes
+    schedule_reminder(enrolment, ctx.now)
+    await ctx.uow.memberships.save(enrolment.membership)
+    text = (f"Last call is on: {duration(minutes)} before your day ends, if your streak is at risk." if minutes
+            else "Last call is off.")
+    return _reminder_reply(enrolment, text)
+
+
+async def privacy(ctx: Context, args: Args) -> Reply:
+    changed = False
+    if args.has("mentions"):
+        ctx.member.allow_mentions = _on_off(args.text("mentions") or "", "mentions", "on", "off")
+        changed = True
+    if args.has("boards"):
+        ctx.member.hidden = not _on_off(args.text("boards") or "", "boards", "show", "hide")
+        changed = True
+    if changed:
+        await ctx.uow.members.save(ctx.member)
+    text = (f"The digest {'may' if ctx.member.allow_mentions else 'will never'} @mention you; you are "
+            f"{'hidden from' if ctx.member.hidden else 'shown on'} leaderboards. "
+            "Change with `privacy mentions:off` or `privacy boards:hide`.")
+    return Reply(text=text, private=True, title="Privacy",
+                 data={"mentions": ctx.member.allow_mentions, "boards": "hide" if ctx.member.hidden else "show"})
+
+
+def _on_off(raw: str, name: str, yes: str, no: str) -> bool:
+    if raw.lower() in (yes, no):
+        return raw.lower() == yes
+    raise CommandError("bad_arguments", f"`{name}:` takes `{yes}` or `{no}`, not '{clip(raw)}'.")
+
+
 def _reminder_reply(enrolment: Enrolment, text: str) -> Reply:
     at = enrolment.membership.reminder_time
     return Reply(text=text, private=True, title="Reminder",
                  data={"cohort": enrolment.cohort.name, "reminder_time": f"{at:%H:%M}" if at else None,
-                       "timezone": enrolment.zone.key})
+                       "lastcall_minutes": enrolment.membership.lastcall_minutes, "timezone": enrolment.zone.key})
 
 
 async def timezone_set(ctx: Context, args: Args) -> Reply:

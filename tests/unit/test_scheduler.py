@@ -207,3 +207,43 @@ def test_token_bucket_paces_to_the_policy() -> None:
     now[0] = 10.0
     assert limiter.reserve("s", "c1") == 0.0
     assert limiter.reserve("unknown", "x") == 0.0
+
+
+async def test_last_call_only_when_a_streak_is_at_risk_and_once_a_day(h: Harness, world: World) -> None:
+    await h.ok("ann", "cohort create ml-club timezone:Europe/Berlin")  # the day rolls over at 04:00 Berlin
+    await h.ok("ann", "remind off")
+    await h.refused("ann", "remind lastcall 5m", "bad_lastcall")
+    await h.ok("ann", "remind lastcall 2h")
+    await world.advance(days=1)  # no streak yet on the 6th: nothing to lose
+    assert world.notifier.of_type("lastcall") == []
+    await h.ok("ann", "checkin 30")  # the 7th is done: streak 1, no last call that night
+    await world.advance(hours=36)  # through the 8th, undone with a streak at stake, into the 9th
+    calls = world.notifier.of_type("lastcall")
+    assert [(at, r.data["local_date"], r.data["streak"]) for at, _, r in calls] == [
+        (utc(2026, 3, 9, 1), "2026-03-08", 1)]  # 02:00 Berlin (UTC+1) on the 9th, two hours before 04:00
+
+
+async def test_digest_etiquette_threads_and_no_mentions(h: Harness, world: World) -> None:
+    h.clock.set(utc(2026, 3, 2, 12))  # Monday
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ann", "cohort settings digest_mentions:off digest_thread:on")
+    await h.ok("ben", "cohort join")
+    await h.ok("ben", "privacy mentions:off")
+    await world.advance(days=2)
+    monday, tuesday = world.notifier.of_type("digest")
+    assert monday[1].thread is None and monday[2].data["mentions"] == []
+    assert "thread_key" not in monday[2].data
+    assert tuesday[2].data["thread_key"] == "digest:1:2026-03-02"
+    monday_message_id = str(world.notifier.sent.index(monday) + 1)  # the id the notifier returned for it
+    assert tuesday[1].thread == monday_message_id
+
+
+async def test_privacy_hides_from_boards(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ben", "cohort join")
+    await h.ok("ann", "checkin 30")
+    await h.ok("ben", "checkin 45")
+    assert (await h.ok("ben", "privacy boards:hide")).data == {"mentions": True, "boards": "hide"}
+    board = await h.ok("ann", "leaderboard week")
+    assert [row["name"] for row in board.data["rows"]] == ["ann"]
+    await h.refused("ben", "privacy boards:maybe", "bad_arguments")
