@@ -8,9 +8,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.clock import Clock
+from bot.commands.resolve import load_enrolment
 from bot.domain import OutboxMessage, OutboxStatus
 from bot.ports import DeliveryFailed, Destination, Notifier, UnitOfWorkFactory
 from bot.replies import Reply
@@ -98,6 +99,11 @@ class Dispatcher:
 
     async def _deliver(self, message: OutboxMessage, report: DrainReport) -> None:
         notifier = self._notifiers.get(message.platform)
+        if not await self._still_wanted(message):
+            message.status = OutboxStatus.SKIPPED
+            message.last_error = "skipped: the day was done or paused before the message went out"
+            await self._record(message)
+            return
         message.attempts += 1
         try:
             if notifier is None:
@@ -117,10 +123,25 @@ class Dispatcher:
             message.sent_at = self._clock.now()
             message.last_error = None
             report.sent.append(message.key)
+        await self._record(message)
+
+    async def _record(self, message: OutboxMessage) -> None:
         message.claimed_until = message.claimed_by = None
         async with self._unit_of_work() as uow:
             await uow.outbox.save(message)
             await uow.commit()
+
+    async def _still_wanted(self, message: OutboxMessage) -> bool:
+        """A reminder or last call held back by retries is dropped once the day is done or paused."""
+        if message.kind not in ("reminder", "lastcall"):
+            return True
+        _, membership_id, day = message.key.split(":")
+        async with self._unit_of_work() as uow:
+            enrolment = await load_enrolment(uow, int(membership_id))
+            if enrolment is None or not enrolment.membership.active:
+                return False
+            minutes = await uow.checkins.minutes_on(int(membership_id), date.fromisoformat(day))
+        return minutes < enrolment.cohort.daily_target and not enrolment.is_paused(date.fromisoformat(day))
 
     async def _thread_of(self, message: OutboxMessage) -> str | None:
         """The platform id of the message this one replies under (a digest thread), once that was sent."""

@@ -247,3 +247,15 @@ async def test_privacy_hides_from_boards(h: Harness) -> None:
     board = await h.ok("ann", "leaderboard week")
     assert [row["name"] for row in board.data["rows"]] == ["ann"]
     await h.refused("ben", "privacy boards:maybe", "bad_arguments")
+
+
+async def test_a_reminder_held_back_by_retries_is_dropped_once_the_day_is_done(h: Harness, world: World) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    world.notifier.failures = [DeliveryFailed("HTTP 502")]
+    await world.advance(hours=5, seconds=30)  # 19:00:30: the reminder failed once and waits for its retry
+    assert world.notifier.of_type("reminder") == []
+    await h.ok("ann", "checkin 30")
+    await world.advance(hours=1)
+    assert world.notifier.of_type("reminder") == []
+    message = await world.outbox("reminder:1:2026-03-06")
+    assert message.status is OutboxStatus.SKIPPED and message.attempts == 1
