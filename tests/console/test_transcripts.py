@@ -96,3 +96,20 @@ def test_a_week_with_two_zones_shows_each_reminder_once_at_local_time(tmp_path: 
     assert all(d["kind"] == "channel" and d["to"] == "#general" for d in digests)
     recaps = [m for m in lines if m["data"].get("type") == "recap"]
     assert len(recaps) == 1 and recaps[0]["data"]["week"] == "2026-03-02"
+
+
+def test_a_restart_mid_day_sends_nothing_twice_and_loses_nothing(tmp_path: Path) -> None:
+    first = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T12:00:00Z",
+        "ann: /cohort create ml-club",
+        "ann: /remind set 13:00",
+        "bob: /cohort join ml-club",
+        "!advance 90m",  # ann's 13:00 reminder goes out; bob's (19:00) is still ahead
+    ]))
+    second = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T13:30:00Z",  # a new process on the same database, same day
+        "!advance 8h",
+    ]))
+    reminders = [(m["to"], m["data"]["local_date"]) for m in first + second if m["data"].get("type") == "reminder"]
+    assert sorted(reminders) == [("ann", "2026-03-06"), ("bob", "2026-03-06")]
+    assert [m["data"]["local_date"] for m in second if m["data"].get("type") == "digest"] == ["2026-03-06"]
