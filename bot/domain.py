@@ -55,6 +55,9 @@ class Cohort:
     next_recap_at: datetime | None = None
     digest_mentions: bool = True  # ping pending members (who allow mentions), or only name them
     digest_thread: bool = False  # post each day's digest in the thread of the week's first digest
+    roadmap_id: str | None = None
+    roadmap_start: date | None = None
+    weekly_goal: int | None = None  # minutes a week each member aims for
     id: int | None = None
 
     @property
@@ -78,6 +81,7 @@ class Membership:
     next_reminder_at: datetime | None = None  # UTC; None when reminders are off or not scheduled
     lastcall_minutes: int | None = None  # opt-in "streak at risk" DM this long before the day rolls over
     next_lastcall_at: datetime | None = None
+    next_dayend_at: datetime | None = None  # set while the member has a buddy to tell about an undone day
     id: int | None = None
 
     @property
@@ -97,6 +101,8 @@ class CheckIn:
     note: str | None = None
     link: str | None = None
     source: str = "command"
+    topic: str | None = None
+    step: int | None = None  # the roadmap step the minutes went to, when the topic names one
     id: int | None = None
 
 
@@ -109,6 +115,7 @@ class Sprint:
     goal: str | None = None
     status: SprintStatus = SprintStatus.ACTIVE
     minutes: int | None = None
+    group_id: int | None = None
     id: int | None = None
 
 
@@ -141,6 +148,57 @@ class Enrolment:
 
     def is_paused(self, day: date) -> bool:
         return any(pause.covers(day) for pause in self.pauses)
+
+
+@dataclass
+class CustomRoadmap:
+    """An organizer's own roadmap, stored as the validated plain data it was loaded from."""
+
+    platform: str
+    workspace: str
+    key: str
+    definition: dict[str, object]
+    created_at: datetime
+    id: int | None = None
+
+
+@dataclass
+class StepDone:
+    membership_id: int
+    step: int
+    done_at: datetime
+    id: int | None = None
+
+
+class BuddyStatus(StrEnum):
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+@dataclass
+class Buddy:
+    cohort_id: int
+    requester_id: int  # member ids
+    partner_id: int
+    created_at: datetime
+    status: BuddyStatus = BuddyStatus.REQUESTED
+    id: int | None = None
+
+    def other(self, member_id: int) -> int:
+        return self.partner_id if member_id == self.requester_id else self.requester_id
+
+
+@dataclass
+class GroupSprint:
+    cohort_id: int
+    channel_id: str
+    started_by: int  # member id
+    started_at: datetime
+    ends_at: datetime
+    goal: str | None = None
+    status: SprintStatus = SprintStatus.ACTIVE
+    id: int | None = None
 
 
 class OutboxStatus(StrEnum):

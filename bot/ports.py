@@ -13,7 +13,19 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Literal, Protocol
 
-from bot.domain import CheckIn, Cohort, Member, Membership, OutboxMessage, OutboxStatus, Pause, Sprint
+from bot.domain import (
+    Buddy,
+    CheckIn,
+    Cohort,
+    CustomRoadmap,
+    GroupSprint,
+    Member,
+    Membership,
+    OutboxMessage,
+    OutboxStatus,
+    Pause,
+    Sprint,
+)
 from bot.replies import Reply
 from bot.streaks import StreakState
 
@@ -29,6 +41,10 @@ class MemberRepository(Protocol):
 
     async def save(self, member: Member) -> None: ...
 
+    async def remove(self, member_id: int) -> None:
+        """Delete the member with everything of theirs (memberships, check-ins, sprints, pauses, buddies)."""
+        ...
+
 
 class CohortRepository(Protocol):
     async def get(self, cohort_id: int) -> Cohort | None: ...
@@ -40,6 +56,8 @@ class CohortRepository(Protocol):
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None: ...
 
     async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]: ...
+
+    async def created_by(self, member_id: int) -> Sequence[Cohort]: ...
 
     async def add(self, cohort: Cohort) -> Cohort: ...
 
@@ -97,6 +115,18 @@ class CheckInRepository(Protocol):
         """Per membership id, minutes with `start <= local_date <= end` (a None bound is open)."""
         ...
 
+    async def for_membership(self, membership_id: int) -> Sequence[CheckIn]:
+        """Every check-in of the membership, by local date then id."""
+        ...
+
+    async def for_cohort(self, cohort_id: int) -> Sequence[CheckIn]:
+        """Every check-in of the cohort, by local date then id."""
+        ...
+
+    async def minutes_by_step(self, membership_id: int) -> dict[int | None, int]:
+        """Minutes per roadmap step (None: no step named)."""
+        ...
+
 
 class SprintRepository(Protocol):
     async def active_for_member(self, member_id: int) -> Sprint | None: ...
@@ -107,6 +137,52 @@ class SprintRepository(Protocol):
 
     async def due(self, now: datetime, limit: int = 500) -> Sequence[Sprint]:
         """Active sprints with `ends_at <= now`, oldest first."""
+        ...
+
+    async def for_group(self, group_id: int) -> Sequence[Sprint]: ...
+
+
+class GroupSprintRepository(Protocol):
+    async def add(self, group: GroupSprint) -> GroupSprint: ...
+
+    async def get(self, group_id: int) -> GroupSprint | None: ...
+
+    async def save(self, group: GroupSprint) -> None: ...
+
+    async def active_in_cohort(self, cohort_id: int) -> GroupSprint | None: ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[GroupSprint]:
+        """Active group sprints with `ends_at <= now`, oldest first."""
+        ...
+
+
+class RoadmapRepository(Protocol):
+    async def get_custom(self, platform: str, workspace: str, key: str) -> CustomRoadmap | None: ...
+
+    async def put_custom(self, roadmap: CustomRoadmap) -> CustomRoadmap:
+        """Insert, or replace the definition of the workspace's roadmap with the same key."""
+        ...
+
+    async def list_custom(self, platform: str, workspace: str) -> Sequence[CustomRoadmap]: ...
+
+    async def steps_done(self, membership_id: int) -> set[int]: ...
+
+    async def mark_done(self, membership_id: int, step: int, at: datetime) -> bool:
+        """False (nothing written, transaction usable) when that step was already marked."""
+        ...
+
+    async def steps_done_in_cohort(self, cohort_id: int) -> dict[int, set[int]]:
+        """Per membership id of the cohort, the steps marked done."""
+        ...
+
+
+class BuddyRepository(Protocol):
+    async def add(self, buddy: Buddy) -> Buddy: ...
+
+    async def save(self, buddy: Buddy) -> None: ...
+
+    async def for_member(self, cohort_id: int, member_id: int) -> Sequence[Buddy]:
+        """Requested and active pairs in the cohort with the member on either side, oldest first."""
         ...
 
 
@@ -133,6 +209,10 @@ class ScheduleRepository(Protocol):
         """Active memberships with `next_lastcall_at <= now`, earliest first."""
         ...
 
+    async def due_dayends(self, now: datetime, limit: int) -> Sequence[Membership]:
+        """Active memberships with `next_dayend_at <= now`, earliest first."""
+        ...
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         """Cohorts with `next_digest_at <= now`, earliest first."""
         ...
@@ -142,7 +222,8 @@ class ScheduleRepository(Protocol):
         ...
 
     async def next_due_at(self) -> datetime | None:
-        """The earliest of: next reminder, last call, digest, recap, active sprint end, pending outbox attempt."""
+        """The earliest of: next reminder, last call, day end, digest, recap, active (group) sprint end,
+        pending outbox attempt."""
         ...
 
 
@@ -178,6 +259,9 @@ class UnitOfWork(Protocol):
     pauses: PauseRepository
     schedule: ScheduleRepository
     outbox: OutboxRepository
+    roadmaps: RoadmapRepository
+    buddies: BuddyRepository
+    groups: GroupSprintRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -107,6 +107,9 @@ class CohortRow(Base):
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     digest_mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     digest_thread: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    roadmap_id: Mapped[str | None] = mapped_column(String(40))
+    roadmap_start: Mapped[date | None] = mapped_column(Date)
+    weekly_goal: Mapped[int | None] = mapped_column(Integer)
 
 
 class MembershipRow(Base):
@@ -128,6 +131,7 @@ class MembershipRow(Base):
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lastcall_minutes: Mapped[int | None] = mapped_column(Integer)
     next_lastcall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_dayend_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class CheckInRow(Base):
@@ -149,6 +153,8 @@ class CheckInRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(200))
+    step: Mapped[int | None] = mapped_column(Integer)
 
 
 ACTIVE = "active"  # SprintStatus.ACTIVE, spelled out so the partial index's SQL is fixed
@@ -175,6 +181,7 @@ class SprintRow(Base):
     goal: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     minutes: Mapped[int | None] = mapped_column(Integer)
+    group_id: Mapped[int | None] = mapped_column(Id, _fk("group_sprints.id"), index=True)
 
 
 class PauseRow(Base):
@@ -211,3 +218,51 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     platform_message_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class CustomRoadmapRow(Base):
+    __tablename__ = "roadmaps"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(40))
+    definition: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StepDoneRow(Base):
+    __tablename__ = "roadmap_progress"
+    __table_args__ = (UniqueConstraint("membership_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"))
+    step: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BuddyRow(Base):
+    __tablename__ = "buddies"
+    __table_args__ = (Index("ix_buddies_cohort_members", "cohort_id", "requester_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    requester_id: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    partner_id: Mapped[int] = mapped_column(Id, _fk("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class GroupSprintRow(Base):
+    __tablename__ = "group_sprints"
+    __table_args__ = (Index("ix_group_sprints_status_ends_at", "status", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    started_by: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    goal: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))

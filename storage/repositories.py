@@ -33,6 +33,7 @@ from storage.models import (
     Base,
     CheckInRow,
     CohortRow,
+    GroupSprintRow,
     MemberRow,
     MembershipRow,
     OutboxRow,
@@ -108,6 +109,10 @@ class SqlMemberRepository(_Repository):
     async def save(self, member: Member) -> None:
         await self._update(MemberRow, member.id, _columns(member))
 
+    async def remove(self, member_id: int) -> None:
+        await self._session.execute(delete(MemberRow).where(MemberRow.id == member_id))
+        self._session.expunge_all()  # the database cascaded; drop whatever of theirs is still cached
+
 
 def _cohort_columns(cohort: Cohort) -> dict[str, Any]:
     return {**_columns(cohort), "name_key": cohort.name.lower()}
@@ -131,6 +136,10 @@ class SqlCohortRepository(_Repository):
     async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
         rows = await self._session.scalars(
             select(CohortRow).filter_by(platform=platform, workspace=workspace).order_by(CohortRow.name_key))
+        return [_load(Cohort, row) for row in rows]
+
+    async def created_by(self, member_id: int) -> Sequence[Cohort]:
+        rows = await self._session.scalars(select(CohortRow).filter_by(created_by=member_id).order_by(CohortRow.id))
         return [_load(Cohort, row) for row in rows]
 
     async def add(self, cohort: Cohort) -> Cohort:
@@ -165,7 +174,7 @@ def _membership(row: MembershipRow) -> Membership:
     return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
                       reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
                       next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
-                      next_lastcall_at=row.next_lastcall_at, id=row.id)
+                      next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at, id=row.id)
 
 
 class SqlMembershipRepository(_Repository):
@@ -249,6 +258,21 @@ class SqlCheckInRepository(_Repository):
             query = query.where(CheckInRow.local_date <= end)
         return {membership_id: int(total) for membership_id, total in (await self._session.execute(query))}
 
+    async def for_membership(self, membership_id: int) -> Sequence[CheckIn]:
+        rows = await self._session.scalars(select(CheckInRow).filter_by(membership_id=membership_id)
+                                           .order_by(CheckInRow.local_date, CheckInRow.id))
+        return [_load(CheckIn, row) for row in rows]
+
+    async def for_cohort(self, cohort_id: int) -> Sequence[CheckIn]:
+        rows = await self._session.scalars(select(CheckInRow).filter_by(cohort_id=cohort_id)
+                                           .order_by(CheckInRow.local_date, CheckInRow.id))
+        return [_load(CheckIn, row) for row in rows]
+
+    async def minutes_by_step(self, membership_id: int) -> dict[int | None, int]:
+        query = (select(CheckInRow.step, func.sum(CheckInRow.minutes))
+                 .where(CheckInRow.membership_id == membership_id).group_by(CheckInRow.step))
+        return {step: int(total) for step, total in (await self._session.execute(query))}
+
 
 def _sprint_columns(sprint: Sprint) -> dict[str, Any]:
     return {**_columns(sprint), "status": str(sprint.status)}
@@ -277,6 +301,10 @@ class SqlSprintRepository(_Repository):
         rows = await self._session.scalars(
             select(SprintRow).where(SprintRow.status == str(SprintStatus.ACTIVE), SprintRow.ends_at <= now)
             .order_by(SprintRow.ends_at, SprintRow.id).limit(limit))
+        return [_sprint(row) for row in rows]
+
+    async def for_group(self, group_id: int) -> Sequence[Sprint]:
+        rows = await self._session.scalars(select(SprintRow).filter_by(group_id=group_id).order_by(SprintRow.id))
         return [_sprint(row) for row in rows]
 
 
@@ -320,6 +348,12 @@ class SqlScheduleRepository(_Repository):
             .order_by(MembershipRow.next_lastcall_at, MembershipRow.id).limit(limit))
         return [_membership(row) for row in rows]
 
+    async def due_dayends(self, now: datetime, limit: int) -> Sequence[Membership]:
+        rows = await self._session.scalars(
+            select(MembershipRow).where(MembershipRow.active, MembershipRow.next_dayend_at <= now)
+            .order_by(MembershipRow.next_dayend_at, MembershipRow.id).limit(limit))
+        return [_membership(row) for row in rows]
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         return await self._due_cohorts(CohortRow.next_digest_at, now, limit)
 
@@ -335,6 +369,8 @@ class SqlScheduleRepository(_Repository):
         earliest = [
             select(func.min(MembershipRow.next_reminder_at)).where(MembershipRow.active),
             select(func.min(MembershipRow.next_lastcall_at)).where(MembershipRow.active),
+            select(func.min(MembershipRow.next_dayend_at)).where(MembershipRow.active),
+            select(func.min(GroupSprintRow.ends_at)).where(GroupSprintRow.status == str(SprintStatus.ACTIVE)),
             select(func.min(CohortRow.next_digest_at)),
             select(func.min(CohortRow.next_recap_at)),
             select(func.min(SprintRow.ends_at)).where(SprintRow.status == str(SprintStatus.ACTIVE)),

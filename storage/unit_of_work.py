@@ -19,6 +19,7 @@ from storage.repositories import (
     SqlScheduleRepository,
     SqlSprintRepository,
 )
+from storage.study import SqlBuddyRepository, SqlGroupSprintRepository, SqlRoadmapRepository
 
 
 def _unavailable(error: BaseException) -> StorageUnavailable:
@@ -40,6 +41,9 @@ class SqlUnitOfWork:
     pauses: SqlPauseRepository
     schedule: SqlScheduleRepository
     outbox: SqlOutboxRepository
+    roadmaps: SqlRoadmapRepository
+    buddies: SqlBuddyRepository
+    groups: SqlGroupSprintRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -57,6 +61,9 @@ class SqlUnitOfWork:
         self.pauses = SqlPauseRepository(session)
         self.schedule = SqlScheduleRepository(session)
         self.outbox = SqlOutboxRepository(session)
+        self.roadmaps = SqlRoadmapRepository(session)
+        self.buddies = SqlBuddyRepository(session)
+        self.groups = SqlGroupSprintRepository(session)
         return self
 
     async def __aexit__(

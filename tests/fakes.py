@@ -23,8 +23,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from bot.domain import (
+    Buddy,
+    BuddyStatus,
     CheckIn,
     Cohort,
+    CustomRoadmap,
+    GroupSprint,
     Member,
     Membership,
     OutboxMessage,
@@ -32,13 +36,16 @@ from bot.domain import (
     Pause,
     Sprint,
     SprintStatus,
+    StepDone,
 )
 from bot.errors import StorageUnavailable
 from bot.ports import DuplicateKey
 
-Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage)
+Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage, CustomRoadmap, StepDone,
+              Buddy, GroupSprint)
 
-TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox")
+TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
+          "roadmap_progress", "buddies", "group_sprints")
 Tables = dict[str, dict[int, Any]]
 
 
@@ -98,6 +105,9 @@ class InMemoryUnitOfWork:
         self.pauses = PauseRepository(self)
         self.schedule = ScheduleRepository(self)
         self.outbox = OutboxRepository(self)
+        self.roadmaps = RoadmapRepository(self)
+        self.buddies = BuddyRepository(self)
+        self.groups = GroupSprintRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -174,6 +184,20 @@ class MemberRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
+    async def remove(self, member_id: int) -> None:
+        """Cascades like the schema's foreign keys: memberships and all that hangs off them, pauses, buddies."""
+        memberships = {m.id for m in self._uow.rows("memberships") if m.member_id == member_id}
+        for table, owned in (("checkins", lambda r: r.member_id == member_id or r.membership_id in memberships),
+                             ("sprints", lambda r: r.member_id == member_id or r.membership_id in memberships),
+                             ("roadmap_progress", lambda r: r.membership_id in memberships),
+                             ("pauses", lambda r: r.member_id == member_id),
+                             ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
+                             ("group_sprints", lambda r: r.started_by == member_id),
+                             ("memberships", lambda r: r.member_id == member_id),
+                             ("members", lambda r: r.id == member_id)):
+            for row in [r for r in self._uow.rows(table) if owned(r)]:
+                self._uow.delete(table, row.id)
+
     async def get(self, member_id: int) -> Member | None:
         return _found(self._uow.rows("members"), lambda m: m.id == member_id)
 
@@ -196,6 +220,9 @@ class MemberRepository:
 class CohortRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
+
+    async def created_by(self, member_id: int) -> Sequence[Cohort]:
+        return [copy.deepcopy(c) for c in self._uow.rows("cohorts") if c.created_by == member_id]
 
     async def get(self, cohort_id: int) -> Cohort | None:
         return _found(self._uow.rows("cohorts"), lambda c: c.id == cohort_id)
@@ -229,6 +256,11 @@ class CohortRepository:
         for checkin in list(self._uow.rows("checkins")):
             if checkin.cohort_id == cohort_id or checkin.membership_id in memberships:
                 self._uow.delete("checkins", checkin.id)
+        for table, owned in (("roadmap_progress", lambda r: r.membership_id in memberships),
+                             ("buddies", lambda r: r.cohort_id == cohort_id),
+                             ("group_sprints", lambda r: r.cohort_id == cohort_id)):
+            for row in [r for r in self._uow.rows(table) if owned(r)]:
+                self._uow.delete(table, row.id)
         for membership_id in memberships:
             self._uow.delete("memberships", membership_id)
         self._uow.delete("cohorts", cohort_id)
@@ -285,6 +317,21 @@ class CheckInRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
+    async def for_membership(self, membership_id: int) -> Sequence[CheckIn]:
+        rows = [c for c in self._uow.rows("checkins") if c.membership_id == membership_id]
+        return [copy.deepcopy(c) for c in sorted(rows, key=lambda c: (c.local_date, c.id))]
+
+    async def for_cohort(self, cohort_id: int) -> Sequence[CheckIn]:
+        rows = [c for c in self._uow.rows("checkins") if c.cohort_id == cohort_id]
+        return [copy.deepcopy(c) for c in sorted(rows, key=lambda c: (c.local_date, c.id))]
+
+    async def minutes_by_step(self, membership_id: int) -> dict[int | None, int]:
+        totals: dict[int | None, int] = defaultdict(int)
+        for c in self._uow.rows("checkins"):
+            if c.membership_id == membership_id:
+                totals[c.step] += c.minutes
+        return dict(totals)
+
     async def find_by_key(self, member_id: int, idempotency_key: str) -> CheckIn | None:
         return _found(self._uow.rows("checkins"),
                       lambda c: (c.member_id, c.idempotency_key) == (member_id, idempotency_key))
@@ -336,6 +383,9 @@ class CheckInRepository:
 class SprintRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
+
+    async def for_group(self, group_id: int) -> Sequence[Sprint]:
+        return [copy.deepcopy(s) for s in self._uow.rows("sprints") if s.group_id == group_id]
 
     async def active_for_member(self, member_id: int) -> Sprint | None:
         return _found(self._uow.rows("sprints"),
@@ -404,6 +454,11 @@ class ScheduleRepository:
                if m.active and m.next_lastcall_at is not None and m.next_lastcall_at <= now]
         return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.next_lastcall_at, m.id))[:limit]]
 
+    async def due_dayends(self, now: datetime, limit: int) -> Sequence[Membership]:
+        due = [m for m in self._uow.rows("memberships")
+               if m.active and m.next_dayend_at is not None and m.next_dayend_at <= now]
+        return [copy.deepcopy(m) for m in sorted(due, key=lambda m: (m.next_dayend_at, m.id))[:limit]]
+
     async def due_digests(self, now: datetime, limit: int) -> Sequence[Cohort]:
         return self._due_cohorts(now, limit, "next_digest_at")
 
@@ -412,7 +467,8 @@ class ScheduleRepository:
 
     async def next_due_at(self) -> datetime | None:
         candidates = [instant for m in self._uow.rows("memberships") if m.active
-                      for instant in (m.next_reminder_at, m.next_lastcall_at)]
+                      for instant in (m.next_reminder_at, m.next_lastcall_at, m.next_dayend_at)]
+        candidates += [g.ends_at for g in self._uow.rows("group_sprints") if g.status is SprintStatus.ACTIVE]
         for cohort in self._uow.rows("cohorts"):
             candidates += [cohort.next_digest_at, cohort.next_recap_at]
         candidates += [s.ends_at for s in self._uow.rows("sprints") if s.status is SprintStatus.ACTIVE]
@@ -466,3 +522,79 @@ class OutboxRepository:
                 self._uow.write("outbox", row)
                 released += 1
         return released
+
+
+class RoadmapRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def get_custom(self, platform: str, workspace: str, key: str) -> CustomRoadmap | None:
+        return _found(self._uow.rows("roadmaps"),
+                      lambda r: (r.platform, r.workspace, r.key) == (platform, workspace, key))
+
+    async def put_custom(self, roadmap: CustomRoadmap) -> CustomRoadmap:
+        existing = await self.get_custom(roadmap.platform, roadmap.workspace, roadmap.key)
+        if existing is None:
+            return self._uow.insert("roadmaps", roadmap)
+        existing.definition, existing.created_at = roadmap.definition, roadmap.created_at
+        self._uow.write("roadmaps", self._uow.update("roadmaps", existing))
+        return copy.deepcopy(existing)
+
+    async def list_custom(self, platform: str, workspace: str) -> Sequence[CustomRoadmap]:
+        rows = [r for r in self._uow.rows("roadmaps") if (r.platform, r.workspace) == (platform, workspace)]
+        return [copy.deepcopy(r) for r in sorted(rows, key=lambda r: r.key)]
+
+    async def steps_done(self, membership_id: int) -> set[int]:
+        return {r.step for r in self._uow.rows("roadmap_progress") if r.membership_id == membership_id}
+
+    async def mark_done(self, membership_id: int, step: int, at: datetime) -> bool:
+        if step in await self.steps_done(membership_id):
+            return False
+        self._uow.insert("roadmap_progress", StepDone(membership_id=membership_id, step=step, done_at=at))
+        return True
+
+    async def steps_done_in_cohort(self, cohort_id: int) -> dict[int, set[int]]:
+        memberships = {m.id for m in self._uow.rows("memberships") if m.cohort_id == cohort_id}
+        result: dict[int, set[int]] = defaultdict(set)
+        for row in self._uow.rows("roadmap_progress"):
+            if row.membership_id in memberships:
+                result[row.membership_id].add(row.step)
+        return dict(result)
+
+
+class BuddyRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, buddy: Buddy) -> Buddy:
+        return self._uow.insert("buddies", buddy)
+
+    async def save(self, buddy: Buddy) -> None:
+        self._uow.write("buddies", self._uow.update("buddies", buddy))
+
+    async def for_member(self, cohort_id: int, member_id: int) -> Sequence[Buddy]:
+        return [copy.deepcopy(b) for b in self._uow.rows("buddies")
+                if b.cohort_id == cohort_id and member_id in (b.requester_id, b.partner_id)
+                and b.status is not BuddyStatus.ENDED]
+
+
+class GroupSprintRepository:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def add(self, group: GroupSprint) -> GroupSprint:
+        return self._uow.insert("group_sprints", group)
+
+    async def get(self, group_id: int) -> GroupSprint | None:
+        return _found(self._uow.rows("group_sprints"), lambda g: g.id == group_id)
+
+    async def save(self, group: GroupSprint) -> None:
+        self._uow.write("group_sprints", self._uow.update("group_sprints", group))
+
+    async def active_in_cohort(self, cohort_id: int) -> GroupSprint | None:
+        return _found(self._uow.rows("group_sprints"),
+                      lambda g: g.cohort_id == cohort_id and g.status is SprintStatus.ACTIVE)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[GroupSprint]:
+        due = [g for g in self._uow.rows("group_sprints") if g.status is SprintStatus.ACTIVE and g.ends_at <= now]
+        return [copy.deepcopy(g) for g in sorted(due, key=lambda g: (g.ends_at, g.id))[:limit]]

@@ -15,7 +15,8 @@ from storage import Database, SchemaTooNew, create_engine, current_revision, dow
 from storage.database import MIGRATIONS
 from storage.models import Base
 
-TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox"}
+TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
+          "roadmap_progress", "buddies", "group_sprints"}
 
 
 def _script() -> ScriptDirectory:
@@ -38,7 +39,7 @@ async def test_connect_upgrades_an_empty_database(database_url: str) -> None:
     assert await current_revision(database_url) is None
     database = await Database.connect(database_url)
     await database.dispose()
-    assert await current_revision(database_url) == _script().get_current_head() == "0002_lastcall_digest"
+    assert await current_revision(database_url) == _script().get_current_head() == "0003_study_group"
     assert await _tables(database_url) == TABLES
     database = await Database.connect(database_url)  # at head: nothing to do
     await database.dispose()
