@@ -13,7 +13,7 @@ from bot.roadmap import Roadmap, RoadmapInvalid, validate
 MAX_YAML_BYTES = 64 * 1024
 
 
-class RoadmapFileError(Exception):
+class RoadmapFileError(ValueError):
     """A roadmap file that cannot be used; the message names the line and field, one problem a line."""
 
 
@@ -26,7 +26,7 @@ def load_builtin() -> dict[str, Roadmap]:
     return roadmaps
 
 
-def parse_roadmap(text: str, *, source: str = "roadmap") -> Roadmap:
+def parse_roadmap(text: str, source: str = "roadmap") -> Roadmap:
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise RoadmapFileError(f"{source}: the file is larger than {MAX_YAML_BYTES // 1024} KB")
     try:

@@ -27,7 +27,7 @@ def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | No
 
 
 COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel", "digest_mentions",
-                   "digest_thread")
+                   "digest_thread", "roadmap", "start", "weekly_goal")
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
@@ -39,13 +39,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
           "name"),
     _spec("cohort info", "cohort info [NAME]", "The cohort's settings, members and organizers.", "name"),
     _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
-          "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off]",
+          "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off] "
+          "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off]",
           "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
     _spec("cohort remove", "cohort remove NAME confirm:NAME",
           "Delete a cohort and all its check-ins (organizers).", "name", options=("confirm",)),
-    _spec("checkin", "checkin [MINUTES] [what you did] [link:URL] [yesterday:true]",
+    _spec("checkin", "checkin [MINUTES] [what you did] [link:URL] [topic:STEP|words] [yesterday:true]",
           "Record study minutes for today (default: one sprint).", "minutes", rest="note",
-          options=("link", "yesterday"), numeric_first=True),
+          options=("link", "yesterday", "topic"), numeric_first=True),
     _spec("sprint start", "sprint start [goal]", "Start a focus sprint timer; it is recorded when it ends.",
           rest="goal"),
     _spec("sprint stop", "sprint stop", "Stop your sprint and record the whole minutes so far."),
@@ -58,6 +59,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("remind lastcall", "remind lastcall 2h|90m|off",
           "A last-call DM this long before your day ends, when your streak is at risk.", "length"),
     _spec("remind show", "remind", "When your daily reminder comes."),
+    _spec("roadmap show", "roadmap [show] [share:true]",
+          "The cohort's roadmap step: topics, project, what comes next, your progress.", options=("share",)),
+    _spec("roadmap done", "roadmap done [STEP]", "Mark a roadmap step done (default: the current one).", "step"),
+    _spec("roadmap load", "roadmap load FILE.yaml", "Organizers: load your own roadmap from YAML.", "source",
+          rest="definition"),
     _spec("privacy", "privacy [mentions:on|off] [boards:show|hide]",
           "Whether the digest may @mention you, and whether you appear on leaderboards.",
           options=("mentions", "boards")),
@@ -72,6 +78,7 @@ BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 GROUPS: dict[str, str | None] = {
     # group word -> subcommand used when none of the group's subcommands follows
     "cohort": "cohort info",
+    "roadmap": "roadmap show",
     "sprint": "sprint status",
     "remind": None,  # `remind 21:30` means `remind set 21:30`; `remind` alone shows it
     "timezone": None,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from bot.clock import Clock
 from bot.commands import HANDLERS
 from bot.commands import sprint as sprints
-from bot.commands.context import Args, Context, Invocation
+from bot.commands.context import Args, Context, Invocation, Toolkit
 from bot.domain import Member
 from bot.errors import CommandError, StorageUnavailable
 from bot.grammar import BY_NAME
@@ -22,9 +22,10 @@ MAX_NAME = 80
 
 
 class StudyBot:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, tools: Toolkit | None = None) -> None:
         self._unit_of_work = unit_of_work
         self.clock = clock
+        self.tools = tools or Toolkit()
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
         """A typed line (console, Slack's `/study …`)."""
@@ -45,7 +46,7 @@ class StudyBot:
                 member = await self._member(uow, invocation)
                 assert member.id is not None
                 await sprints.complete_due(uow, now, member_id=member.id)
-                reply = await HANDLERS[name](Context(invocation, spec, uow, now, member), Args(spec, args))
+                reply = await HANDLERS[name](Context(invocation, spec, uow, now, member, self.tools), Args(spec, args))
                 await uow.commit()
                 return reply
         except CommandError as error:

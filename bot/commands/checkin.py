@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import CheckIn, Enrolment
@@ -20,6 +21,7 @@ MAX_MINUTES = 600
 MAX_MINUTES_PER_DAY = 960
 MAX_NOTE = 500
 MAX_LINK = 500
+MAX_TOPIC = 200
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,28 @@ async def run(ctx: Context, args: Args) -> Reply:
     today = enrolment.local_date(ctx.now)
     day = today - timedelta(days=1) if args.flag("yesterday") else today
     key = ctx.invocation.idempotency_key or f"auto:{uuid.uuid4()}"
+    topic, step = await _topic(ctx, enrolment, args.text("topic"))
     outcome = await record(ctx.uow, enrolment, minutes=minutes, day=day, now=ctx.now, key=key,
-                           note=note, link=link, source="command")
+                           note=note, link=link, source="command", topic=topic, step=step)
     return await checkin_reply(ctx.uow, enrolment, outcome, today)
 
 
+async def _topic(ctx: Context, enrolment: Enrolment, raw: str | None) -> tuple[str | None, int | None]:
+    """The topic as typed, and the roadmap step it names (a number, or words from a step's title or topics)."""
+    topic = clean_note(raw)
+    if topic is None:
+        return None, None
+    if len(topic) > MAX_TOPIC:
+        raise CommandError("bad_topic", f"Keep `topic:` under {MAX_TOPIC} characters, e.g. `topic:3` for step 3.")
+    cohort = enrolment.cohort
+    roadmap = await roadmaps.find(ctx, cohort.roadmap_id) if cohort.roadmap_id else None
+    step = roadmaps.step_named(roadmap, topic, strict=False) if roadmap is not None else None
+    return topic, step.number if step is not None else None
+
+
 async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: date, now: datetime,
-                 key: str, note: str | None, link: str | None, source: str) -> Recorded:
+                 key: str, note: str | None, link: str | None, source: str, topic: str | None = None,
+                 step: int | None = None) -> Recorded:
     member_id, membership = enrolment.member.id, enrolment.membership
     assert member_id is not None and membership.id is not None and enrolment.cohort.id is not None
     existing = await uow.checkins.find_by_key(member_id, key)
@@ -63,7 +80,7 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
     await forget_saved_walk_from(uow, membership, day)
     checkin = CheckIn(membership_id=membership.id, member_id=member_id, cohort_id=enrolment.cohort.id,
                       local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
-                      note=note, link=link, source=source)
+                      note=note, link=link, source=source, topic=topic, step=step)
     try:
         return Recorded(await uow.checkins.add(checkin), duplicate=False)
     except DuplicateKey:
@@ -103,6 +120,8 @@ async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded
     }
     if checkin.link:
         data["link"] = checkin.link
+    if checkin.topic:
+        data["topic"], data["step"] = checkin.topic, checkin.step
     return Reply(text=text, data=data, private=False, title="Check-in")
 
 

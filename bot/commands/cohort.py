@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import date, time
 
+from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
-from bot.commands.resolve import named_cohort, target_cohort
+from bot.commands.resolve import named_cohort, require_organizer, target_cohort
 from bot.domain import Cohort, Enrolment, Membership, Role
 from bot.errors import CommandError
-from bot.localtime import parse_hhmm, parse_zone
+from bot.localtime import local_day, parse_hhmm, parse_zone
 from bot.ports import DuplicateKey
 from bot.replies import Reply
 from bot.schedule import schedule_cohort, schedule_reminder
@@ -36,6 +37,7 @@ async def create(ctx: Context, args: Args) -> Reply:
     cohort = Cohort(platform=inv.platform, workspace=inv.workspace, name=name, channel_id=inv.channel_id,
                     created_by=ctx.member.id, created_at=ctx.now)
     _apply_settings(cohort, args)
+    await _apply_roadmap(ctx, cohort, args)
     schedule_cohort(cohort, ctx.now)
     try:
         cohort = await ctx.uow.cohorts.add(cohort)
@@ -108,11 +110,12 @@ async def info(ctx: Context, args: Args) -> Reply:
 async def settings(ctx: Context, args: Args) -> Reply:
     cohort = await target_cohort(ctx, args, name_arg="name")
     changed = _apply_settings(cohort, args, current_channel=ctx.invocation.channel_id)
+    changed |= await _apply_roadmap(ctx, cohort, args)
     if not changed:
         return Reply(text=_settings_line(cohort) + "\nOrganizers change them with e.g. "
                           "`cohort settings sprint:25 digest:21:00`.",
                      data={"cohort": cohort.name, **settings_data(cohort)}, private=True, title="Settings")
-    await _require_organizer(ctx, cohort)
+    await require_organizer(ctx, cohort)
     if "channel" in changed:
         inv = ctx.invocation
         owner = await ctx.uow.cohorts.find_by_channel(inv.platform, inv.workspace, cohort.channel_id)
@@ -138,7 +141,7 @@ async def remove(ctx: Context, args: Args) -> Reply:
     if name is None:
         raise CommandError("bad_arguments", "Name the cohort to delete: `cohort remove NAME confirm:NAME`.")
     cohort = await named_cohort(ctx, name)
-    await _require_organizer(ctx, cohort)
+    await require_organizer(ctx, cohort)
     if (args.text("confirm") or "").lower() != cohort.name.lower():
         raise CommandError("confirm_needed", f"This deletes {cohort.name} with every check-in in it, for good. "
                                              f"To go ahead type `cohort remove {cohort.name} confirm:{cohort.name}`.")
@@ -146,16 +149,6 @@ async def remove(ctx: Context, args: Args) -> Reply:
     await ctx.uow.cohorts.remove(cohort.id)
     return Reply(text=f"The cohort {cohort.name} and its check-ins are deleted.",
                  data={"cohort": cohort.name, "removed": True}, private=True, title="Cohort")
-
-
-async def _require_organizer(ctx: Context, cohort: Cohort) -> None:
-    if ctx.invocation.is_admin:
-        return
-    assert cohort.id is not None and ctx.member.id is not None
-    membership = await ctx.uow.memberships.get(cohort.id, ctx.member.id)
-    if membership is None or not membership.active or not membership.is_organizer:
-        raise CommandError("not_organizer", f"Only organizers of {cohort.name} can do that. "
-                                            "Ask one of them (see `cohort info`).")
 
 
 def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = None) -> set[str]:
@@ -183,12 +176,42 @@ def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = No
                 raise CommandError("bad_arguments", f"`{key}:` takes `on` or `off`, e.g. `cohort settings {key}:off`.")
             setattr(cohort, key, raw == "on")
             changed.add(key)
+    if args.has("weekly_goal"):
+        raw = (args.text("weekly_goal") or "").lower()
+        cohort.weekly_goal = None if raw == "off" else args.integer(
+            "weekly_goal", low=30, high=7 * 960, unit="minutes a week", code="bad_weekly_goal")
+        changed.add("weekly_goal")
     if args.has("channel"):
         if (args.text("channel") or "").lower() != "here" or current_channel is None:
             raise CommandError("bad_channel", "Move the cohort by typing `cohort settings channel:here` "
                                               "in its new channel.")
         cohort.channel_id = current_channel
         changed.add("channel")
+    return changed
+
+
+async def _apply_roadmap(ctx: Context, cohort: Cohort, args: Args) -> set[str]:
+    changed: set[str] = set()
+    raw = args.text("roadmap")
+    if raw is not None:
+        if raw.lower() == "off":
+            cohort.roadmap_id = cohort.roadmap_start = None
+        elif await roadmaps.find(ctx, raw.lower()) is None:
+            raise CommandError("unknown_roadmap", f"There is no roadmap '{clip(raw)}'. "
+                                                  f"Roadmaps: {', '.join(await roadmaps.available(ctx))}.",
+                               choices=await roadmaps.available(ctx))
+        else:
+            cohort.roadmap_id = raw.lower()
+            cohort.roadmap_start = cohort.roadmap_start or local_day(ctx.now, cohort.zone, cohort.rollover_hour)
+        changed.add("roadmap")
+    start = args.text("start")
+    if start is not None:
+        try:
+            cohort.roadmap_start = date.fromisoformat(start)
+        except ValueError:
+            raise CommandError("bad_date", f"'{clip(start)}' is not a date. Use `start:YYYY-MM-DD`, "
+                                           "e.g. `start:2026-03-02`.") from None
+        changed.add("start")
     return changed
 
 
@@ -207,10 +230,16 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
             "daily_goal": cohort.daily_goal, "rollover_hour": cohort.rollover_hour,
             "digest_time": f"{cohort.digest_time:%H:%M}",
             "recap": f"{WEEKDAYS[cohort.recap_weekday]}@{cohort.recap_time:%H:%M}",
-            "digest_mentions": cohort.digest_mentions, "digest_thread": cohort.digest_thread}
+            "digest_mentions": cohort.digest_mentions, "digest_thread": cohort.digest_thread,
+            "roadmap": cohort.roadmap_id,
+            "roadmap_start": cohort.roadmap_start.isoformat() if cohort.roadmap_start else None,
+            "weekly_goal": cohort.weekly_goal}
 
 
 def _settings_line(cohort: Cohort) -> str:
+    roadmap = (f" Roadmap {cohort.roadmap_id} from {cohort.roadmap_start.isoformat()}."
+               if cohort.roadmap_id and cohort.roadmap_start else "")
+    weekly = f" Weekly goal {cohort.weekly_goal} min." if cohort.weekly_goal else ""
     return (f"Time zone {cohort.timezone}; {cohort.sprint_minutes}-minute sprints, {cohort.daily_goal} a day; "
             f"the day rolls over at {cohort.rollover_hour:02d}:00; digest at {cohort.digest_time:%H:%M}; "
-            f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.")
+            f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.{roadmap}{weekly}")

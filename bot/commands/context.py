@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
 
 from bot.domain import Member
 from bot.errors import CommandError
 from bot.grammar import CommandSpec
 from bot.ports import UnitOfWork
+from bot.roadmap import Roadmap
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,26 @@ class Invocation:
     is_admin: bool = False  # Discord "Manage Server", Slack workspace admin or owner
 
 
+class Charts(Protocol):
+    """Draws pictures for replies (an adapter implements it with an imaging library)."""
+
+    def heatmap(self, minutes_by_day: list[tuple[date, int]], target: int, title: str) -> bytes:
+        """A PNG: one cell a day, weeks as columns, colour by minutes against the daily target."""
+        ...
+
+
+RoadmapParser = Callable[[str, str], Roadmap]  # (text, source name) -> Roadmap; raises ValueError with lines
+
+
+@dataclass(frozen=True)
+class Toolkit:
+    """What the composition root lends the core: built-in roadmaps, a YAML roadmap parser, charts."""
+
+    roadmaps: Mapping[str, Roadmap] = field(default_factory=dict)
+    parse_roadmap: RoadmapParser | None = None
+    charts: Charts | None = None
+
+
 @dataclass
 class Context:
     invocation: Invocation
@@ -33,6 +55,7 @@ class Context:
     uow: UnitOfWork
     now: datetime
     member: Member
+    tools: Toolkit = field(default_factory=Toolkit)
 
 
 _INTEGER = re.compile(r"^[-+]?\d[\d_]*$")

@@ -41,6 +41,16 @@ async def target_cohort(ctx: Context, args: Args, *, name_arg: str | None = None
                        choices=names)
 
 
+async def require_organizer(ctx: Context, cohort: Cohort) -> None:
+    if ctx.invocation.is_admin:
+        return
+    assert cohort.id is not None and ctx.member.id is not None
+    membership = await ctx.uow.memberships.get(cohort.id, ctx.member.id)
+    if membership is None or not membership.active or not membership.is_organizer:
+        raise CommandError("not_organizer", f"Only organizers of {cohort.name} can do that. "
+                                            "Ask one of them (see `cohort info`).")
+
+
 async def enrolment(ctx: Context, args: Args, *, name_arg: str | None = None) -> Enrolment:
     """The caller's active membership in the cohort the command means."""
     cohort = await target_cohort(ctx, args, name_arg=name_arg)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.domain import Enrolment
+from bot.localtime import week_start
 from bot.progress import streak_status
 from bot.replies import Reply
 
@@ -23,13 +27,24 @@ async def run(ctx: Context, args: Args) -> Reply:
     else:
         today_line = f"Today: {minutes_today}/{target} min — `checkin` or `sprint start` to keep it going."
     freezes = f"{status.freezes} freeze{'s' if status.freezes != 1 else ''} saved"
+    week = await week_progress(ctx, enrolment, today)
+    week_line = f"\nThis week: {week['minutes']}/{week['goal']} min toward the cohort's weekly goal." \
+        if week["goal"] else ""
     text = (f"{ctx.member.display_name}: streak {status.streak} day{'s' if status.streak != 1 else ''} "
-            f"(longest {status.longest}), {freezes}.\n{today_line}")
+            f"(longest {status.longest}), {freezes}.\n{today_line}{week_line}")
     return Reply(
         text=text,
         data={"cohort": enrolment.cohort.name, "streak": status.streak, "longest": status.longest,
               "freezes": status.freezes, "today_done": status.today_done, "minutes_today": minutes_today,
-              "target": target, "local_date": today.isoformat(), "paused_today": paused},
+              "target": target, "local_date": today.isoformat(), "paused_today": paused, "week": week},
         private=not args.flag("share"),
         title="Streak",
     )
+
+
+async def week_progress(ctx: Context, enrolment: Enrolment, today: date) -> dict[str, int | None]:
+    """Minutes this Monday-Sunday week and the cohort's weekly goal (None when it has none)."""
+    assert enrolment.cohort.id is not None and enrolment.membership.id is not None
+    monday = week_start(today)
+    totals = await ctx.uow.checkins.totals_in_cohort(enrolment.cohort.id, monday, monday + timedelta(days=6))
+    return {"minutes": totals.get(enrolment.membership.id, 0), "goal": enrolment.cohort.weekly_goal}

@@ -7,20 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.roadmaps import load_builtin, parse_roadmap
 from bot.clock import SimulatedClock
-from bot.commands.context import Invocation
+from bot.commands.context import Invocation, Toolkit
 from bot.replies import Reply
 from bot.service import StudyBot
 from tests.fakes import InMemoryStore
 
 _keys = itertools.count()
+TOOLS = Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap)
 
 
 class Harness:
     def __init__(self, store: InMemoryStore, clock: SimulatedClock) -> None:
         self.store = store
         self.clock = clock
-        self.bot = StudyBot(store.unit_of_work, clock)
+        self.bot = StudyBot(store.unit_of_work, clock, TOOLS)
 
     async def say(self, user: str, line: str, *, channel: str = "general", key: str | None = None,
                   admin: bool = False, workspace: str = "local") -> Reply:
