@@ -10,17 +10,22 @@ import socket
 import sys
 from collections.abc import Coroutine
 from datetime import datetime
+from pathlib import Path
 from typing import IO, TypeVar
 
 import click
 
+from adapters.charts import PillowCharts
 from adapters.clockwork import start_clockwork
 from adapters.console.clock import ConsoleClock
+from adapters.console.files import AttachmentWriter
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.render import Message
 from adapters.console.session import ConsoleSession
 from adapters.console.timetravel import run_due_work
+from adapters.roadmaps import load_builtin, parse_roadmap
 from adapters.settings import ConfigError, Settings, load_settings, normalize_database_url
+from bot.commands.context import Toolkit
 from bot.delivery import Dispatcher
 from bot.errors import StorageUnavailable
 from bot.scheduler import Scheduler
@@ -49,28 +54,33 @@ def run() -> None:
               f"{'DISCORD_TOKEN' if settings.discord_token else 'SLACK_BOT_TOKEN'} to use the console.")
     click.echo("No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the console. Type `help`; Ctrl-D quits.",
                err=True)
-    _run(_console(settings.database_url, script=None, as_json=False))
+    _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files")))
 
 
 @main.command()
 @click.option("--script", type=click.File("r", encoding="utf-8"), help="Run a transcript file instead of a prompt.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message.")
 @click.option("--db", "db_url", help="Database URL (default: STUDYBOT_DATABASE_URL or ./studybot.db).")
-def console(script: IO[str] | None, as_json: bool, db_url: str | None) -> None:
+@click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("studybot-files"),
+              show_default=True, help="Where pictures and CSV exports are written.")
+def console(script: IO[str] | None, as_json: bool, db_url: str | None, files_dir: Path) -> None:
     """Run the bot in this terminal as user `you` in channel #general, or replay a transcript."""
     url = _database_url(db_url)
-    _run(_console(url, script=script, as_json=as_json))
+    _run(_console(url, script=script, as_json=as_json, files_dir=files_dir))
 
 
-async def _console(url: str, *, script: IO[str] | None, as_json: bool) -> None:
+async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir: Path) -> None:
     from storage import Database
 
+    write_files = AttachmentWriter(files_dir)
+
     def output(message: Message) -> None:
+        message = write_files(message)
         click.echo(message.as_json() if as_json else message.as_text())
 
     database = await Database.connect(url)
     clock = ConsoleClock()
-    bot = StudyBot(database.unit_of_work, clock)
+    bot = StudyBot(database.unit_of_work, clock, toolkit())
     scheduler = Scheduler(database.unit_of_work, clock)
     dispatcher = Dispatcher(database.unit_of_work, clock, {"console": ConsoleNotifier(output)}, owner=process_name())
 
@@ -96,6 +106,10 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool) -> None:
             clockwork.shutdown(wait=False)
         await dispatcher.release()
         await database.dispose()
+
+
+def toolkit() -> Toolkit:
+    return Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap, charts=PillowCharts())
 
 
 def process_name() -> str:

@@ -193,7 +193,7 @@ class Buddy:
 class GroupSprint:
     cohort_id: int
     channel_id: str
-    started_by: int  # member id
+    started_by: int | None  # member id (None once that member asked to be forgotten)
     started_at: datetime
     ends_at: datetime
     goal: str | None = None

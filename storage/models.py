@@ -181,7 +181,8 @@ class SprintRow(Base):
     goal: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     minutes: Mapped[int | None] = mapped_column(Integer)
-    group_id: Mapped[int | None] = mapped_column(Id, _fk("group_sprints.id"), index=True)
+    # SET NULL: forgetting the member who started a group sprint must not delete the others' sprints.
+    group_id: Mapped[int | None] = mapped_column(Id, ForeignKey("group_sprints.id", ondelete="SET NULL"), index=True)
 
 
 class PauseRow(Base):
@@ -261,7 +262,7 @@ class GroupSprintRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
     channel_id: Mapped[str] = mapped_column(String(64))
-    started_by: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    started_by: Mapped[int | None] = mapped_column(Id, ForeignKey("members.id", ondelete="SET NULL"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     goal: Mapped[str | None] = mapped_column(Text)

@@ -192,11 +192,14 @@ class MemberRepository:
                              ("roadmap_progress", lambda r: r.membership_id in memberships),
                              ("pauses", lambda r: r.member_id == member_id),
                              ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
-                             ("group_sprints", lambda r: r.started_by == member_id),
                              ("memberships", lambda r: r.member_id == member_id),
                              ("members", lambda r: r.id == member_id)):
             for row in [r for r in self._uow.rows(table) if owned(r)]:
                 self._uow.delete(table, row.id)
+        for group in self._uow.rows("group_sprints"):  # ON DELETE SET NULL
+            if group.started_by == member_id:
+                group.started_by = None
+                self._uow.write("group_sprints", group)
 
     async def get(self, member_id: int) -> Member | None:
         return _found(self._uow.rows("members"), lambda m: m.id == member_id)

@@ -14,10 +14,13 @@ class Message:
     kind: str  # "reply" | "dm" | "channel"
     to: str
     reply: Reply
+    files: tuple[str, ...] = ()  # where the reply's attachments were written
 
     def as_json(self) -> str:
         payload: dict[str, Any] = {"kind": self.kind, "to": self.to, "private": self.reply.private,
                                    "text": self.reply.text, "data": self.reply.data}
+        if self.files:
+            payload["files"] = list(self.files)
         return json.dumps(payload, ensure_ascii=False, default=str)
 
     def as_text(self) -> str:
@@ -26,5 +29,5 @@ class Message:
         title = f" {self.reply.title}" if self.reply.title else ""
         marker = "!" if self.reply.is_error else "»"
         body = "\n".join(f"  {line}" for line in self.reply.text.splitlines())
-        files = "".join(f"\n  [file {a.filename}]" for a in self.reply.attachments)
+        files = "".join(f"\n  [file written: {path}]" for path in self.files)
         return f"{marker} {self.to} ({where}){title}\n{body}{files}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -10,10 +12,13 @@ from datetime import UTC, datetime, timedelta
 from adapters.console.clock import ConsoleClock
 from adapters.console.render import Message
 from bot.commands.context import Invocation
-from bot.replies import error_reply
+from bot.errors import CommandError
+from bot.parser import parse
+from bot.replies import Reply, error_reply
 from bot.service import StudyBot
 
 PLATFORM = "console"
+MAX_ROADMAP_FILE = 64 * 1024
 WORKSPACE = "local"
 
 _SPEAKER = re.compile(r"^([A-Za-z0-9_.-]{1,40}):\s*(/.*)$")
@@ -50,8 +55,27 @@ class ConsoleSession:
         user, command = (match.group(1), match.group(2)) if match else (self.default_user, text)
         invocation = Invocation(platform=PLATFORM, workspace=WORKSPACE, user_id=user, display_name=user,
                                 channel_id=self.channel, idempotency_key=f"console:{uuid.uuid4()}")
-        reply = await self.bot.handle_text(invocation, command)
+        reply = await self._roadmap_file(invocation, command) or await self.bot.handle_text(invocation, command)
         self.output(Message("reply", user if reply.private else f"#{self.channel}", reply))
+
+    async def _roadmap_file(self, invocation: Invocation, command: str) -> Reply | None:
+        """`roadmap load PATH`: the console's attachment is a file on this machine."""
+        try:
+            parsed = parse(command)
+        except CommandError:
+            return None
+        path = parsed.args.get("source")
+        if parsed.name != "roadmap load" or "definition" in parsed.args or not path:
+            return None
+        try:
+            text = await asyncio.to_thread(_read_start, path, MAX_ROADMAP_FILE + 1)
+        except (OSError, UnicodeDecodeError) as error:
+            return error_reply("bad_roadmap", f"I can't read '{path[:80]}': {error.strerror or error}. "
+                                              "Give the path of a YAML file, e.g. `roadmap load my-roadmap.yaml`.")
+        if len(text) > MAX_ROADMAP_FILE:
+            return error_reply("bad_roadmap", f"'{path[:80]}' is larger than {MAX_ROADMAP_FILE // 1024} KB.")
+        return await self.bot.execute(invocation, "roadmap load",
+                                      {**parsed.args, "source": os.path.basename(path), "definition": text})
 
     async def _directive(self, text: str, number: int) -> None:
         word, _, argument = text[1:].partition(" ")
@@ -97,3 +121,8 @@ def _parse_duration(text: str) -> timedelta:
     if amount > 3660:
         raise ValueError("Advance at most 3660 units at a time (about ten years of days).")
     return timedelta(**{_UNITS[match.group(2).lower()]: amount})
+
+
+def _read_start(path: str, limit: int) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read(limit)

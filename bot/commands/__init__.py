@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.commands import checkin, cohort, help, leaderboard, roadmap, settings, sprint, streak
+from bot.commands import checkin, cohort, data, help, leaderboard, roadmap, settings, sprint, stats, streak
 from bot.commands.context import Args, Context
 from bot.grammar import BY_NAME
 from bot.replies import Reply
@@ -30,6 +30,10 @@ HANDLERS: dict[str, Handler] = {
     "remind show": settings.remind_show,
     "remind lastcall": settings.remind_lastcall,
     "privacy": settings.privacy,
+    "stats": stats.run,
+    "cohort export": data.cohort_export,
+    "export": data.my_export,
+    "forget": data.forget,
     "roadmap show": roadmap.show,
     "roadmap done": roadmap.done,
     "roadmap load": roadmap.load,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.charts import PillowCharts
 from adapters.roadmaps import load_builtin, parse_roadmap
 from bot.clock import SimulatedClock
 from bot.commands.context import Invocation, Toolkit
@@ -15,7 +16,7 @@ from bot.service import StudyBot
 from tests.fakes import InMemoryStore
 
 _keys = itertools.count()
-TOOLS = Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap)
+TOOLS = Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap, charts=PillowCharts())
 
 
 class Harness:

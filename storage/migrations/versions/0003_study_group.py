@@ -53,13 +53,13 @@ def upgrade() -> None:
     sa.Column('id', ID, nullable=False),
     sa.Column('cohort_id', ID, nullable=False),
     sa.Column('channel_id', sa.String(length=64), nullable=False),
-    sa.Column('started_by', ID, nullable=False),
+    sa.Column('started_by', ID, nullable=True),
     sa.Column('started_at', INSTANT, nullable=False),
     sa.Column('ends_at', INSTANT, nullable=False),
     sa.Column('goal', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_group_sprints_cohort_id_cohorts'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['started_by'], ['members.id'], name=op.f('fk_group_sprints_started_by_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['started_by'], ['members.id'], name=op.f('fk_group_sprints_started_by_members'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_sprints'))
     )
     with op.batch_alter_table('group_sprints', schema=None) as batch_op:
@@ -90,7 +90,7 @@ def upgrade() -> None:
     with op.batch_alter_table('sprints', schema=None) as batch_op:
         batch_op.add_column(sa.Column('group_id', ID, nullable=True))
         batch_op.create_index(batch_op.f('ix_sprints_group_id'), ['group_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_sprints_group_id_group_sprints'), 'group_sprints', ['group_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_foreign_key(batch_op.f('fk_sprints_group_id_group_sprints'), 'group_sprints', ['group_id'], ['id'], ondelete='SET NULL')
 
 
 

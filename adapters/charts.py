@@ -1,0 +1,48 @@
+"""Pictures for replies, drawn with Pillow: the twelve-week heatmap of `stats`."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from PIL import Image, ImageDraw
+
+CELL = 18
+GAP = 4
+MARGIN = 16
+HEADER = 28
+EMPTY = (235, 237, 240)
+SHADES = ((198, 228, 139), (123, 201, 111), (35, 154, 59), (25, 97, 39))  # under target → far over it
+BACKGROUND = (255, 255, 255)
+INK = (36, 41, 47)
+
+
+class PillowCharts:
+    def heatmap(self, minutes_by_day: list[tuple[date, int]], target: int, title: str) -> bytes:
+        """Weeks as columns (Monday on top), one cell a day; the list starts on a Monday."""
+        weeks = (len(minutes_by_day) + 6) // 7
+        width = MARGIN * 2 + weeks * (CELL + GAP) - GAP
+        height = MARGIN * 2 + HEADER + 7 * (CELL + GAP) - GAP
+        image = Image.new("RGB", (max(width, 240), height), BACKGROUND)
+        draw = ImageDraw.Draw(image)
+        draw.text((MARGIN, MARGIN), title[:60], fill=INK)
+        for index, (_, minutes) in enumerate(minutes_by_day):
+            column, row = divmod(index, 7)
+            x = MARGIN + column * (CELL + GAP)
+            y = MARGIN + HEADER + row * (CELL + GAP)
+            draw.rectangle((x, y, x + CELL - 1, y + CELL - 1), fill=shade(minutes, target))
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+
+def shade(minutes: int, target: int) -> tuple[int, int, int]:
+    if minutes <= 0:
+        return EMPTY
+    if minutes < target:
+        return SHADES[0]
+    if minutes < 2 * target:
+        return SHADES[1]
+    if minutes < 4 * target:
+        return SHADES[2]
+    return SHADES[3]

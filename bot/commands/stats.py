@@ -1,0 +1,82 @@
+"""`stats [@member]`: a twelve-week picture and the numbers behind it."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import date, timedelta
+
+from bot import streaks
+from bot.commands.context import Args, Context
+from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.domain import Enrolment
+from bot.errors import CommandError
+from bot.localtime import week_start
+from bot.mentions import mentioned_member
+from bot.replies import Attachment, Reply
+
+WEEKS = 12
+
+
+async def run(ctx: Context, args: Args) -> Reply:
+    mine = await resolve_enrolment(ctx, args)
+    subject = await _subject(ctx, args, mine)
+    membership = subject.membership
+    assert membership.id is not None
+    today = subject.local_date(ctx.now)
+    first = await ctx.uow.checkins.first_day(membership.id)
+    by_day = await ctx.uow.checkins.minutes_by_day(membership.id, first) if first else {}
+    target = subject.cohort.daily_target
+    status, _ = streaks.status(None, first, today, by_day, target, subject.is_paused)
+    span = days_between(first, today) if first else []
+    paused_days = sum(1 for day in span if subject.is_paused(day) and by_day.get(day, 0) < target)
+    weekday_minutes: dict[int, int] = defaultdict(int)
+    for day, minutes in by_day.items():
+        weekday_minutes[day.weekday()] += minutes
+    best = max(weekday_minutes, key=lambda d: (weekday_minutes[d], -d)) if weekday_minutes else None
+    by_step = await ctx.uow.checkins.minutes_by_step(membership.id)
+    start = week_start(today) - timedelta(weeks=WEEKS - 1)
+    grid = [(start + timedelta(days=i), by_day.get(start + timedelta(days=i), 0))
+            for i in range((today - start).days + 1)]
+    total = sum(by_day.values())
+    done_days = sum(1 for minutes in by_day.values() if minutes >= target)
+    name = subject.member.display_name
+    lines = [f"{name} in {subject.cohort.name}: {total} minutes, {done_days} days done.",
+             f"Streak {status.streak} (longest {status.longest}); {len(status.frozen_days)} days saved by a "
+             f"freeze, {paused_days} paused.",
+             f"Best day: {calendar.day_name[best]}." if best is not None else "No check-ins yet.",
+             *([f"By roadmap step: {', '.join(f'step {s}: {m} min' for s, m in sorted(_named(by_step).items()))}."]
+               if _named(by_step) else [])]
+    attachments = ()
+    if ctx.tools.charts is not None:
+        picture = ctx.tools.charts.heatmap(grid, target, f"{name} — last {WEEKS} weeks")
+        attachments = (Attachment(f"{name}-{today.isoformat()}.png", picture, "image/png"),)
+    return Reply(text="\n".join(lines), private=not args.flag("share"), title="Stats", attachments=attachments,
+                 data={"member": name, "cohort": subject.cohort.name, "total_minutes": total, "done_days": done_days,
+                       "streak": status.streak, "longest": status.longest,
+                       "frozen_days": [d.isoformat() for d in status.frozen_days], "paused_days": paused_days,
+                       "best_weekday": calendar.day_name[best] if best is not None else None,
+                       "minutes_by_step": {str(s): m for s, m in _named(by_step).items()},
+                       "days": [[day.isoformat(), minutes] for day, minutes in grid], "target": target})
+
+
+async def _subject(ctx: Context, args: Args, mine: Enrolment) -> Enrolment:
+    if not args.has("member"):
+        return mine
+    member = await mentioned_member(ctx, args.text("member"), "stats @ann")
+    assert mine.cohort.id is not None and member.id is not None
+    membership = await ctx.uow.memberships.get(mine.cohort.id, member.id)
+    if membership is None or not membership.active:
+        raise CommandError("not_member", f"{member.display_name} is not in {mine.cohort.name}.")
+    if member.hidden and member.id != ctx.member.id:
+        raise CommandError("private_stats", f"{member.display_name} keeps their stats private.")
+    pauses = tuple(await ctx.uow.pauses.for_member(member.id))
+    return Enrolment(cohort=mine.cohort, member=member, membership=membership, pauses=pauses)
+
+
+def _named(by_step: dict[int | None, int]) -> dict[int, int]:
+    return {step: minutes for step, minutes in by_step.items() if step is not None}
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
