@@ -47,8 +47,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("checkin", "checkin [MINUTES] [what you did] [link:URL] [topic:STEP|words] [yesterday:true]",
           "Record study minutes for today (default: one sprint).", "minutes", rest="note",
           options=("link", "yesterday", "topic"), numeric_first=True),
-    _spec("sprint start", "sprint start [goal]", "Start a focus sprint timer; it is recorded when it ends.",
-          rest="goal"),
+    _spec("sprint start", "sprint start [goal] [group:true]",
+          "Start a focus sprint timer, alone or (group:true, in the cohort's channel) one others can join.",
+          rest="goal", options=("group",)),
+    _spec("sprint join", "sprint join", "Join the group sprint running in this cohort."),
     _spec("sprint stop", "sprint stop", "Stop your sprint and record the whole minutes so far."),
     _spec("sprint status", "sprint status", "How long your running sprint has left."),
     _spec("streak", "streak", "Your current and longest streak, freezes and today's progress.",
@@ -71,6 +73,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("export", "export", "Your own check-ins and day-by-day record as CSV files."),
     _spec("forget", "forget confirm:yes", "Delete everything studybot keeps about you in this workspace.",
           options=("confirm",)),
+    _spec("buddy request", "buddy @member", "Ask a cohort mate to be your accountability buddy.", "member"),
+    _spec("buddy accept", "buddy accept [@member]", "Say yes to a buddy request.", "member"),
+    _spec("buddy end", "buddy end [@member]", "End a buddy pairing.", "member"),
+    _spec("buddy show", "buddy", "Your buddies and open requests."),
+    _spec("cohort pair", "cohort pair", "Organizers: pair everyone without a buddy (an odd one makes a trio).",
+          "name"),
+    _spec("nudge", "nudge @member", "A friendly DM to a cohort mate (once a day per person).", "member"),
     _spec("privacy", "privacy [mentions:on|off] [boards:show|hide]",
           "Whether the digest may @mention you, and whether you appear on leaderboards.",
           options=("mentions", "boards")),
@@ -82,13 +91,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 
-GROUPS: dict[str, str | None] = {
-    # group word -> subcommand used when none of the group's subcommands follows
-    "cohort": "cohort info",
-    "roadmap": "roadmap show",
-    "sprint": "sprint status",
-    "remind": None,  # `remind 21:30` means `remind set 21:30`; `remind` alone shows it
-    "timezone": None,
+GROUPS: dict[str, tuple[str, str]] = {
+    # group word -> (command when other words follow, command when the word stands alone)
+    "cohort": ("cohort info", "cohort info"),
+    "roadmap": ("roadmap show", "roadmap show"),
+    "sprint": ("sprint status", "sprint status"),
+    "remind": ("remind set", "remind show"),  # `remind 21:30` means `remind set 21:30`
+    "timezone": ("timezone set", "timezone show"),
+    "buddy": ("buddy request", "buddy show"),  # `buddy @ann` asks ann
 }
 
 PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join"})

@@ -41,6 +41,22 @@ def last_call(enrolment: Enrolment, day: date, minutes_today: int, streak: int, 
     )
 
 
+def buddy_missed(name: str, cohort: str, day: date) -> Reply:
+    return Reply(text=f"Your buddy {name} didn't get their sprint in for {cohort} on {day:%A}. "
+                      f"A friendly `nudge @{name}` today could help them back on track.",
+                 title="Your buddy", private=True,
+                 data={"type": "buddy", "buddy": name, "cohort": cohort, "local_date": day.isoformat()})
+
+
+def group_summary(cohort: Cohort, goal: str | None, lines: list[tuple[str, int]]) -> Reply:
+    names = sorted(name for name, _ in lines)
+    total = sum(minutes for _, minutes in lines)
+    about = f" on {goal}" if goal else ""
+    return Reply(text=f"Group sprint{about} done: {', '.join(names) or 'nobody'} — {total} minutes together.",
+                 title="Group sprint", private=False,
+                 data={"type": "group", "cohort": cohort.name, "members": names, "total_minutes": total})
+
+
 @dataclass(frozen=True)
 class DigestLine:
     name: str

@@ -43,10 +43,8 @@ def _find_spec(heads: list[str], tokens: list[_Token]) -> tuple[CommandSpec, lis
     if first in GROUPS:
         if len(heads) > 1 and f"{first} {heads[1]}" in BY_NAME:
             return BY_NAME[f"{first} {heads[1]}"], tokens[2:]
-        fallback = GROUPS[first]
-        if fallback is None:
-            fallback = f"{first} set" if len(tokens) > 1 else f"{first} show"
-        return BY_NAME[fallback], tokens[1:]
+        with_words, alone = GROUPS[first]
+        return BY_NAME[with_words if len(tokens) > 1 else alone], tokens[1:]
     if first in BY_NAME:
         return BY_NAME[first], tokens[1:]
     known = sorted({name.split()[0] for name in BY_NAME})

@@ -13,15 +13,16 @@ from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
 from bot.commands.resolve import load_enrolment
-from bot.domain import Cohort, Membership, OutboxMessage, OutboxStatus
+from bot.domain import BuddyStatus, Cohort, GroupSprint, Membership, OutboxMessage, OutboxStatus, SprintStatus
 from bot.localtime import local_day, week_start
+from bot.owed import owed
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.progress import streak_status
 from bot.replies import Reply
-from bot.schedule import next_daily, next_lastcall, next_weekly
+from bot.schedule import day_end, next_daily, next_lastcall, next_weekly
 
 Finder = Callable[[UnitOfWork], Awaitable[Sequence[Any]]]
-Handler = Callable[[UnitOfWork, Any, datetime], Awaitable["OutboxMessage | None"]]
+Handler = Callable[[UnitOfWork, Any, datetime], Awaitable["OutboxMessage | list[OutboxMessage] | None"]]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Windows:
     recap: timedelta = timedelta(hours=12)
     sprint_end: timedelta = timedelta(hours=2)
     lastcall: timedelta = timedelta(minutes=30)
+    buddy: timedelta = timedelta(hours=6)
+    group: timedelta = timedelta(hours=2)
 
 
 @dataclass
@@ -55,9 +58,12 @@ class Scheduler:
         async with self._unit_of_work() as uow:
             for ended in await sprints.complete_due(uow, now):
                 await self._owe(uow, report, now, self._sprint_end(ended, now))
+            for group in await uow.groups.due(now, self._batch):
+                await self._owe(uow, report, now, await self._group_summary(uow, group, now))
             await uow.commit()
         await self._drain(report, now, lambda uow: uow.schedule.due_reminders(now, self._batch), self._reminder)
         await self._drain(report, now, lambda uow: uow.schedule.due_lastcalls(now, self._batch), self._lastcall)
+        await self._drain(report, now, lambda uow: uow.schedule.due_dayends(now, self._batch), self._day_end)
         await self._drain(report, now, lambda uow: uow.schedule.due_digests(now, self._batch), self._digest)
         await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
         return report
@@ -72,8 +78,8 @@ class Scheduler:
             async with self._unit_of_work() as uow:
                 rows = await find(uow)
                 for row in rows:
-                    message = await handle(uow, row, now)
-                    if message is not None:
+                    owed_now = await handle(uow, row, now)
+                    for message in owed_now if isinstance(owed_now, list) else [owed_now] if owed_now else []:
                         await self._owe(uow, report, now, message)
                 await uow.commit()
             if len(rows) < self._batch:
@@ -89,7 +95,8 @@ class Scheduler:
 
     def _window(self, kind: str) -> timedelta:
         return {"reminder": self._windows.reminder, "digest": self._windows.digest, "recap": self._windows.recap,
-                "sprint_end": self._windows.sprint_end, "lastcall": self._windows.lastcall}[kind]
+                "sprint_end": self._windows.sprint_end, "lastcall": self._windows.lastcall,
+                "buddy": self._windows.buddy, "group": self._windows.group}[kind]
 
     async def _reminder(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
         assert row.id is not None and row.next_reminder_at is not None
@@ -109,7 +116,7 @@ class Scheduler:
             return None
         status = await streak_status(uow, enrolment, enrolment.local_date(now))
         reply = notices.reminder(enrolment, day, minutes, status.streak)
-        return _message(f"reminder:{row.id}:{day.isoformat()}", "reminder", cohort, "dm",
+        return owed(f"reminder:{row.id}:{day.isoformat()}", "reminder", cohort, "dm",
                         enrolment.member.user_id, reply, due, now)
 
     async def _lastcall(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
@@ -131,8 +138,49 @@ class Scheduler:
             return None
         minutes = await uow.checkins.minutes_on(row.id, day)
         reply = notices.last_call(enrolment, day, minutes, status.streak, row.lastcall_minutes)
-        return _message(f"lastcall:{row.id}:{day.isoformat()}", "lastcall", cohort, "dm",
+        return owed(f"lastcall:{row.id}:{day.isoformat()}", "lastcall", cohort, "dm",
                         enrolment.member.user_id, reply, due, now)
+
+    async def _day_end(self, uow: UnitOfWork, row: Membership, now: datetime) -> list[OutboxMessage]:
+        """A watched member's day ended: tell each active buddy once if it ended undone."""
+        assert row.id is not None and row.next_dayend_at is not None
+        due = row.next_dayend_at
+        enrolment = await load_enrolment(uow, row.id)
+        if enrolment is None:
+            row.next_dayend_at = None
+            await uow.memberships.save(row)
+            return []
+        cohort, member = enrolment.cohort, enrolment.member
+        day = enrolment.local_date(due - timedelta(seconds=1))
+        pairs = [b for b in await uow.buddies.for_member(cohort.id or 0, member.id or 0)
+                 if b.status is BuddyStatus.ACTIVE]
+        enrolment.membership.next_dayend_at = (day_end(day + timedelta(days=1), enrolment.zone, cohort.rollover_hour)
+                                               if pairs else None)
+        await uow.memberships.save(enrolment.membership)
+        if enrolment.is_paused(day) or await uow.checkins.minutes_on(row.id, day) >= cohort.daily_target:
+            return []
+        messages = []
+        for pair in pairs:
+            buddy = await uow.members.get(pair.other(member.id or 0))
+            if buddy is None:
+                continue
+            reply = notices.buddy_missed(member.display_name, cohort.name, day)
+            messages.append(owed(f"buddy:{row.id}:{day.isoformat()}:{buddy.id}", "buddy", cohort, "dm",
+                                 buddy.user_id, reply, due, now))
+        return messages
+
+    async def _group_summary(self, uow: UnitOfWork, group: GroupSprint, now: datetime) -> OutboxMessage:
+        group.status = SprintStatus.COMPLETED
+        await uow.groups.save(group)
+        cohort = await uow.cohorts.get(group.cohort_id)
+        assert cohort is not None
+        lines = []
+        for sprint in await uow.sprints.for_group(group.id or 0):
+            member = await uow.members.get(sprint.member_id)
+            if member is not None and sprint.minutes:
+                lines.append((member.display_name, sprint.minutes))
+        return owed(f"group:{group.id}", "group", cohort, "channel", group.channel_id,
+                    notices.group_summary(cohort, group.goal, lines), group.ends_at, now)
 
     async def _digest(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
         assert cohort.id is not None and cohort.next_digest_at is not None
@@ -155,7 +203,7 @@ class Scheduler:
         monday = week_start(day)
         if cohort.digest_thread and day != monday:
             reply.data["thread_key"] = f"digest:{cohort.id}:{monday.isoformat()}"
-        return _message(f"digest:{cohort.id}:{day.isoformat()}", "digest", cohort, "channel", cohort.channel_id,
+        return owed(f"digest:{cohort.id}:{day.isoformat()}", "digest", cohort, "channel", cohort.channel_id,
                         reply, due, now)
 
     async def _recap(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
@@ -176,22 +224,15 @@ class Scheduler:
             done = sum(1 for minutes in days if minutes >= cohort.daily_target)
             streak = standings[membership.id or 0].value
             lines.append(notices.RecapLine(member.display_name, done, sum(days), streak, max(0, streak - done)))
-        return _message(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
+        return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
                         notices.recap(cohort, monday, lines), due, now)
 
     def _sprint_end(self, ended: sprints.SprintEnded, now: datetime) -> OutboxMessage:
         reply = Reply(text=ended.reply.text, title=ended.reply.title, private=True,
                       data={**ended.reply.data, "type": "sprint_end"})
-        return _message(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.cohort, "dm",
+        return owed(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.cohort, "dm",
                         ended.enrolment.member.user_id, reply, ended.sprint.ends_at, now)
 
 
 def _week(by_day: dict[date, int], monday: date) -> list[int]:
     return [by_day.get(monday + timedelta(days=offset), 0) for offset in range(7)]
-
-
-def _message(key: str, kind: str, cohort: Cohort, destination_kind: str, target: str, reply: Reply,
-             due: datetime, now: datetime) -> OutboxMessage:
-    return OutboxMessage(key=key, kind=kind, platform=cohort.platform, workspace=cohort.workspace,
-                         destination_kind=destination_kind, target=target, text=reply.text, title=reply.title,
-                         data=reply.data, due_at=due, created_at=now, next_attempt_at=now)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.commands import checkin, cohort, data, help, leaderboard, roadmap, settings, sprint, stats, streak
+from bot.commands import (
+    buddy,
+    checkin,
+    cohort,
+    data,
+    help,
+    leaderboard,
+    roadmap,
+    settings,
+    sprint,
+    stats,
+    streak,
+)
 from bot.commands.context import Args, Context
 from bot.grammar import BY_NAME
 from bot.replies import Reply
@@ -30,6 +42,13 @@ HANDLERS: dict[str, Handler] = {
     "remind show": settings.remind_show,
     "remind lastcall": settings.remind_lastcall,
     "privacy": settings.privacy,
+    "buddy request": buddy.request,
+    "buddy accept": buddy.accept,
+    "buddy end": buddy.end,
+    "buddy show": buddy.show,
+    "cohort pair": buddy.pair_everyone,
+    "nudge": buddy.nudge,
+    "sprint join": sprint.join,
     "stats": stats.run,
     "cohort export": data.cohort_export,
     "export": data.my_export,

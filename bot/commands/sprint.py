@@ -9,7 +9,7 @@ from bot.commands import checkin
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import load_enrolment
-from bot.domain import Enrolment, Sprint, SprintStatus
+from bot.domain import Enrolment, GroupSprint, Sprint, SprintStatus
 from bot.errors import CommandError
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.replies import Reply
@@ -35,25 +35,64 @@ async def start(ctx: Context, args: Args) -> Reply:
     goal = checkin.clean_note(args.text("goal"))
     if goal is not None and len(goal) > MAX_GOAL:
         raise CommandError("goal_too_long", f"Keep the sprint goal under {MAX_GOAL} characters.")
+    cohort = enrolment.cohort
+    minutes = cohort.sprint_minutes
+    ends_at = ctx.now + timedelta(minutes=minutes)
+    group = None
+    if args.flag("group"):
+        if ctx.invocation.channel_id != cohort.channel_id:
+            raise CommandError("not_cohort_channel", f"Start a group sprint in {cohort.name}'s own channel, "
+                                                     "so everyone can see it and `sprint join`.")
+        if await ctx.uow.groups.active_in_cohort(_id(cohort.id)) is not None:
+            raise CommandError("group_running", "A group sprint is already running here: `sprint join` to join it.")
+        await _refuse_second_sprint(ctx)
+        group = await ctx.uow.groups.add(GroupSprint(cohort_id=_id(cohort.id), channel_id=cohort.channel_id,
+                                                     started_by=ctx.member.id, started_at=ctx.now, ends_at=ends_at,
+                                                     goal=goal))
+    sprint = await _add_sprint(ctx, Sprint(member_id=_id(ctx.member.id), membership_id=_id(enrolment.membership.id),
+                                           started_at=ctx.now, ends_at=ends_at, goal=goal,
+                                           group_id=group.id if group else None))
+    about = f" on {goal}" if goal else ""
+    kind = "group sprint — `sprint join` to join in" if group else "sprint"
+    return Reply(
+        text=f"{ctx.member.display_name} started a {minutes}-minute {kind}{about}. "
+             f"Ends at {sprint.ends_at:%H:%M} UTC; it is recorded when the time is up.",
+        data={"sprint_id": sprint.id, "minutes": minutes, "goal": goal, "started_at": iso_utc(sprint.started_at),
+              "ends_at": iso_utc(sprint.ends_at), "cohort": cohort.name, "group_id": group.id if group else None},
+        title="Group sprint" if group else "Sprint started",
+    )
+
+
+async def join(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    group = await ctx.uow.groups.active_in_cohort(_id(enrolment.cohort.id))
+    left = int((group.ends_at - ctx.now).total_seconds() // 60) if group else 0
+    if group is None or left < 1:
+        raise CommandError("no_group_sprint", "There is no group sprint to join right now. "
+                                              "Start one with `sprint start group:true`.")
+    await _refuse_second_sprint(ctx)
+    sprint = await _add_sprint(ctx, Sprint(member_id=_id(ctx.member.id), membership_id=_id(enrolment.membership.id),
+                                           started_at=ctx.now, ends_at=group.ends_at, goal=group.goal,
+                                           group_id=group.id))
+    joined = len(await ctx.uow.sprints.for_group(_id(group.id)))
+    return Reply(text=f"{ctx.member.display_name} joined the group sprint ({left} min left, {joined} in it).",
+                 title="Group sprint", data={"sprint_id": sprint.id, "group_id": group.id, "minutes_left": left,
+                                             "members": joined, "ends_at": iso_utc(group.ends_at)})
+
+
+async def _refuse_second_sprint(ctx: Context) -> None:
     running = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
     if running is not None:
         raise _already_running(running, ctx.now)
-    minutes = enrolment.cohort.sprint_minutes
-    sprint = Sprint(member_id=_id(ctx.member.id), membership_id=_id(enrolment.membership.id),
-                    started_at=ctx.now, ends_at=ctx.now + timedelta(minutes=minutes), goal=goal)
+
+
+async def _add_sprint(ctx: Context, sprint: Sprint) -> Sprint:
+    await _refuse_second_sprint(ctx)
     try:
-        sprint = await ctx.uow.sprints.add(sprint)
+        return await ctx.uow.sprints.add(sprint)
     except DuplicateKey:
         running = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
         raise _already_running(running, ctx.now) from None
-    about = f" on {goal}" if goal else ""
-    return Reply(
-        text=f"{ctx.member.display_name} started a {minutes}-minute sprint{about}. "
-             f"Ends at {sprint.ends_at:%H:%M} UTC; it is recorded when the time is up.",
-        data={"sprint_id": sprint.id, "minutes": minutes, "goal": goal, "started_at": iso_utc(sprint.started_at),
-              "ends_at": iso_utc(sprint.ends_at), "cohort": enrolment.cohort.name},
-        title="Sprint started",
-    )
 
 
 async def stop(ctx: Context, args: Args) -> Reply:

@@ -41,7 +41,7 @@ async def test_help_lists_every_command(h: Harness) -> None:
     names = {c["name"] for c in reply.data["commands"]}
     assert {"checkin", "sprint start", "leaderboard", "cohort create", "pause"} <= names
     assert [c["name"] for c in (await h.ok("alice", "help sprint")).data["commands"]] == [
-        "sprint start", "sprint stop", "sprint status"]
+        "sprint start", "sprint join", "sprint stop", "sprint status"]
 
 
 async def test_timezone_set_suggests_close_matches_and_changes_only_the_future(h: Harness) -> None:

@@ -1,0 +1,16 @@
+"""Building outbox rows: a message owed to someone under a unique key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain import Cohort, OutboxMessage
+from bot.replies import Reply
+
+
+def owed(key: str, kind: str, cohort: Cohort, destination_kind: str, target: str, reply: Reply,
+         due: datetime, now: datetime) -> OutboxMessage:
+    return OutboxMessage(key=key, kind=kind, platform=cohort.platform, workspace=cohort.workspace,
+                         destination_kind=destination_kind, target=target, text=reply.text, title=reply.title,
+                         data={**reply.data, "type": reply.data.get("type", kind)}, due_at=due, created_at=now,
+                         next_attempt_at=now)
