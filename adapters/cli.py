@@ -80,8 +80,9 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir
 
     database = await Database.connect(url)
     clock = ConsoleClock()
-    bot = StudyBot(database.unit_of_work, clock, toolkit())
-    scheduler = Scheduler(database.unit_of_work, clock)
+    tools = toolkit()
+    bot = StudyBot(database.unit_of_work, clock, tools)
+    scheduler = Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps)
     dispatcher = Dispatcher(database.unit_of_work, clock, {"console": ConsoleNotifier(output)}, owner=process_name())
 
     async def on_advance(start: datetime, end: datetime) -> None:

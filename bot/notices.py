@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.domain import Cohort, Enrolment
 from bot.replies import Reply
+from bot.roadmap import RoadmapStep
 
 MILESTONES = (7, 30, 100)
 
@@ -88,7 +89,7 @@ class RecapLine:
     streak_at_week_start: int
 
 
-def recap(cohort: Cohort, week_start: date, lines: list[RecapLine]) -> Reply:
+def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: RoadmapStep | None = None) -> Reply:
     ordered = sorted(lines, key=lambda line: (-line.minutes, line.name.lower()))
     perfect = [line.name for line in ordered if line.days_done == 7]
     milestones = [{"name": line.name, "days": mark} for line in ordered for mark in MILESTONES
@@ -99,9 +100,17 @@ def recap(cohort: Cohort, week_start: date, lines: list[RecapLine]) -> Reply:
     if perfect:
         extras.append(f"Perfect week: {', '.join(perfect)}.")
     extras += [f"{m['name']} reached a {m['days']}-day streak!" for m in milestones]
+    goal = cohort.weekly_goal
+    if goal:
+        reached = sorted(line.name for line in lines if line.minutes >= goal)
+        extras.append(f"Weekly goal of {goal} min: {', '.join(reached) if reached else 'nobody yet'} made it.")
+    if step is not None:
+        extras.append(f"Roadmap this week: step {step.number}, {step.title}.")
     text = "\n".join([f"{cohort.name} — week of {week_start:%d %B}: {total} minutes together.", *rows, *extras])
     return Reply(text=text, title="Weekly recap", private=False,
                  data={"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(), "minutes": total,
                        "members": [{"name": line.name, "days_done": line.days_done, "minutes": line.minutes,
                                     "streak": line.streak} for line in ordered],
-                       "perfect_weeks": perfect, "milestones": milestones})
+                       "perfect_weeks": perfect, "milestones": milestones, "weekly_goal": goal,
+                       "roadmap_step": step.number if step else None,
+                       "roadmap_title": step.title if step else None})

@@ -3,7 +3,7 @@ writing an outbox row under a unique key, in the same transaction as the schedul
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,12 +13,14 @@ from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
 from bot.commands.resolve import load_enrolment
+from bot.commands.roadmap import lookup
 from bot.domain import BuddyStatus, Cohort, GroupSprint, Membership, OutboxMessage, OutboxStatus, SprintStatus
 from bot.localtime import local_day, week_start
 from bot.owed import owed
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.progress import streak_status
 from bot.replies import Reply
+from bot.roadmap import Roadmap, position
 from bot.schedule import day_end, next_daily, next_lastcall, next_weekly
 
 Finder = Callable[[UnitOfWork], Awaitable[Sequence[Any]]]
@@ -46,9 +48,10 @@ class TickReport:
 
 class Scheduler:
     def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, *, windows: Windows | None = None,
-                 batch: int = 500) -> None:
+                 batch: int = 500, roadmaps: Mapping[str, Roadmap] | None = None) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self._roadmaps = roadmaps or {}
         self._windows = windows or Windows()
         self._batch = batch
 
@@ -224,8 +227,12 @@ class Scheduler:
             done = sum(1 for minutes in days if minutes >= cohort.daily_target)
             streak = standings[membership.id or 0].value
             lines.append(notices.RecapLine(member.display_name, done, sum(days), streak, max(0, streak - done)))
+        step = None
+        if cohort.roadmap_id and cohort.roadmap_start:
+            roadmap = await lookup(uow, self._roadmaps, cohort.platform, cohort.workspace, cohort.roadmap_id)
+            step = position(roadmap, cohort.roadmap_start, monday).step if roadmap is not None else None
         return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
-                        notices.recap(cohort, monday, lines), due, now)
+                    notices.recap(cohort, monday, lines, step), due, now)
 
     def _sprint_end(self, ended: sprints.SprintEnded, now: datetime) -> OutboxMessage:
         reply = Reply(text=ended.reply.text, title=ended.reply.title, private=True,

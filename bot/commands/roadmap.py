@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
@@ -10,16 +11,21 @@ from bot.commands.resolve import require_organizer, target_cohort
 from bot.domain import Cohort, CustomRoadmap
 from bot.errors import CommandError
 from bot.localtime import local_day
+from bot.ports import UnitOfWork
 from bot.replies import Reply
 from bot.roadmap import Roadmap, RoadmapInvalid, RoadmapStep, position, validate
 
 
 async def find(ctx: Context, key: str) -> Roadmap | None:
     """A built-in roadmap, or one this workspace's organizers loaded."""
-    if key in ctx.tools.roadmaps:
-        return ctx.tools.roadmaps[key]
-    inv = ctx.invocation
-    custom = await ctx.uow.roadmaps.get_custom(inv.platform, inv.workspace, key)
+    return await lookup(ctx.uow, ctx.tools.roadmaps, ctx.invocation.platform, ctx.invocation.workspace, key)
+
+
+async def lookup(uow: UnitOfWork, builtin: Mapping[str, Roadmap], platform: str, workspace: str,
+                 key: str) -> Roadmap | None:
+    if key in builtin:
+        return builtin[key]
+    custom = await uow.roadmaps.get_custom(platform, workspace, key)
     return validate(custom.definition) if custom is not None else None
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from bot import streaks
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
+from bot.commands.streak import week_progress
 from bot.domain import Enrolment
 from bot.errors import CommandError
 from bot.localtime import week_start
@@ -38,6 +39,7 @@ async def run(ctx: Context, args: Args) -> Reply:
     start = week_start(today) - timedelta(weeks=WEEKS - 1)
     grid = [(start + timedelta(days=i), by_day.get(start + timedelta(days=i), 0))
             for i in range((today - start).days + 1)]
+    week = await week_progress(ctx, subject, today)
     total = sum(by_day.values())
     done_days = sum(1 for minutes in by_day.values() if minutes >= target)
     name = subject.member.display_name
@@ -45,6 +47,7 @@ async def run(ctx: Context, args: Args) -> Reply:
              f"Streak {status.streak} (longest {status.longest}); {len(status.frozen_days)} days saved by a "
              f"freeze, {paused_days} paused.",
              f"Best day: {calendar.day_name[best]}." if best is not None else "No check-ins yet.",
+             *([f"This week: {week['minutes']}/{week['goal']} min toward the weekly goal."] if week["goal"] else []),
              *([f"By roadmap step: {', '.join(f'step {s}: {m} min' for s, m in sorted(_named(by_step).items()))}."]
                if _named(by_step) else [])]
     attachments = ()
@@ -57,7 +60,8 @@ async def run(ctx: Context, args: Args) -> Reply:
                        "frozen_days": [d.isoformat() for d in status.frozen_days], "paused_days": paused_days,
                        "best_weekday": calendar.day_name[best] if best is not None else None,
                        "minutes_by_step": {str(s): m for s, m in _named(by_step).items()},
-                       "days": [[day.isoformat(), minutes] for day, minutes in grid], "target": target})
+                       "days": [[day.isoformat(), minutes] for day, minutes in grid], "target": target,
+                       "week": week})
 
 
 async def _subject(ctx: Context, args: Args, mine: Enrolment) -> Enrolment:

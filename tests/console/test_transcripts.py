@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -113,3 +114,30 @@ def test_a_restart_mid_day_sends_nothing_twice_and_loses_nothing(tmp_path: Path)
     reminders = [(m["to"], m["data"]["local_date"]) for m in first + second if m["data"].get("type") == "reminder"]
     assert sorted(reminders) == [("ann", "2026-03-06"), ("bob", "2026-03-06")]
     assert [m["data"]["local_date"] for m in second if m["data"].get("type") == "digest"] == ["2026-03-06"]
+
+
+def test_a_study_group_follows_its_roadmap_buddies_group_sprints_stats_and_forget(tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    lines = run_script(tmp_path, (TRANSCRIPTS / "study_group.txt").read_text(), "--files", str(files))
+    roadmap = next(m for m in lines if m["data"].get("roadmap") == "build-first-6m" and "step" in m["data"])
+    assert roadmap["data"]["step"] == 1 and "context windows" in roadmap["text"]
+    buddy = [(m["to"], m["data"]["buddy"], m["data"]["local_date"]) for m in lines if m["data"].get("type") == "buddy"]
+    assert buddy == [("ann", "ben", "2026-03-07")]
+    groups = [m for m in lines if m["data"].get("type") == "group"]
+    assert len(groups) == 1 and groups[0]["data"]["members"] == ["ann", "ben", "cat"]
+    assert len([m for m in lines if m["data"].get("type") == "sprint_end"]) == 3
+    stats = next(m for m in lines if "best_weekday" in m["data"])
+    (png,) = stats["files"]
+    assert Path(png).read_bytes().startswith(b"\x89PNG")
+    assert lines[-1]["data"]["checkins"] == 1
+    db = sqlite3.connect(tmp_path / "console.db")
+    try:
+        (cat_id,) = db.execute("SELECT id FROM members WHERE user_id = 'cat'").fetchone() or (None,)
+        assert cat_id is None
+        leftovers = [table for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                     for column in [c[1] for c in db.execute(f"PRAGMA table_info({table})")]
+                     if column in ("member_id", "requester_id", "partner_id")
+                     and db.execute(f"SELECT count(*) FROM {table} WHERE {column} = 3").fetchone()[0]]
+        assert leftovers == []
+    finally:
+        db.close()
