@@ -108,6 +108,7 @@ async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded
     text = f"{headline}\n{progress} Streak {status.streak} (longest {status.longest}), freezes {status.freezes}."
     data = {
         "cohort": enrolment.cohort.name,
+        "channel": enrolment.cohort.channel_id,
         "minutes": checkin.minutes,
         "minutes_today": minutes_that_day,
         "target": target,

@@ -1,0 +1,1 @@
+"""The Slack adapter: `/study <command>` on slack-bolt's AsyncApp, a check-in modal, an App Home, DMs."""
