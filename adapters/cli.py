@@ -47,14 +47,33 @@ def main(ctx: click.Context) -> None:
 def run() -> None:
     """Start studybot: on Discord or Slack when their tokens are set, else in this terminal."""
     settings = _settings()
-    platforms = [name for name, token in (("Discord", settings.discord_token),
-                                          ("Slack", settings.slack_bot_token)) if token]
-    if platforms:
-        _fail(f"{' and '.join(platforms)} support is not in this build yet; unset "
-              f"{'DISCORD_TOKEN' if settings.discord_token else 'SLACK_BOT_TOKEN'} to use the console.")
+    try:
+        settings.check_platforms()
+    except ConfigError as error:
+        _fail(str(error))
+    if settings.discord_token:
+        _fail("DISCORD_TOKEN: the Discord adapter is not in this build yet; unset DISCORD_TOKEN "
+              "(Slack and the console work)")
+    if settings.slack_enabled:
+        from adapters.serve import serve
+
+        _run(serve(settings, toolkit(), process_name()))
+        return
     click.echo("No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the console. Type `help`; Ctrl-D quits.",
                err=True)
     _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files")))
+
+
+@main.command("slack-manifest")
+@click.option("--url", required=True, help="The https address Slack should send requests to.")
+def slack_manifest(url: str) -> None:
+    """Print the Slack app manifest with your address filled in."""
+    from adapters.slack.manifest import manifest
+
+    try:
+        click.echo(manifest(url))
+    except ValueError as error:
+        _fail(f"--url: {error}")
 
 
 @main.command()
@@ -151,3 +170,7 @@ def _fail(message: str) -> None:
     click.echo(f"studybot: {message}", err=True)
     sys.exit(2)
 
+
+
+if __name__ == "__main__":
+    main()

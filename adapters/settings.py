@@ -22,6 +22,31 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     http_port: int | None = Field(None, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
+    slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
+    discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
+    discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
+    discord_guild_ids: str | None = Field(None, validation_alias="DISCORD_GUILD_IDS")
+    discord_shard_count: int | None = Field(None, ge=1, validation_alias="DISCORD_SHARD_COUNT")
+    discord_shard_ids: str | None = Field(None, validation_alias="DISCORD_SHARD_IDS")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def check_platforms(self) -> None:
+        """The cross-field rules: a platform's settings come together or not at all."""
+        if self.slack_bot_token and not self.slack_app_token:
+            if not self.slack_signing_secret:
+                raise ConfigError("SLACK_SIGNING_SECRET: required for Slack's HTTP mode (the app's Basic Information "
+                                  "page has it), or set SLACK_APP_TOKEN for Socket Mode")
+            if self.http_port is None:
+                raise ConfigError("STUDYBOT_HTTP_PORT: set the port Slack's requests reach, e.g. 3000, "
+                                  "or set SLACK_APP_TOKEN for Socket Mode")
+        if (self.slack_app_token or self.slack_signing_secret) and not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN: set the bot token (xoxb-…) too, or unset the other SLACK_ settings")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with xapp- "
+                              "(Basic Information → App-Level Tokens)")
 
     @field_validator("database_url")
     @classmethod

@@ -157,3 +157,29 @@ async def test_stats_picture_is_uploaded_to_the_members_dms(slack: Slack) -> Non
     await slack.fake.wait_for(lambda: bool(slack.fake.named("files.completeUploadExternal")))
     assert slack.fake.named("files.getUploadURLExternal")[0].params["filename"].endswith(".png")
     assert slack.fake.named("upload")[0].params["bytes"] > 100
+
+
+async def test_a_reminder_dm_goes_out_at_the_members_time(slack: Slack) -> None:
+    from bot.delivery import Dispatcher
+    from bot.scheduler import Scheduler
+
+    await slack.command("cohort create ml-club timezone:Europe/Berlin")
+    await slack.command("remind set 21:30")
+    await slack.answered(2)
+    scheduler = Scheduler(slack.store.unit_of_work, slack.clock)
+    dispatcher = Dispatcher(slack.store.unit_of_work, slack.clock, {"slack": slack.app.notifier}, owner="t")
+    slack.clock.advance(hours=6, minutes=29)  # 20:29 UTC = 21:29 in Berlin
+    await scheduler.tick()
+    await dispatcher.drain()
+
+    def dms() -> list:
+        return [c for c in slack.fake.named("chat.postMessage") if c.params["channel"].startswith("D")]
+
+    assert dms() == []  # the 20:00 digest went to the channel; the reminder waits for 21:30
+    digest = slack.fake.named("chat.postMessage")[0].params
+    assert digest["channel"] == "C1" and digest["blocks"][-1]["text"]["text"].endswith("<@U1>")
+    slack.clock.advance(minutes=1)
+    await scheduler.tick()
+    await dispatcher.drain()
+    (posted,) = dms()
+    assert posted.params["channel"] == "DU1" and "Sprint reminder" in posted.params["text"]

@@ -1,0 +1,70 @@
+"""`studybot run` with platform tokens: the database, the core, the configured adapters, the clock and
+the dispatcher, until SIGTERM or SIGINT; then in-flight work finishes and claims are released."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from adapters.clockwork import start_clockwork
+from adapters.settings import Settings
+from bot.clock import SystemClock
+from bot.commands.context import Toolkit
+from bot.delivery import Dispatcher
+from bot.ports import Notifier
+from bot.scheduler import Scheduler
+from bot.service import StudyBot
+
+log = logging.getLogger(__name__)
+
+Stop = Callable[[], Awaitable[None]]
+
+
+async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
+    from storage import Database
+
+    database = await Database.connect(settings.database_url)
+    clock = SystemClock()
+    bot = StudyBot(database.unit_of_work, clock, tools)
+    notifiers: dict[str, Notifier] = {}
+    stops: list[Stop] = []
+    try:
+        if settings.slack_enabled:
+            await _start_slack(settings, bot, notifiers, stops)
+        dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=owner)
+        clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps), dispatcher)
+        await _until_stopped()
+        log.warning("shutting down")
+        clockwork.shutdown(wait=False)
+        await dispatcher.release()
+    finally:
+        for stop in reversed(stops):
+            await stop()
+        await database.dispose()
+
+
+async def _start_slack(settings: Settings, bot: StudyBot, notifiers: dict[str, Notifier], stops: list[Stop]) -> None:
+    from adapters.slack.app import StudySlackApp
+
+    assert settings.slack_bot_token is not None
+    slack = StudySlackApp(bot, bot_token=settings.slack_bot_token,
+                          signing_secret=settings.slack_signing_secret or "", api_url=settings.slack_api_url)
+    if settings.slack_app_token:
+        await slack.start_socket_mode(settings.slack_app_token)
+        log.warning("Slack: connected in Socket Mode")
+    else:
+        assert settings.http_port is not None
+        port = await slack.start_http("0.0.0.0", settings.http_port)
+        log.warning("Slack: listening on port %s at /slack/events", port)
+    notifiers["slack"] = slack.notifier
+    stops.append(slack.stop)
+
+
+async def _until_stopped() -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopped.set)
+    await stopped.wait()

@@ -1,0 +1,56 @@
+"""`studybot run` as a real process in Slack HTTP mode, pointed at the fake Slack, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.e2e.slack.conftest import SECRET, TOKEN, Slack
+from tests.e2e.slack.fake_slack import FakeSlack
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_run_serves_slack_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    fake = FakeSlack(TOKEN)
+    await fake.start()
+    port = _free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "STUDYBOT_HTTP_PORT": str(port),
+           "SLACK_API_URL": fake.base_url, "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}"}
+    env.pop("DISCORD_TOKEN", None)
+    env.pop("SLACK_APP_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "adapters.cli", "run", env=env,
+                                                   cwd=tmp_path, stderr=asyncio.subprocess.PIPE)
+    try:
+        async with aiohttp.ClientSession() as session:
+            slack = Slack(fake, None, None, None, f"http://127.0.0.1:{port}/slack/events", session)  # type: ignore[arg-type]
+            for _ in range(100):  # the process needs a moment to start listening
+                try:
+                    response = await slack.command("cohort create ml-club")
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            assert response.status == 200
+            await slack.command("checkin 30 from a real process")
+            answer = await slack.answered(2)
+            assert answer["response_type"] == "in_channel"
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await fake.stop()
+    stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
+    assert "Traceback" not in stderr and TOKEN not in stderr
+    assert (tmp_path / "run.db").exists()
