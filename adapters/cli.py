@@ -51,10 +51,7 @@ def run() -> None:
         settings.check_platforms()
     except ConfigError as error:
         _fail(str(error))
-    if settings.discord_token:
-        _fail("DISCORD_TOKEN: the Discord adapter is not in this build yet; unset DISCORD_TOKEN "
-              "(Slack and the console work)")
-    if settings.slack_enabled:
+    if settings.slack_enabled or settings.discord_token:
         from adapters.serve import serve
 
         _run(serve(settings, toolkit(), process_name()))
@@ -62,6 +59,17 @@ def run() -> None:
     click.echo("No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the console. Type `help`; Ctrl-D quits.",
                err=True)
     _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files")))
+
+
+@main.command("discord-invite")
+@click.option("--application-id", required=True, help="Your application's id (Developer Portal → General).")
+def discord_invite(application_id: str) -> None:
+    """Print the URL that adds studybot to a Discord server, with the scopes and permissions it needs."""
+    from adapters.discord.client import invite_url
+
+    if not application_id.isdigit():
+        _fail("--application-id: the numeric id from the Developer Portal's General Information page")
+    click.echo(invite_url(application_id))
 
 
 @main.command("slack-manifest")

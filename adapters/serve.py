@@ -33,6 +33,8 @@ async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
     try:
         if settings.slack_enabled:
             await _start_slack(settings, bot, notifiers, stops)
+        if settings.discord_token:
+            await _start_discord(settings, bot, notifiers, stops)
         dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=owner)
         clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps), dispatcher)
         await _until_stopped()
@@ -60,6 +62,26 @@ async def _start_slack(settings: Settings, bot: StudyBot, notifiers: dict[str, N
         log.warning("Slack: listening on port %s at /slack/events", port)
     notifiers["slack"] = slack.notifier
     stops.append(slack.stop)
+
+
+async def _start_discord(settings: Settings, bot: StudyBot, notifiers: dict[str, Notifier],
+                         stops: list[Stop]) -> None:
+    from adapters.discord.client import build_client, point_at
+
+    assert settings.discord_token is not None
+    point_at(settings.discord_api_base_url, settings.discord_gateway_url)
+    client = build_client(bot, guild_ids=settings.guild_ids, shard_count=settings.discord_shard_count,
+                          shard_ids=settings.shard_ids)
+    await client.login(settings.discord_token)  # fails fast on a wrong token
+    running = asyncio.create_task(client.connect(reconnect=True))
+
+    async def stop() -> None:
+        await client.close()
+        await asyncio.wait({running}, timeout=10)
+
+    notifiers["discord"] = client.notifier
+    stops.append(stop)
+    log.warning("Discord: logged in; connecting to the gateway")
 
 
 async def _until_stopped() -> None:

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
 
+    @property
+    def guild_ids(self) -> list[int]:
+        return _ids("DISCORD_GUILD_IDS", self.discord_guild_ids)
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        return _ids("DISCORD_SHARD_IDS", self.discord_shard_ids) if self.discord_shard_ids else None
+
     def check_platforms(self) -> None:
         """The cross-field rules: a platform's settings come together or not at all."""
         if self.slack_bot_token and not self.slack_app_token:
@@ -44,6 +52,11 @@ class Settings(BaseSettings):
                                   "or set SLACK_APP_TOKEN for Socket Mode")
         if (self.slack_app_token or self.slack_signing_secret) and not self.slack_bot_token:
             raise ConfigError("SLACK_BOT_TOKEN: set the bot token (xoxb-…) too, or unset the other SLACK_ settings")
+        self.guild_ids  # noqa: B018 - parsing is the check
+        if self.shard_ids is not None and not self.discord_shard_count:
+            raise ConfigError("DISCORD_SHARD_COUNT: set the total number of shards when DISCORD_SHARD_IDS is set")
+        if self.shard_ids and self.discord_shard_count and max(self.shard_ids) >= self.discord_shard_count:
+            raise ConfigError("DISCORD_SHARD_IDS: shard ids run from 0 to DISCORD_SHARD_COUNT - 1")
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN: an app-level token starts with xapp- "
                               "(Basic Information → App-Level Tokens)")
@@ -52,6 +65,13 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         return normalize_database_url(url)
+
+
+def _ids(variable: str, raw: str | None) -> list[int]:
+    parts = [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
+    if not all(part.isdigit() for part in parts):
+        raise ConfigError(f"{variable}: a comma-separated list of numeric ids, e.g. 123456789012345678,987654321")
+    return [int(part) for part in parts]
 
 
 def normalize_database_url(url: str) -> str:

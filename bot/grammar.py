@@ -102,3 +102,6 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join"})
+
+# The words a command starts with: renderers use them to spell commands the platform's way.
+COMMAND_WORDS = tuple(sorted({spec.words[0] for spec in COMMANDS}))

@@ -1,0 +1,85 @@
+"""The discord.py client: slash commands synced at start (instantly to development guilds, else
+globally), endpoints overridable for a REST proxy or a local fake, optional sharding."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord import commands
+from adapters.discord.interactions import Runner
+from adapters.discord.notifier import DiscordNotifier
+from bot.service import StudyBot
+
+log = logging.getLogger(__name__)
+
+# View channel, send messages, embed links, attach files, read message history.
+PERMISSIONS = 1024 | 2048 | 16384 | 32768 | 65536
+
+
+def invite_url(application_id: str) -> str:
+    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
+            f"&scope=bot%20applications.commands&permissions={PERMISSIONS}")
+
+
+def point_at(api_base_url: str | None, gateway_url: str | None) -> None:
+    """discord.py keeps both endpoints in class attributes; set them before login (see platform notes)."""
+    if api_base_url:
+        discord.http.Route.BASE = api_base_url.rstrip("/")
+    if gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class _StudyClient:
+    tree: app_commands.CommandTree
+    guild_ids: Sequence[int]
+
+    def _setup_commands(self, bot: StudyBot, guild_ids: Sequence[int]) -> None:
+        self.tree = app_commands.CommandTree(self)  # type: ignore[arg-type]
+        self.guild_ids = guild_ids
+        self.notifier = DiscordNotifier(self)  # type: ignore[arg-type]
+        commands.register(self.tree, Runner(bot))
+
+    async def setup_hook(self) -> None:
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        log.warning("Discord: slash commands synced %s",
+                    f"to {len(self.guild_ids)} guild(s)" if self.guild_ids else "globally")
+
+
+class StudyDiscordClient(_StudyClient, discord.Client):
+    def __init__(self, bot: StudyBot, *, guild_ids: Sequence[int] = ()) -> None:
+        super().__init__(intents=_intents())
+        self._setup_commands(bot, guild_ids)
+
+
+class ShardedStudyDiscordClient(_StudyClient, discord.AutoShardedClient):
+    def __init__(self, bot: StudyBot, *, shard_count: int, shard_ids: Sequence[int] | None,
+                 guild_ids: Sequence[int] = ()) -> None:
+        super().__init__(intents=_intents(), shard_count=shard_count,
+                         shard_ids=list(shard_ids) if shard_ids is not None else None)
+        self._setup_commands(bot, guild_ids)
+
+
+def build_client(bot: StudyBot, *, guild_ids: Sequence[int] = (), shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None) -> StudyDiscordClient | ShardedStudyDiscordClient:
+    if shard_count:
+        return ShardedStudyDiscordClient(bot, shard_count=shard_count, shard_ids=shard_ids, guild_ids=guild_ids)
+    return StudyDiscordClient(bot, guild_ids=guild_ids)
+
+
+def _intents() -> discord.Intents:
+    """No privileged intents: slash commands need none; guilds keeps channel and guild caches."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents

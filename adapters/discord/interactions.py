@@ -1,0 +1,66 @@
+"""Turns a slash-command interaction into a core command and the core's reply into the interaction's
+answer. A command that is not answered within two seconds is deferred first (Discord allows three)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import discord
+
+from adapters.discord.render import embed, files
+from bot.commands.context import Invocation
+from bot.grammar import PUBLIC_COMMANDS
+from bot.replies import Reply
+from bot.service import StudyBot
+
+PLATFORM = "discord"
+DEFER_AFTER = 2.0
+
+
+class Runner:
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    async def run(self, interaction: discord.Interaction, name: str, args: Mapping[str, object]) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message("studybot works in a server's channels; "
+                                                    "use the command there.", ephemeral=True)
+            return
+        task = asyncio.ensure_future(self.bot.execute(invocation(interaction), name, as_strings(args)))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer(ephemeral=name not in PUBLIC_COMMANDS, thinking=True)
+        await answer(interaction, await task)
+
+
+async def answer(interaction: discord.Interaction, reply: Reply) -> None:
+    options = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
+               "allowed_mentions": discord.AllowedMentions.none()}
+    if interaction.response.is_done():
+        await interaction.followup.send(**options)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(**options)  # type: ignore[arg-type]
+
+
+def invocation(interaction: discord.Interaction) -> Invocation:
+    permissions = interaction.permissions
+    return Invocation(platform=PLATFORM, workspace=str(interaction.guild_id), user_id=str(interaction.user.id),
+                      display_name=interaction.user.display_name, channel_id=str(interaction.channel_id),
+                      idempotency_key=f"discord:{interaction.id}",
+                      is_admin=bool(permissions.manage_guild or permissions.administrator))
+
+
+def as_strings(args: Mapping[str, object]) -> dict[str, str]:
+    """Typed options as the grammar's string arguments (members by id, booleans as true/false)."""
+    out = {}
+    for key, value in args.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, discord.abc.Snowflake):
+            out[key] = str(value.id)
+        else:
+            out[key] = str(value)
+    return out

@@ -1,0 +1,44 @@
+"""The one renderer for Discord: a core reply becomes an embed (and files). Nothing a member typed can
+ping anyone: every message goes out with `AllowedMentions.none()`, except the digest's own pings of
+pending members who allow mentions, which are allowed by user id and nothing else."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import discord
+
+from bot.grammar import COMMAND_WORDS
+from bot.replies import Reply
+
+OK_COLOUR = discord.Colour.from_rgb(35, 154, 59)
+ERROR_COLOUR = discord.Colour.from_rgb(207, 34, 46)
+_COMMAND = re.compile(r"`((?:" + "|".join(COMMAND_WORDS) + r")\b[^`]*)`")
+FIELDS = (("streak", "Streak"), ("longest", "Longest"), ("freezes", "Freezes"), ("minutes_today", "Today (min)"))
+
+
+def embed(reply: Reply) -> discord.Embed:
+    text = _COMMAND.sub(lambda m: f"`/{m.group(1)}`", discord.utils.escape_mentions(reply.text))
+    card = discord.Embed(title=(reply.title or "studybot")[:256], description=text[:4000],
+                         colour=ERROR_COLOUR if reply.is_error else OK_COLOUR)
+    if not reply.is_error:
+        for key, label in FIELDS:
+            value = reply.data.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                card.add_field(name=label, value=str(value), inline=True)
+    return card
+
+
+def files(reply: Reply) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
+
+
+def pings(reply: Reply) -> tuple[str | None, discord.AllowedMentions]:
+    """Message content and the mentions allowed: only the digest's pending members, by id."""
+    ids = [int(user_id) for user_id in reply.data.get("mentions") or [] if str(user_id).isdigit()]
+    if not ids:
+        return None, discord.AllowedMentions.none()
+    content = " ".join(f"<@{user_id}>" for user_id in ids)
+    return content, discord.AllowedMentions(everyone=False, roles=False, replied_user=False,
+                                            users=[discord.Object(id=user_id) for user_id in ids])

@@ -1,0 +1,85 @@
+"""The real discord.py client, pointed at the fake Discord by DISCORD_API_BASE_URL / DISCORD_GATEWAY_URL
+(the same function `studybot run` uses), with the core on an in-memory store."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+import pytest
+from discord.gateway import DiscordWebSocket
+
+from adapters.discord.client import StudyDiscordClient, build_client, point_at
+from bot.clock import SimulatedClock
+from bot.service import StudyBot
+from tests.e2e.discord.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, user
+from tests.fakes import InMemoryStore
+from tests.unit.conftest import TOOLS
+
+_ids = itertools.count(1700000000000000001)
+MANAGE_GUILD = 1 << 5
+
+
+@dataclass
+class Discord:
+    fake: FakeDiscord
+    client: StudyDiscordClient
+    store: InMemoryStore
+    clock: SimulatedClock
+
+    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, *,
+                    user_id: str = "1500000000000000001", username: str = "ann",
+                    interaction_id: str | None = None, permissions: int = 0, kind: int = 2,
+                    resolved: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Dispatch an INTERACTION_CREATE and return the callback body discord.py answered with."""
+        before = len(self.fake.callbacks())
+        interaction_id = interaction_id or str(next(_ids))
+        data: dict[str, Any] = {"id": "1800000000000000001", "name": name, "type": 1, "options": options or []}
+        if resolved:
+            data["resolved"] = resolved
+        await self.fake.dispatch("INTERACTION_CREATE", {
+            "id": interaction_id, "application_id": APP_ID, "type": kind, "token": f"token-{interaction_id}",
+            "version": 1, "attachment_size_limit": 8388608, "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
+            "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "general"},
+            "member": {"user": user(user_id, username), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+                       "permissions": str(permissions), "flags": 0, "deaf": False, "mute": False, "nick": None},
+            "data": data, "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
+            "authorizing_integration_owners": {"0": GUILD_ID}, "app_permissions": "2048"})
+        await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
+        return self.fake.callbacks()[before]
+
+
+def option(name: str, value: Any, kind: int = 3, focused: bool = False) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": name, "type": kind, "value": value}
+    if focused:
+        found["focused"] = True
+    return found
+
+
+def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "type": 1, "options": list(options)}
+
+
+@pytest.fixture
+async def discord_world() -> AsyncIterator[Discord]:
+    fake = FakeDiscord()
+    await fake.start()
+    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    point_at(fake.api, fake.gateway)
+    store = InMemoryStore()
+    clock = SimulatedClock(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))
+    client = build_client(StudyBot(store.unit_of_work, clock, TOOLS), guild_ids=[int(GUILD_ID)])
+    running = asyncio.create_task(client.start("fake-token"))
+    try:
+        await fake.wait_for(lambda: fake.identified and bool(fake.named("PUT", "/commands")))
+        yield Discord(fake, client, store, clock)  # type: ignore[arg-type]
+    finally:
+        await client.close()
+        await asyncio.wait({running}, timeout=5)
+        await fake.stop()
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.delivery import Dispatcher
+from bot.ports import DeliveryFailed, Destination
+from bot.replies import Reply
+from bot.scheduler import Scheduler
+from tests.e2e.discord.conftest import MANAGE_GUILD, Discord, option, sub
+from tests.e2e.discord.fake_discord import GUILD_ID
+
+EPHEMERAL = 64
+
+
+def _fields(callback: dict) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in callback["data"]["embeds"][0].get("fields", [])}
+
+
+async def _cohort(world: Discord) -> None:
+    created = await world.slash("cohort", [sub("create", option("name", "ml-club"))])
+    assert created["type"] == 4, created
+
+
+async def test_commands_are_synced_to_the_development_guild(discord_world: Discord) -> None:
+    (sync,) = discord_world.fake.named("PUT", f"/guilds/{GUILD_ID}/commands")
+    names = {command["name"] for command in sync.body}
+    assert {"checkin", "streak", "leaderboard", "cohort", "sprint", "remind", "timezone", "roadmap", "buddy",
+            "stats", "nudge", "pause", "help", "forget", "export", "privacy"} <= names
+
+
+async def test_checkin_answers_with_a_public_embed_showing_the_streak(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    callback = await discord_world.slash("checkin", [option("minutes", 30, kind=4),
+                                                     option("note", "attention by hand @everyone <@123>")])
+    assert callback["type"] == 4
+    data = callback["data"]
+    assert not (data.get("flags") or 0) & EPHEMERAL
+    assert _fields(callback)["Streak"] == "1" and _fields(callback)["Today (min)"] == "30"
+    assert data["allowed_mentions"] == {"parse": []}
+    assert "@everyone" not in data["embeds"][0]["description"].replace("@\u200beveryone", "")
+
+
+async def test_private_views_are_ephemeral(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    callback = await discord_world.slash("streak")
+    assert callback["data"]["flags"] & EPHEMERAL
+    refused = await discord_world.slash("leaderboard", [option("board", "week")], username="bob",
+                                        user_id="1500000000000000009")
+    assert refused["data"]["embeds"][0]["title"].startswith("ml-club")
+
+
+async def test_the_same_interaction_twice_records_once(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    first = await discord_world.slash("checkin", [option("minutes", 30, kind=4)], interaction_id="1700000000000099999")
+    again = await discord_world.slash("checkin", [option("minutes", 30, kind=4)], interaction_id="1700000000000099999")
+    assert _fields(first)["Today (min)"] == _fields(again)["Today (min)"] == "30"
+    assert "Already recorded" in again["data"]["embeds"][0]["description"]
+
+
+async def test_leaderboard_ranks_members(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    await discord_world.slash("cohort", [sub("join")], username="bob", user_id="1500000000000000002")
+    await discord_world.slash("checkin", [option("minutes", 45, kind=4)], username="bob",
+                              user_id="1500000000000000002")
+    await discord_world.slash("checkin", [option("minutes", 20, kind=4)])
+    board = await discord_world.slash("leaderboard", [option("board", "week")])
+    description = board["data"]["embeds"][0]["description"]
+    assert description.index("1. bob — 45 min") < description.index("2. ann — 20 min")
+
+
+async def test_time_zone_autocomplete(discord_world: Discord) -> None:
+    callback = await discord_world.slash("timezone", [sub("set", option("zone", "berl", focused=True))], kind=4)
+    assert callback["type"] == 8
+    assert "Europe/Berlin" in [choice["value"] for choice in callback["data"]["choices"]]
+
+
+async def test_manage_server_makes_an_organizer(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    refused = await discord_world.slash("cohort", [sub("settings", option("sprint", 25, kind=4))],
+                                        username="bob", user_id="1500000000000000002")
+    assert "Only organizers" in refused["data"]["embeds"][0]["description"]
+    allowed = await discord_world.slash("cohort", [sub("settings", option("sprint", 25, kind=4))], username="mod",
+                                        user_id="1500000000000000003", permissions=MANAGE_GUILD)
+    assert "Updated sprint" in allowed["data"]["embeds"][0]["description"]
+
+
+async def test_a_reminder_dm_goes_out_at_the_members_time(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    scheduler = Scheduler(discord_world.store.unit_of_work, discord_world.clock)
+    dispatcher = Dispatcher(discord_world.store.unit_of_work, discord_world.clock,
+                            {"discord": discord_world.client.notifier}, owner="t")
+    discord_world.clock.advance(hours=5)  # 19:00 UTC: the default reminder time in a UTC cohort
+    await scheduler.tick()
+    report = await dispatcher.drain()
+    assert any(key.startswith("reminder:") for key in report.sent)
+    (opened,) = discord_world.fake.named("POST", "/users/@me/channels")
+    assert str(opened.body["recipient_id"]) == "1500000000000000001"
+    dm = next(r for r in discord_world.fake.named("POST", "/messages") if r.path.startswith("/channels/16"))
+    assert dm.body["embeds"][0]["title"] == "Sprint reminder" and dm.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_burst_of_dms_is_delivered_once_each_within_the_rate_limit(discord_world: Discord) -> None:
+    notifier = discord_world.client.notifier
+    reply = Reply(text="Time for today's sprint?", title="Sprint reminder", private=True)
+    for number in range(60):
+        await notifier.send(Destination("discord", GUILD_ID, "dm", str(1500000000000001000 + number)), reply)
+    posted = [r for r in discord_world.fake.named("POST", "/messages") if r.path.startswith("/channels/16")]
+    assert len(posted) == 60
+    assert len({r.path for r in posted}) == 60  # one message in each member's DM, none twice
+
+
+async def test_a_member_who_blocks_dms_fails_for_good(discord_world: Discord) -> None:
+    discord_world.fake.refuse("/channels/16", 403, {"code": 50007, "message": "Cannot send messages to this user"})
+    with pytest.raises(DeliveryFailed) as caught:
+        await discord_world.client.notifier.send(Destination("discord", GUILD_ID, "dm", "1500000000000000777"),
+                                                 Reply(text="hi"))
+    assert caught.value.permanent and "Forbidden" in caught.value.reason
