@@ -15,6 +15,7 @@ from bot.grammar import BY_NAME
 from bot.parser import parse
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error_reply
+from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class StudyBot:
         self._unit_of_work = unit_of_work
         self.clock = clock
         self.tools = tools or Toolkit()
+        self.throttle = Throttle()
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
         """A typed line (console, Slack's `/study …`)."""
@@ -40,6 +42,11 @@ class StudyBot:
         spec = BY_NAME.get(name)
         if spec is None:
             return error_reply("unknown_command", f"I don't know the command `{name}`. Type `help` for the list.")
+        wait = self.throttle.wait((invocation.platform, invocation.workspace, invocation.user_id), self.clock.now())
+        if wait is not None:
+            seconds = max(1, int(wait.total_seconds()) + 1)
+            return error_reply("slow_down", f"That's a lot of commands in a minute. Please wait {seconds} s "
+                                            "and try again.", retry_after=seconds)
         try:
             async with self._unit_of_work() as uow:
                 now = self.clock.now()

@@ -259,3 +259,36 @@ async def test_a_reminder_held_back_by_retries_is_dropped_once_the_day_is_done(h
     assert world.notifier.of_type("reminder") == []
     message = await world.outbox("reminder:1:2026-03-06")
     assert message.status is OutboxStatus.SKIPPED and message.attempts == 1
+
+
+async def test_a_dispatcher_that_dies_after_claiming_loses_its_claim_after_the_lease(h: Harness, world: World) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    h.clock.set(utc(2026, 3, 6, 19, 0))
+    await world.scheduler.tick()
+    async with h.store.unit_of_work() as uow:  # process A claims the reminder, then is killed before sending
+        claimed = await uow.outbox.claim(h.clock.now(), 10, h.clock.now() + timedelta(minutes=2), "process-a")
+        await uow.commit()
+    assert [m.kind for m in claimed] == ["reminder"]
+    await world.dispatcher.drain()  # process B: the lease is still live
+    assert world.notifier.of_type("reminder") == []
+    h.clock.advance(minutes=2)
+    await world.dispatcher.drain()
+    assert len(world.notifier.of_type("reminder")) == 1
+
+
+async def test_a_kill_between_send_and_record_sends_at_most_one_duplicate(h: Harness, world: World) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    h.clock.set(utc(2026, 3, 6, 19, 0))
+    await world.scheduler.tick()
+    async with h.store.unit_of_work() as uow:
+        (claimed,) = await uow.outbox.claim(h.clock.now(), 10, h.clock.now() + timedelta(minutes=2), "process-a")
+        await uow.commit()
+    await world.notifier.send(Destination("test", "local", "dm", claimed.target), Reply(text=claimed.text,
+                                                                                      data=claimed.data))
+    # process A dies here, before it records "sent": the documented window for one duplicate
+    h.clock.advance(minutes=3)
+    await world.dispatcher.drain()
+    await world.advance(hours=2)
+    assert len(world.notifier.of_type("reminder")) == 2
+    message = await world.outbox("reminder:1:2026-03-06")
+    assert message.status is OutboxStatus.SENT
