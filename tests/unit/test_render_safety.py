@@ -48,4 +48,5 @@ def test_only_the_digest_pings_and_only_by_id() -> None:
     reply = Reply(text="still to go: ann", data={"type": "digest", "mentions": ["1500000000000000001", "@everyone"]})
     content, allowed = pings(reply)
     assert content == "<@1500000000000000001>"
-    assert allowed.to_dict() == {"parse": [], "users": [1500000000000000001], "replied_user": False}
+    assert (allowed.everyone, allowed.roles, allowed.replied_user) == (False, False, False)
+    assert [user.id for user in allowed.users] == [1500000000000000001]  # type: ignore[union-attr]
