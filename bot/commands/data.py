@@ -15,6 +15,7 @@ from bot.domain import CheckIn, Role
 from bot.errors import CommandError
 from bot.replies import Attachment, Reply
 
+MAX_EXPORT_BYTES = 8 * 1024 * 1024  # Discord's attachment limit for most servers; Slack takes more
 CHECKIN_COLUMNS = ("local_date", "member", "user_id", "minutes", "note", "link", "topic", "step", "source",
                    "recorded_at_utc")
 
@@ -24,7 +25,12 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows([_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    content = buffer.getvalue().encode("utf-8")
+    if len(content) > MAX_EXPORT_BYTES:
+        raise CommandError("export_too_large", f"That export would be {len(content) // (1024 * 1024)} MB, more than "
+                                               f"the {MAX_EXPORT_BYTES // (1024 * 1024)} MB a chat attachment can "
+                                               "hold. The operator can copy the database instead (see deploy notes).")
+    return content
 
 
 def _cell(value: object) -> object:

@@ -115,3 +115,13 @@ async def test_forgetting_a_cohorts_creator_hands_it_over(h: Harness) -> None:
     assert solo.data["cohort"] == "solo-club"
     gone = await h.ok("cat", "forget confirm:yes", channel="solo")
     assert gone.data["cohorts_removed"] == ["solo-club"]
+
+
+async def test_an_export_larger_than_an_attachment_is_refused_clearly(h: Harness, monkeypatch) -> None:
+    import bot.commands.data
+
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ann", "checkin 30 " + "n" * 400)
+    monkeypatch.setattr(bot.commands.data, "MAX_EXPORT_BYTES", 300)
+    refused = await h.refused("ann", "cohort export", "export_too_large")
+    assert "MB" in refused.text
