@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import date
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 CELL = 18
 GAP = 4
@@ -25,7 +26,7 @@ class PillowCharts:
         height = MARGIN * 2 + HEADER + 7 * (CELL + GAP) - GAP
         image = Image.new("RGB", (max(width, 240), height), BACKGROUND)
         draw = ImageDraw.Draw(image)
-        draw.text((MARGIN, MARGIN), title[:60], fill=INK)
+        draw.text((MARGIN, MARGIN), title[:60], fill=INK, font=_font())
         for index, (_, minutes) in enumerate(minutes_by_day):
             column, row = divmod(index, 7)
             x = MARGIN + column * (CELL + GAP)
@@ -34,6 +35,15 @@ class PillowCharts:
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
+
+
+@functools.cache
+def _font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu where the system has it (it covers accented names); Pillow's own font otherwise."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", 14)
+    except OSError:
+        return ImageFont.load_default(size=14)
 
 
 def shade(minutes: int, target: int) -> tuple[int, int, int]:

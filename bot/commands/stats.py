@@ -43,7 +43,7 @@ async def run(ctx: Context, args: Args) -> Reply:
     total = sum(by_day.values())
     done_days = sum(1 for minutes in by_day.values() if minutes >= target)
     name = subject.member.display_name
-    lines = [f"{name} in {subject.cohort.name}: {total} minutes, {done_days} days done.",
+    lines = [f"{name} in {subject.cohort.name}: {total} minutes, {done_days} day{'s' if done_days != 1 else ''} done.",
              f"Streak {status.streak} (longest {status.longest}); {len(status.frozen_days)} days saved by a "
              f"freeze, {paused_days} paused.",
              f"Best day: {calendar.day_name[best]}." if best is not None else "No check-ins yet.",
@@ -52,7 +52,7 @@ async def run(ctx: Context, args: Args) -> Reply:
                if _named(by_step) else [])]
     attachments = ()
     if ctx.tools.charts is not None:
-        picture = ctx.tools.charts.heatmap(grid, target, f"{name} — last {WEEKS} weeks")
+        picture = ctx.tools.charts.heatmap(grid, target, f"{name}: last {WEEKS} weeks")
         attachments = (Attachment(f"{name}-{today.isoformat()}.png", picture, "image/png"),)
     return Reply(text="\n".join(lines), private=not args.flag("share"), title="Stats", attachments=attachments,
                  data={"member": name, "cohort": subject.cohort.name, "total_minutes": total, "done_days": done_days,
