@@ -61,6 +61,58 @@ def run() -> None:
     _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files")))
 
 
+@main.group()
+def db() -> None:
+    """The database schema: `studybot db upgrade`, `studybot db current`."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", help="Database URL (default: STUDYBOT_DATABASE_URL or ./studybot.db).")
+def db_upgrade(db_url: str | None) -> None:
+    """Upgrade the schema to this studybot's newest migration (studybot also does it at start)."""
+    from storage import current_revision, upgrade
+
+    url = _database_url(db_url)
+    _run(upgrade(url))
+    click.echo(f"schema at {_run(current_revision(url))}")
+
+
+@db.command("current")
+@click.option("--db", "db_url", help="Database URL (default: STUDYBOT_DATABASE_URL or ./studybot.db).")
+def db_current(db_url: str | None) -> None:
+    """Print the schema's migration revision (or `empty`)."""
+    from storage import current_revision
+
+    click.echo(_run(current_revision(_database_url(db_url))) or "empty")
+
+
+@main.command("check-config")
+def check_config() -> None:
+    """Say what is configured and what is missing, one line each (no secrets printed)."""
+    settings = _settings()
+    lines = [("database", _redacted(settings.database_url))]
+    lines.append(("discord", "on" + (f", commands synced to {len(settings.guild_ids)} guild(s)"
+                                     if settings.guild_ids else ", commands synced globally")
+                  if settings.discord_token else "off (set DISCORD_TOKEN)"))
+    slack_mode = ("Socket Mode" if settings.slack_app_token else f"HTTP mode on port {settings.http_port}")
+    lines.append(("slack", f"on, {slack_mode}" if settings.slack_enabled else "off (set SLACK_BOT_TOKEN)"))
+    for name, value in lines:
+        click.echo(f"{name}: {value}")
+    try:
+        settings.check_platforms()
+    except ConfigError as error:
+        _fail(str(error))
+    if not settings.discord_token and not settings.slack_enabled:
+        click.echo("platforms: none configured; `studybot run` opens the console")
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @main.command("discord-invite")
 @click.option("--application-id", required=True, help="Your application's id (Developer Portal → General).")
 def discord_invite(application_id: str) -> None:

@@ -14,7 +14,7 @@ class ConfigError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      case_sensitive=False)
+                                      case_sensitive=False, env_ignore_empty=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="STUDYBOT_DATABASE_URL")
     discord_token: str | None = Field(None, validation_alias="DISCORD_TOKEN")
@@ -86,11 +86,17 @@ def normalize_database_url(url: str) -> str:
     raise ValueError("use sqlite+aiosqlite:///path/to/studybot.db or postgresql+asyncpg://user@host/db")
 
 
+FIXES = {
+    "STUDYBOT_HTTP_PORT": "a port number from 1 to 65535, e.g. 3000",
+    "DISCORD_SHARD_COUNT": "the total number of shards, a whole number from 1, e.g. 2",
+}
+
+
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
         variable = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        reason = first["msg"].removeprefix("Value error, ")
+        reason = FIXES.get(variable) or first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{variable}: {reason}") from None

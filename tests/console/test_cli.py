@@ -1,0 +1,55 @@
+"""The operator commands of `studybot`: one clear line for every wrong setting, no secrets printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from adapters.cli import main
+
+CLEAN = {name: "" for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+                               "STUDYBOT_HTTP_PORT", "DISCORD_GUILD_IDS", "DISCORD_SHARD_IDS", "DISCORD_SHARD_COUNT")}
+
+
+def invoke(*args: str, **env: str):
+    return CliRunner().invoke(main, list(args), env={**CLEAN, **env})
+
+
+def test_db_upgrade_and_current(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    assert invoke("db", "current", "--db", url).output.strip() == "empty"
+    upgraded = invoke("db", "upgrade", "--db", url)
+    assert upgraded.exit_code == 0 and upgraded.output.startswith("schema at 0003_")
+    assert invoke("db", "current", "--db", url).output.strip().startswith("0003_")
+
+
+def test_check_config_hides_passwords_and_names_what_is_missing() -> None:
+    result = invoke("check-config", STUDYBOT_DATABASE_URL="postgresql://bot:hunter2@db.example/study",
+                    SLACK_BOT_TOKEN="xoxb-secret-token")
+    assert "hunter2" not in result.output and "xoxb-secret-token" not in result.output
+    assert "database: postgresql+asyncpg://bot:***@db.example/study" in result.output
+    assert result.exit_code == 2
+    assert "SLACK_SIGNING_SECRET:" in result.output
+
+
+def test_wrong_settings_stop_start_up_with_one_line() -> None:
+    for env, variable in (({"STUDYBOT_HTTP_PORT": "seventy"}, "STUDYBOT_HTTP_PORT"),
+                          ({"STUDYBOT_DATABASE_URL": "mysql://x"}, "STUDYBOT_DATABASE_URL"),
+                          ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"}, "SLACK_APP_TOKEN"),
+                          ({"DISCORD_TOKEN": "t", "DISCORD_GUILD_IDS": "abc"}, "DISCORD_GUILD_IDS"),
+                          ({"DISCORD_TOKEN": "t", "DISCORD_SHARD_IDS": "0,1"}, "DISCORD_SHARD_COUNT")):
+        result = invoke("run", **env)
+        assert result.exit_code == 2, (env, result.output)
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(f"studybot: {variable}:"), (env, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_invite_and_manifest() -> None:
+    invite = invoke("discord-invite", "--application-id", "1234")
+    assert "client_id=1234" in invite.output and "scope=bot%20applications.commands" in invite.output
+    assert invoke("discord-invite", "--application-id", "abc").exit_code == 2
+    manifest = invoke("slack-manifest", "--url", "https://study.example.org/")
+    assert "url: https://study.example.org/slack/events" in manifest.output
+    assert invoke("slack-manifest", "--url", "http://insecure.example").exit_code == 2
