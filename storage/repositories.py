@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, TypeVar, get_type_hints
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,12 +48,26 @@ R = TypeVar("R", bound=Base)
 
 
 def _columns(obj: object) -> dict[str, Any]:
-    """A dataclass's fields except `id`, by name (rows use the same attribute names)."""
-    return {field.name: getattr(obj, field.name) for field in fields(obj) if field.name != "id"}  # type: ignore[arg-type]
+    """A dataclass's fields except `id`, by name (rows use the same attribute names); enums as their text."""
+    return {field.name: _plain(getattr(obj, field.name)) for field in fields(obj)  # type: ignore[arg-type]
+            if field.name != "id"}
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, StrEnum) else value
 
 
 def _load(cls: type[D], row: Base) -> D:
-    return cls(**{field.name: getattr(row, field.name) for field in fields(cls)})  # type: ignore[arg-type]
+    """A fresh dataclass from a row; text columns typed as an enum in the dataclass come back as that enum."""
+    enums = _enum_fields(cls)
+    return cls(**{field.name: enums[field.name](getattr(row, field.name)) if field.name in enums  # type: ignore[arg-type]
+                  else getattr(row, field.name) for field in fields(cls)})  # type: ignore[arg-type]
+
+
+@functools.cache
+def _enum_fields(cls: type) -> dict[str, type[StrEnum]]:
+    hints = get_type_hints(cls)
+    return {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, StrEnum)}
 
 
 class _Repository:
@@ -274,38 +290,28 @@ class SqlCheckInRepository(_Repository):
         return {step: int(total) for step, total in (await self._session.execute(query))}
 
 
-def _sprint_columns(sprint: Sprint) -> dict[str, Any]:
-    return {**_columns(sprint), "status": str(sprint.status)}
-
-
-def _sprint(row: SprintRow) -> Sprint:
-    sprint = _load(Sprint, row)
-    sprint.status = SprintStatus(row.status)
-    return sprint
-
-
 class SqlSprintRepository(_Repository):
     async def active_for_member(self, member_id: int) -> Sprint | None:
         row = await self._session.scalar(
             select(SprintRow).filter_by(member_id=member_id, status=str(SprintStatus.ACTIVE)))
-        return _sprint(row) if row else None
+        return _load(Sprint, row) if row else None
 
     async def add(self, sprint: Sprint) -> Sprint:
         """Raises DuplicateKey when the member already has an active sprint."""
-        return _sprint(await self._insert(SprintRow(**_sprint_columns(sprint))))
+        return _load(Sprint, await self._insert(SprintRow(**_columns(sprint))))
 
     async def save(self, sprint: Sprint) -> None:
-        await self._update(SprintRow, sprint.id, _sprint_columns(sprint))
+        await self._update(SprintRow, sprint.id, _columns(sprint))
 
     async def due(self, now: datetime, limit: int = 500) -> Sequence[Sprint]:
         rows = await self._session.scalars(
             select(SprintRow).where(SprintRow.status == str(SprintStatus.ACTIVE), SprintRow.ends_at <= now)
             .order_by(SprintRow.ends_at, SprintRow.id).limit(limit))
-        return [_sprint(row) for row in rows]
+        return [_load(Sprint, row) for row in rows]
 
     async def for_group(self, group_id: int) -> Sequence[Sprint]:
         rows = await self._session.scalars(select(SprintRow).filter_by(group_id=group_id).order_by(SprintRow.id))
-        return [_sprint(row) for row in rows]
+        return [_load(Sprint, row) for row in rows]
 
 
 class SqlPauseRepository(_Repository):
@@ -380,20 +386,10 @@ class SqlScheduleRepository(_Repository):
         return min((instant for instant in row if instant is not None), default=None)
 
 
-def _outbox_columns(message: OutboxMessage) -> dict[str, Any]:
-    return {**_columns(message), "status": str(message.status)}
-
-
-def _outbox(row: OutboxRow) -> OutboxMessage:
-    message = _load(OutboxMessage, row)
-    message.status = OutboxStatus(row.status)
-    return message
-
-
 class SqlOutboxRepository(_Repository):
     async def add(self, message: OutboxMessage) -> bool:
         """False when the key is taken. A pending message without `next_attempt_at` is due at `due_at`."""
-        values = _outbox_columns(message)
+        values = _columns(message)
         if message.status is OutboxStatus.PENDING and message.next_attempt_at is None:
             values["next_attempt_at"] = message.due_at
         try:
@@ -413,14 +409,14 @@ class SqlOutboxRepository(_Repository):
         for row in rows:
             row.claimed_until, row.claimed_by = lease_until, owner
         await self._session.flush()
-        return [_outbox(row) for row in rows]
+        return [_load(OutboxMessage, row) for row in rows]
 
     async def save(self, message: OutboxMessage) -> None:
-        await self._update(OutboxRow, message.id, _outbox_columns(message))
+        await self._update(OutboxRow, message.id, _columns(message))
 
     async def get_by_key(self, key: str) -> OutboxMessage | None:
         row = await self._session.scalar(select(OutboxRow).filter_by(key=key))
-        return _outbox(row) if row else None
+        return _load(OutboxMessage, row) if row else None
 
     async def count(self, status: OutboxStatus | None = None) -> int:
         query = select(func.count()).select_from(OutboxRow)

@@ -56,52 +56,40 @@ class SqlRoadmapRepository(_Repository):
         return dict(result)
 
 
-def _buddy(row: BuddyRow) -> Buddy:
-    buddy = _load(Buddy, row)
-    buddy.status = BuddyStatus(row.status)
-    return buddy
-
-
 class SqlBuddyRepository(_Repository):
     async def add(self, buddy: Buddy) -> Buddy:
-        return _buddy(await self._insert(BuddyRow(**{**_columns(buddy), "status": str(buddy.status)})))
+        return _load(Buddy, await self._insert(BuddyRow(**_columns(buddy))))
 
     async def save(self, buddy: Buddy) -> None:
-        await self._update(BuddyRow, buddy.id, {**_columns(buddy), "status": str(buddy.status)})
+        await self._update(BuddyRow, buddy.id, _columns(buddy))
 
     async def for_member(self, cohort_id: int, member_id: int) -> Sequence[Buddy]:
         rows = await self._session.scalars(
             select(BuddyRow).where(BuddyRow.cohort_id == cohort_id,
                                    or_(BuddyRow.requester_id == member_id, BuddyRow.partner_id == member_id),
                                    BuddyRow.status != str(BuddyStatus.ENDED)).order_by(BuddyRow.id))
-        return [_buddy(row) for row in rows]
-
-
-def _group(row: GroupSprintRow) -> GroupSprint:
-    group = _load(GroupSprint, row)
-    group.status = SprintStatus(row.status)
-    return group
+        return [_load(Buddy, row) for row in rows]
 
 
 class SqlGroupSprintRepository(_Repository):
     async def add(self, group: GroupSprint) -> GroupSprint:
-        return _group(await self._insert(GroupSprintRow(**{**_columns(group), "status": str(group.status)})))
+        return _load(GroupSprint, await self._insert(GroupSprintRow(**_columns(group))))
 
     async def get(self, group_id: int) -> GroupSprint | None:
         row = await self._session.get(GroupSprintRow, group_id)
-        return _group(row) if row else None
+        return _load(GroupSprint, row) if row else None
 
     async def save(self, group: GroupSprint) -> None:
-        await self._update(GroupSprintRow, group.id, {**_columns(group), "status": str(group.status)})
+        await self._update(GroupSprintRow, group.id, _columns(group))
 
     async def active_in_cohort(self, cohort_id: int) -> GroupSprint | None:
         row = await self._session.scalar(select(GroupSprintRow).filter_by(
             cohort_id=cohort_id, status=str(SprintStatus.ACTIVE)).order_by(GroupSprintRow.id).limit(1))
-        return _group(row) if row else None
+        return _load(GroupSprint, row) if row else None
 
     async def due(self, now: datetime, limit: int) -> Sequence[GroupSprint]:
         rows = await self._session.scalars(
             select(GroupSprintRow).where(GroupSprintRow.status == str(SprintStatus.ACTIVE),
                                          GroupSprintRow.ends_at <= now)
             .order_by(GroupSprintRow.ends_at, GroupSprintRow.id).limit(limit))
-        return [_group(row) for row in rows]
+        return [_load(GroupSprint, row) for row in rows]
