@@ -97,9 +97,7 @@ class Scheduler:
             (report.skipped if late else report.enqueued).append(message.key)
 
     def _window(self, kind: str) -> timedelta:
-        return {"reminder": self._windows.reminder, "digest": self._windows.digest, "recap": self._windows.recap,
-                "sprint_end": self._windows.sprint_end, "lastcall": self._windows.lastcall,
-                "buddy": self._windows.buddy, "group": self._windows.group}[kind]
+        return getattr(self._windows, kind)  # each kind of owed message has a window of its own name
 
     async def _reminder(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
         assert row.id is not None and row.next_reminder_at is not None
