@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from bot.clock import Clock
 from bot.commands import HANDLERS
 from bot.commands import sprint as sprints
-from bot.commands.context import Args, Context, Invocation, Toolkit
+from bot.commands.context import Args, Context, Invocation, Toolkit, printable
 from bot.domain import Member
 from bot.errors import CommandError, StorageUnavailable
 from bot.grammar import BY_NAME
@@ -80,7 +80,7 @@ class StudyBot:
             return sorted(c.name for c in await uow.cohorts.list_in_workspace(platform, workspace))
 
     async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
-        name = (invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id
+        name = printable(invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id
         member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
         if member is None:
             return await uow.members.add(Member(platform=invocation.platform, workspace=invocation.workspace,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.commands import roadmap as roadmaps
-from bot.commands.context import Args, Context, clip
+from bot.commands.context import Args, Context, clip, printable
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import CheckIn, Enrolment
 from bot.errors import CommandError
@@ -129,7 +129,7 @@ async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded
 def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
-    cleaned = "".join(ch for ch in note if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    cleaned = printable(note).strip()
     if len(cleaned) > MAX_NOTE:
         raise CommandError("note_too_long", f"Your note has {len(cleaned)} characters; the limit is {MAX_NOTE}. "
                                             "Shorten it, or put the details behind `link:URL`.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -68,7 +69,7 @@ class Args:
 
     def __init__(self, spec: CommandSpec, values: Mapping[str, str]) -> None:
         self.spec = spec
-        self._values = {key: value.strip() for key, value in values.items() if value is not None}
+        self._values = {key: printable(value).strip() for key, value in values.items() if value is not None}
 
     def text(self, name: str) -> str | None:
         value = self._values.get(name)
@@ -102,6 +103,11 @@ class Args:
         if lowered in _FALSE:
             return False
         raise CommandError("bad_arguments", f"`{name}:` takes `true` or `false`, not '{clip(raw)}'.")
+
+
+def printable(text: str) -> str:
+    """Text without control characters (newlines and tabs stay): a NUL byte cannot even be stored in Postgres."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
 def clip(text: str, limit: int = 40) -> str:
