@@ -43,7 +43,8 @@ class _StudyClient:
         self.tree = app_commands.CommandTree(self)  # type: ignore[arg-type]
         self.guild_ids = guild_ids
         self.notifier = DiscordNotifier(self)  # type: ignore[arg-type]
-        commands.register(self.tree, Runner(bot))
+        self.runner = Runner(bot)
+        commands.register(self.tree, self.runner)
 
     async def setup_hook(self) -> None:
         if self.guild_ids:

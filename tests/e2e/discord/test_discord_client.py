@@ -115,3 +115,30 @@ async def test_a_member_who_blocks_dms_fails_for_good(discord_world: Discord) ->
         await discord_world.client.notifier.send(Destination("discord", GUILD_ID, "dm", "1500000000000000777"),
                                                  Reply(text="hi"))
     assert caught.value.permanent and "Forbidden" in caught.value.reason
+
+
+async def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(discord_world: Discord,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import adapters.discord.interactions
+
+    await _cohort(discord_world)
+    monkeypatch.setattr(adapters.discord.interactions, "DEFER_AFTER", 0.05)
+    runner = discord_world.client.runner
+    gate = asyncio.Event()
+    answer = runner.bot.execute
+
+    async def slow_execute(*args, **kwargs):
+        await gate.wait()
+        return await answer(*args, **kwargs)
+
+    monkeypatch.setattr(runner.bot, "execute", slow_execute)
+    deferred = asyncio.ensure_future(discord_world.slash("checkin", [option("minutes", 30, kind=4)]))
+    callback = await deferred
+    assert callback["type"] == 5  # "thinking": the interaction is acknowledged in time
+    assert not (callback.get("data") or {}).get("flags", 0) & EPHEMERAL  # a check-in is public
+    gate.set()
+    await discord_world.fake.wait_for(lambda: bool(discord_world.fake.named("POST", "/webhooks/")))
+    (follow_up,) = discord_world.fake.named("POST", "/webhooks/")
+    assert follow_up.body["embeds"][0]["title"] == "Check-in"
