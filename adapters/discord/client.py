@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord import commands
-from adapters.discord.interactions import Runner
+from adapters.discord.interactions import JoinSprint, Runner
 from adapters.discord.notifier import DiscordNotifier
 from bot.service import StudyBot
 
@@ -47,6 +47,7 @@ class _StudyClient:
         commands.register(self.tree, self.runner)
 
     async def setup_hook(self) -> None:
+        self.add_view(JoinSprint(self.runner))  # type: ignore[attr-defined]
         if self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(id=guild_id)

@@ -31,12 +31,29 @@ class Runner:
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(ephemeral=name not in PUBLIC_COMMANDS, thinking=True)
-        await answer(interaction, await task)
+        await answer(interaction, await task, self)
 
 
-async def answer(interaction: discord.Interaction, reply: Reply) -> None:
-    options = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
-               "allowed_mentions": discord.AllowedMentions.none()}
+JOIN_SPRINT = "studybot:sprint-join"
+
+
+class JoinSprint(discord.ui.View):
+    """The button under a group sprint; persistent (no timeout, fixed custom id), so it works after a restart."""
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(timeout=None)
+        self.runner = runner
+
+    @discord.ui.button(label="Join the sprint", style=discord.ButtonStyle.success, custom_id=JOIN_SPRINT)
+    async def join(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:  # type: ignore[type-arg]
+        await self.runner.run(interaction, "sprint join", {})
+
+
+async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner | None = None) -> None:
+    options: dict[str, object] = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
+                                  "allowed_mentions": discord.AllowedMentions.none()}
+    if runner is not None and reply.data.get("group_id") and not reply.is_error and "minutes_left" not in reply.data:
+        options["view"] = JoinSprint(runner)
     if interaction.response.is_done():
         await interaction.followup.send(**options)  # type: ignore[arg-type]
     else:

@@ -17,7 +17,7 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord.client import StudyDiscordClient, build_client, point_at
 from bot.clock import SimulatedClock
 from bot.service import StudyBot
-from tests.e2e.discord.fake_discord import APP_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, user
+from tests.e2e.discord.fake_discord import APP_ID, BOT_USER, CHANNEL_ID, GUILD_ID, FakeDiscord, user
 from tests.fakes import InMemoryStore
 from tests.unit.conftest import TOOLS
 
@@ -35,11 +35,13 @@ class Discord:
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, *,
                     user_id: str = "1500000000000000001", username: str = "ann",
                     interaction_id: str | None = None, permissions: int = 0, kind: int = 2,
-                    resolved: dict[str, Any] | None = None) -> dict[str, Any]:
+                    resolved: dict[str, Any] | None = None, component: str | None = None) -> dict[str, Any]:
         """Dispatch an INTERACTION_CREATE and return the callback body discord.py answered with."""
         before = len(self.fake.callbacks())
         interaction_id = interaction_id or str(next(_ids))
         data: dict[str, Any] = {"id": "1800000000000000001", "name": name, "type": 1, "options": options or []}
+        if component is not None:  # a button press (interaction type 3) on a message the bot sent
+            data = {"custom_id": component, "component_type": 2}
         if resolved:
             data["resolved"] = resolved
         await self.fake.dispatch("INTERACTION_CREATE", {
@@ -48,7 +50,12 @@ class Discord:
             "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "general"},
             "member": {"user": user(user_id, username), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": str(permissions), "flags": 0, "deaf": False, "mute": False, "nick": None},
-            "data": data, "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
+            "data": data, "locale": "en-US",
+            **({"message": {"id": "1900000000000000001", "channel_id": CHANNEL_ID, "author": BOT_USER,
+                            "content": "", "timestamp": "2026-03-06T14:00:00+00:00", "edited_timestamp": None,
+                            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
+                            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+                            "components": []}} if component is not None else {}), "guild_locale": "en-US", "entitlements": [], "context": 0,
             "authorizing_integration_owners": {"0": GUILD_ID}, "app_permissions": "2048"})
         await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
         return self.fake.callbacks()[before]

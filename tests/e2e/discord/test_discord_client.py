@@ -142,3 +142,16 @@ async def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(discord_world:
     await discord_world.fake.wait_for(lambda: bool(discord_world.fake.named("POST", "/webhooks/")))
     (follow_up,) = discord_world.fake.named("POST", "/webhooks/")
     assert follow_up.body["embeds"][0]["title"] == "Check-in"
+
+
+async def test_a_group_sprint_has_a_join_button_that_works(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    await discord_world.slash("cohort", [sub("join")], username="bob", user_id="1500000000000000002")
+    started = await discord_world.slash("sprint", [sub("start", option("group", True, kind=5))])
+    (row,) = started["data"]["components"]
+    (button,) = row["components"]
+    assert button["custom_id"] == "studybot:sprint-join" and button["label"] == "Join the sprint"
+    pressed = await discord_world.slash("", kind=3, username="bob", user_id="1500000000000000002",
+                                        component="studybot:sprint-join")
+    assert pressed["type"] == 4
+    assert "bob joined the group sprint" in pressed["data"]["embeds"][0]["description"]
