@@ -55,7 +55,8 @@ class Discord:
                             "content": "", "timestamp": "2026-03-06T14:00:00+00:00", "edited_timestamp": None,
                             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
                             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
-                            "components": []}} if component is not None else {}), "guild_locale": "en-US", "entitlements": [], "context": 0,
+                            "components": []}} if component is not None else {}),
+            "guild_locale": "en-US", "entitlements": [], "context": 0,
             "authorizing_integration_owners": {"0": GUILD_ID}, "app_permissions": "2048"})
         await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
         return self.fake.callbacks()[before]
