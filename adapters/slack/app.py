@@ -1,8 +1,11 @@
-"""The Slack app: one `/study` command carrying the shared grammar, the check-in modal, App Home and
-buttons. Every request is acknowledged first; the work and the answer (`respond`) follow."""
+"""The Slack app on slack-bolt's AsyncApp: one `/study` command carrying the shared grammar, the check-in
+modal, App Home and the buttons on DMs. Every request is acknowledged first and the work follows
+(`ack()` returns bolt's HTTP answer at once; `respond`/`chat.postMessage` carry the result), except a
+modal submission, which answers with the core's validation errors and so records before it acks."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -10,22 +13,26 @@ from typing import Any
 
 from aiohttp import ClientError, web
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import views
-from adapters.slack.notifier import SlackNotifier
-from adapters.slack.render import blocks, fallback_text
+from adapters.slack import modal
+from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
+from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
+from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, fallback_text
+from adapters.slack.text import decode
 from bot.commands.context import Invocation
 from bot.replies import Reply
 from bot.service import StudyBot
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-PROFILE_TTL = 600.0
+HEALTH_PATH = "/healthz"
+PROFILE_TTL = 600.0  # seconds a users.info answer (name, admin) is trusted
+PROFILE_RETRY = 30.0  # after a failed users.info, ask again this soon
+PROFILE_TIMEOUT = 2.0  # a modal submission must be answered within 3 s
+PROFILE_CACHE_SIZE = 10_000  # past this, expired entries are dropped
 
 
 @dataclass(frozen=True)
@@ -35,28 +42,37 @@ class Profile:
 
 
 class StudySlackApp:
-    def __init__(self, bot: StudyBot, *, bot_token: str, signing_secret: str, api_url: str | None = None) -> None:
+    """The Slack adapter as the composition root sees it: `.app` (bolt), `.client`, `.notifier`,
+    `start_http` / `start_socket_mode`, `stop`."""
+
+    def __init__(self, bot: StudyBot, *, bot_token: str, signing_secret: str, api_url: str | None = None,
+                 client: AsyncWebClient | None = None) -> None:
         self.bot = bot
-        base = (api_url.rstrip("/") + "/") if api_url else AsyncWebClient.BASE_URL
-        self.client = AsyncWebClient(token=bot_token, base_url=base)
-        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+        self.client = client or web_client(bot_token, api_url)
+        self._signing_secret = signing_secret
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret)
         self.notifier = SlackNotifier(self.client)
         self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
         self._runner: web.AppRunner | None = None
-        self._socket = None
+        self._socket: Any = None
         self._register()
 
     # --- transports ------------------------------------------------------------------------------------
     async def start_http(self, host: str, port: int) -> int:
-        """Serve bolt's endpoint at /slack/events (commands, interactivity and events alike)."""
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port))
+        """Serve bolt's endpoint at /slack/events (commands, interactivity and events alike; bolt refuses a
+        bad or stale signature with 401) and GET /healthz. Returns the bound port (useful with port 0)."""
+        if not self._signing_secret:
+            raise ValueError("SLACK_SIGNING_SECRET is required for Slack's HTTP mode")
+        web_app = self.app.web_app(path=EVENTS_PATH, port=port)
+        web_app.router.add_get(HEALTH_PATH, _healthz)
+        self._runner = web.AppRunner(web_app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        return site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
     async def start_socket_mode(self, app_token: str) -> None:
+        """Connect over Socket Mode (apps.connections.open with the xapp- token, through SLACK_API_URL too)."""
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
@@ -65,115 +81,200 @@ class StudySlackApp:
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()
+            self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     # --- listeners -------------------------------------------------------------------------------------
     def _register(self) -> None:
         self.app.command("/study")(self._on_study)
-        self.app.view(views.CHECKIN_CALLBACK)(self._on_checkin_submitted)
-        self.app.action(views.OPEN_CHECKIN)(self._on_open_checkin)
-        self.app.action(views.START_SPRINT)(self._on_start_sprint)
+        self.app.view_submission(modal.CALLBACK)(self._on_checkin_submitted)
+        self.app.action(OPEN_CHECKIN)(self._on_open_checkin)
+        self.app.action(START_SPRINT)(self._on_start_sprint)
         self.app.event("app_home_opened")(self._on_home_opened)
 
-    async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+    async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any, context: Any, request: Any) -> None:
         await ack()
-        text = (body.get("text") or "").strip()
-        channel = body.get("channel_id")
-        if text.lower() in ("checkin", "/checkin"):
-            try:
-                await self.client.views_open(trigger_id=body["trigger_id"], view=views.checkin_modal(channel))
-                return
-            except SlackApiError as error:  # an expired trigger: fall back to a plain check-in
-                log.warning("views.open failed: %s", error.response.get("error"))
-        invocation = await self._invocation(body, body["user_id"], channel, f"slack:{body.get('trigger_id')}")
+        text = decode(body.get("text") or "").strip()
+        user_id, channel, trigger = body["user_id"], body.get("channel_id"), body.get("trigger_id")
+        workspace = _workspace(context, body)
+        if text.lower() in ("checkin", "/checkin") and trigger \
+                and await self._open_checkin(trigger, workspace, channel, "command"):
+            return
+        # The trigger id is the same on every retry of one slash command, and different for the next one.
+        key = f"slack:{trigger}" if trigger else None
+        invocation = await self._invocation(workspace, user_id, channel, key, body.get("user_name"))
         reply = await self.bot.handle_text(invocation, text or "help")
-        await respond(response_type="ephemeral" if reply.private else "in_channel", replace_original=False,
+        # A retry whose first attempt got through: tell the caller quietly instead of repeating it publicly.
+        quiet = reply.private or (_is_retry(request) and bool(reply.data.get("duplicate")))
+        await respond(response_type="ephemeral" if quiet else "in_channel", replace_original=False,
                       text=fallback_text(reply), blocks=blocks(reply))
-        await self._upload(reply, body["user_id"])
+        await self._upload(reply, user_id)
 
-    async def _on_checkin_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        args, channel = views.submitted(view)
+    async def _on_checkin_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+        submission = modal.submitted(view)
         user_id = body["user"]["id"]
-        invocation = await self._invocation(body, user_id, channel, f"slack-view:{view.get('id')}")
-        reply = await self.bot.execute(invocation, "checkin", args)
-        error = reply.data.get("error")
-        if error:
-            await ack(response_action="errors",
-                      errors={views.FIELD_OF_ERROR.get(str(error), "minutes"): reply.text[:150]})
+        workspace = _workspace(context, body)
+        # One modal records at most once: its view id stays the same until it closes.
+        invocation = await self._invocation(workspace, user_id, submission.channel, f"slack-view:{view.get('id')}",
+                                            (body.get("user") or {}).get("username"))
+        reply = await self.bot.execute(invocation, "checkin", submission.args)
+        if reply.is_error:
+            await ack(response_action="errors", errors=modal.errors(reply, view))
             return
         await ack()
-        target = channel or reply.data.get("channel")
-        if target:
-            await self.client.chat_postMessage(channel=target, text=fallback_text(reply), blocks=blocks(reply))
+        if not reply.data.get("duplicate"):
+            await self._post_public(reply, submission.channel, user_id)
+        if submission.source == "home":
+            await self._publish_home(workspace, user_id)
 
-    async def _on_open_checkin(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_open_checkin(self, ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
         await ack()
         channel = (body.get("channel") or {}).get("id")
-        await self.client.views_open(trigger_id=body["trigger_id"], view=views.checkin_modal(channel))
+        await self._open_checkin(body["trigger_id"], _workspace(context, body), channel,
+                                 str(action.get("value") or "home"))
 
-    async def _on_start_sprint(self, ack: Any, body: dict[str, Any]) -> None:
+    async def _on_start_sprint(self, ack: Any, body: dict[str, Any], action: dict[str, Any], context: Any) -> None:
         await ack()
         user_id = body["user"]["id"]
-        invocation = await self._invocation(body, user_id, (body.get("channel") or {}).get("id"),
-                                            f"slack-action:{body.get('trigger_id')}")
+        workspace = _workspace(context, body)
+        channel = (body.get("channel") or {}).get("id")
+        invocation = await self._invocation(workspace, user_id, channel, f"slack-action:{body.get('trigger_id')}",
+                                            (body.get("user") or {}).get("username"))
         reply = await self.bot.execute(invocation, "sprint start", {})
         await self._dm(user_id, reply)
-        await self._publish_home(body, user_id)
+        if action.get("value") == "home":
+            await self._publish_home(workspace, user_id)
 
-    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         if event.get("tab", "home") == "home":
-            await self._publish_home(body, event["user"])
+            await self._publish_home(_workspace(context, body), event["user"])
 
     # --- helpers ---------------------------------------------------------------------------------------
-    async def _publish_home(self, body: dict[str, Any], user_id: str) -> None:
-        invocation = await self._invocation(body, user_id, None, None)
-        streak = await self.bot.execute(invocation, "streak", {})
-        board = await self.bot.execute(invocation, "leaderboard", {}) if not streak.is_error else None
-        stats = await self.bot.execute(invocation, "stats", {}) if not streak.is_error else None
-        days = stats.data.get("days") if stats is not None and not stats.is_error else None
-        await self.client.views_publish(user_id=user_id, view=views.home(streak, board, days))
+    async def _open_checkin(self, trigger_id: str, workspace: str, channel: str | None, source: str) -> bool:
+        try:
+            cohorts = await self.bot.cohort_names(PLATFORM, workspace)
+        except Exception:  # the list only adds a cohort picker; the modal works without it
+            log.warning("could not list cohorts for the check-in modal", exc_info=True)
+            cohorts = []
+        view = modal.checkin_modal(channel, source=source, cohorts=cohorts)
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+            return True
+        except (TimeoutError, SlackClientError, ClientError) as error:  # e.g. an expired trigger
+            log.warning("views.open failed: %s", _reason(error))
+            return False
+
+    async def _post_public(self, reply: Reply, channel: str | None, user_id: str) -> None:
+        """A modal check-in goes to the channel it was opened in, or (from App Home or a DM) the cohort's
+        channel; when the bot may not post there, to the member's DMs instead."""
+        target = channel if channel and not channel.startswith("D") else reply.data.get("channel")
+        if target:
+            try:
+                await self.client.chat_postMessage(channel=target, text=fallback_text(reply), blocks=blocks(reply),
+                                                   unfurl_links=False)
+                return
+            except (TimeoutError, SlackClientError, ClientError) as error:
+                log.warning("posting a check-in to its channel failed: %s", _reason(error))
+        await self._dm(user_id, reply)
+
+    async def _publish_home(self, workspace: str, user_id: str) -> None:
+        invocation = await self._invocation(workspace, user_id, None, None)
+        first = await self.bot.execute(invocation, "streak", {})
+        problem: Reply | None = None
+        names: list[str | None] = [None]
+        if first.is_error:
+            choices = first.data.get("choices") if first.data.get("error") == "which_cohort" else None
+            names = list(choices or [])[:MAX_COHORTS]
+            if not names:
+                problem = first
+        panels = []
+        for name in names:
+            args = {"cohort": name} if name else {}
+            streak = first if name is None else await self.bot.execute(invocation, "streak", args)
+            board = await self.bot.execute(invocation, "leaderboard", args) if not streak.is_error else None
+            stats = await self.bot.execute(invocation, "stats", args) if not streak.is_error else None
+            panels.append(CohortPanel(streak, board, stats))
+        try:
+            await self.client.views_publish(user_id=user_id, view=home_view(panels, problem))
+        except (TimeoutError, SlackClientError, ClientError) as error:
+            log.warning("views.publish failed: %s", _reason(error))
 
     async def _dm(self, user_id: str, reply: Reply) -> None:
-        opened = await self.client.conversations_open(users=user_id)
-        await self.client.chat_postMessage(channel=opened["channel"]["id"], text=fallback_text(reply),
-                                           blocks=blocks(reply))
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], text=fallback_text(reply),
+                                               blocks=blocks(reply), unfurl_links=False)
+        except (TimeoutError, SlackClientError, ClientError) as error:
+            log.warning("a DM could not be sent: %s", _reason(error))
 
     async def _upload(self, reply: Reply, user_id: str) -> None:
         """Pictures and CSV files go to the member's DMs (a private reply's file must not land in a channel)."""
         if not reply.attachments:
             return
-        opened = await self.client.conversations_open(users=user_id)
-        for attachment in reply.attachments:
-            await self.client.files_upload_v2(channel=opened["channel"]["id"], content=attachment.content,
-                                              filename=attachment.filename, title=attachment.filename)
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            for attachment in reply.attachments:
+                await self.client.files_upload_v2(channel=opened["channel"]["id"], content=attachment.content,
+                                                  filename=attachment.filename, title=attachment.filename)
+        except (TimeoutError, SlackClientError, ClientError) as error:
+            log.warning("a file could not be uploaded: %s", _reason(error))
 
-    async def _invocation(self, body: dict[str, Any], user_id: str, channel: str | None,
-                          key: str | None) -> Invocation:
-        workspace = _workspace(body)
-        profile = await self._profile(workspace, user_id)
+    async def _invocation(self, workspace: str, user_id: str, channel: str | None, key: str | None,
+                          name_hint: str | None = None) -> Invocation:
+        profile = await self._profile(workspace, user_id, name_hint)
         return Invocation(platform=PLATFORM, workspace=workspace, user_id=user_id, display_name=profile.name,
                           channel_id=channel, idempotency_key=key, is_admin=profile.is_admin)
 
-    async def _profile(self, workspace: str, user_id: str) -> Profile:
+    async def _profile(self, workspace: str, user_id: str, name_hint: str | None) -> Profile:
+        """Name and admin flag from users.info (workspace admins and owners are organizers), cached briefly."""
         cached = self._profiles.get((workspace, user_id))
-        if cached is not None and cached[0] > time.monotonic():
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
             return cached[1]
         try:
-            user = (await self.client.users_info(user=user_id))["user"]
+            answer = await asyncio.wait_for(self.client.users_info(user=user_id), PROFILE_TIMEOUT)
+            user = answer["user"]
             profile = user.get("profile") or {}
-            name = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
-            found = Profile(name=name, is_admin=bool(user.get("is_admin") or user.get("is_owner")))
-        except (SlackApiError, ClientError, TimeoutError) as error:
-            log.warning("users.info failed for a user: %s", type(error).__name__)
-            found = Profile(name=user_id, is_admin=False)
-        self._profiles[(workspace, user_id)] = (time.monotonic() + PROFILE_TTL, found)
+            name = profile.get("display_name") or profile.get("real_name") or user.get("name") or name_hint or user_id
+            found, ttl = Profile(name=name, is_admin=bool(user.get("is_admin") or user.get("is_owner"))), PROFILE_TTL
+        except (TimeoutError, SlackClientError, ClientError, KeyError, TypeError) as error:
+            log.warning("users.info failed: %s", _reason(error))
+            found, ttl = Profile(name=name_hint or user_id, is_admin=False), PROFILE_RETRY
+        if len(self._profiles) >= PROFILE_CACHE_SIZE:
+            self._profiles = {key: entry for key, entry in self._profiles.items() if entry[0] > now}
+        self._profiles[(workspace, user_id)] = (now + ttl, found)
         return found
 
 
-def _workspace(body: dict[str, Any]) -> str:
-    """A Slack team, qualified by its Enterprise Grid org when there is one."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("view") or {}).get("team_id") \
-        or ""
-    enterprise = body.get("enterprise_id") or (body.get("enterprise") or {}).get("id")
+def build_slack_app(bot: StudyBot, *, bot_token: str, signing_secret: str, api_url: str | None = None
+                    ) -> StudySlackApp:
+    """What the composition root calls; nothing connects until `start_http` or `start_socket_mode`."""
+    return StudySlackApp(bot, bot_token=bot_token, signing_secret=signing_secret, api_url=api_url)
+
+
+def _workspace(context: Any, body: dict[str, Any]) -> str:
+    """A Slack team, qualified by its Enterprise Grid org when there is one (bolt's context knows where each
+    payload type keeps them; the body is the fallback)."""
+    team = getattr(context, "team_id", None) or body.get("team_id") or (body.get("team") or {}).get("id") \
+        or (body.get("user") or {}).get("team_id") or ""
+    enterprise = getattr(context, "enterprise_id", None) or body.get("enterprise_id")
     return f"{enterprise}:{team}" if enterprise else str(team)
+
+
+def _is_retry(request: Any) -> bool:
+    headers = getattr(request, "headers", None) or {}
+    return bool(headers.get("x-slack-retry-num"))
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return type(error).__name__
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")

@@ -23,7 +23,7 @@ class Call:
 @dataclass
 class Failure:
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | str  # a str is sent as text/plain (a proxy's error page)
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -37,6 +37,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # what `respond()` posted to response_url
         self.failures: dict[str, list[Failure]] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds a slow Slack takes to answer it
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -91,10 +92,14 @@ class FakeSlack:
         if request.headers.get("Authorization") != f"Bearer {expected}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         params = await _params(request)
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         await self._record(Call(method, params))
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
+            if isinstance(failure.body, str):
+                return web.Response(text=failure.body, status=failure.status, headers=failure.headers)
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
         return web.json_response({"ok": True, **self._answer(method, params)})
 

@@ -1,0 +1,68 @@
+"""The App Home tab: for each of the member's cohorts, the streak and today's progress (core `streak`),
+twelve weeks as an emoji grid (the per-day minutes core `stats` returns) and the leaderboard (core
+`leaderboard`); buttons to start a sprint or open the check-in modal. Only what the core returned is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, button
+from adapters.slack.text import escape
+from bot.replies import Reply
+
+MAX_COHORTS = 5  # a home view holds 100 blocks; each cohort takes about eight
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DONE, PARTIAL, NONE = ":large_green_square:", ":large_yellow_square:", ":white_large_square:"
+
+
+@dataclass(frozen=True)
+class CohortPanel:
+    streak: Reply  # core `streak` for this cohort
+    board: Reply | None = None  # core `leaderboard`
+    stats: Reply | None = None  # core `stats`: data["days"] = [[iso date, minutes], ...] from a Monday, data["target"]
+
+
+def home_view(panels: list[CohortPanel], problem: Reply | None = None) -> dict[str, Any]:
+    """`problem`: the core's answer when there is nothing to show (not in a cohort yet, storage down)."""
+    content: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your study streak", "emoji": True}}]
+    if problem is not None:
+        content += blocks(problem)
+    for panel in panels[:MAX_COHORTS]:
+        content += _panel(panel)
+    content.append({"type": "actions", "elements": [
+        button(START_SPRINT, "Start a sprint", "home", primary=True),
+        button(OPEN_CHECKIN, "Check in", "home")]})
+    return {"type": "home", "blocks": content}
+
+
+def _panel(panel: CohortPanel) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"type": "divider"}]
+    cohort = panel.streak.data.get("cohort")
+    if cohort:
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(str(cohort))}*"}})
+    out += [block for block in blocks(panel.streak) if block["type"] != "header"]
+    stats = panel.stats
+    if stats is not None and not stats.is_error and stats.data.get("days"):
+        target = stats.data.get("target") or 1
+        heading = "*Last 12 weeks* (a column is a week, Monday on top)\n"
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": heading + grid(stats.data["days"], target)}})
+        out.append({"type": "context", "elements": [{"type": "mrkdwn",
+                    "text": f"{DONE} day done  {PARTIAL} some minutes  {NONE} none"}]})
+    if panel.board is not None and not panel.board.is_error:
+        out += blocks(panel.board)
+    return out
+
+
+def grid(days: list[list[Any]], target: int) -> str:
+    """Weeks as columns, Monday on top (the core's list starts on a Monday and ends today)."""
+    rows = []
+    for weekday in range(7):
+        cells = [_cell(int(days[i][1]), target) for i in range(weekday, len(days), 7)]
+        rows.append(f"`{WEEKDAYS[weekday]}` " + "".join(cells))
+    return "\n".join(rows)
+
+
+def _cell(minutes: int, target: int) -> str:
+    return DONE if minutes >= target else PARTIAL if minutes > 0 else NONE
