@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import modal
 from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
 from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
-from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, fallback_text
+from adapters.slack.render import JOIN_SPRINT, OPEN_CHECKIN, START_SPRINT, blocks, fallback_text
 from adapters.slack.text import decode
 from bot.commands.context import Invocation
 from bot.replies import Reply
@@ -92,6 +92,7 @@ class StudySlackApp:
         self.app.view_submission(modal.CALLBACK)(self._on_checkin_submitted)
         self.app.action(OPEN_CHECKIN)(self._on_open_checkin)
         self.app.action(START_SPRINT)(self._on_start_sprint)
+        self.app.action(JOIN_SPRINT)(self._on_join_sprint)
         self.app.event("app_home_opened")(self._on_home_opened)
 
     async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any, context: Any, request: Any) -> None:
@@ -146,6 +147,18 @@ class StudySlackApp:
         await self._dm(user_id, reply)
         if action.get("value") == "home":
             await self._publish_home(workspace, user_id)
+
+    async def _on_join_sprint(self, ack: Any, body: dict[str, Any], respond: Any, context: Any) -> None:
+        """The button under a group sprint: join it; the channel sees who joined."""
+        await ack()
+        user_id = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        invocation = await self._invocation(_workspace(context, body), user_id, channel,
+                                            f"slack-action:{body.get('trigger_id')}",
+                                            (body.get("user") or {}).get("username"))
+        reply = await self.bot.execute(invocation, "sprint join", {})
+        await respond(response_type="ephemeral" if reply.private else "in_channel", replace_original=False,
+                      text=fallback_text(reply), blocks=blocks(reply))
 
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         if event.get("tab", "home") == "home":

@@ -14,6 +14,7 @@ from bot.replies import Reply
 
 OPEN_CHECKIN = "studybot_open_checkin"
 START_SPRINT = "studybot_start_sprint"
+JOIN_SPRINT = "studybot_join_sprint"
 
 _COMMAND = re.compile(r"`((?:" + "|".join(COMMAND_WORDS) + r")\b[^`]*)`")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
@@ -68,6 +69,8 @@ def _actions(reply: Reply) -> list[dict[str, Any]]:
                     button(OPEN_CHECKIN, "Check in", "dm")]
     elif kind == "sprint_end":
         elements = [button(OPEN_CHECKIN, "Add a note (new check-in)", "sprint_end")]
+    elif reply.data.get("group_id") and "minutes_left" not in reply.data and not reply.is_error:
+        elements = [button(JOIN_SPRINT, "Join the sprint", str(reply.data["group_id"]), primary=True)]
     else:
         return []
     return [{"type": "actions", "elements": elements}]

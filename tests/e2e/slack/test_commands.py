@@ -141,3 +141,17 @@ async def test_http_mode_needs_a_signing_secret() -> None:
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         await app.start_http("127.0.0.1", 0)  # an empty HMAC key would let anyone sign requests
     await app.stop()
+
+
+async def test_a_group_sprint_has_a_join_button_that_works(slack: Slack) -> None:
+    await slack.command("cohort create ml-club")
+    await slack.command("cohort join", user="U2")
+    await slack.command("sprint start reading group:true")
+    started = await slack.answered(3)
+    assert started["response_type"] == "in_channel"
+    (actions,) = [b for b in started["blocks"] if b["type"] == "actions"]
+    (join,) = actions["elements"]
+    assert join["action_id"] == "studybot_join_sprint" and join["text"]["text"] == "Join the sprint"
+    await slack.click("studybot_join_sprint", join["value"], user="U2", channel="C1")
+    joined = await slack.answered(4)
+    assert joined["response_type"] == "in_channel" and "joined the group sprint" in texts(joined["blocks"])
