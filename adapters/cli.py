@@ -183,8 +183,9 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir
             await session.run_line(line)
     finally:
         if clockwork is not None:
-            clockwork.shutdown(wait=False)
-        await dispatcher.release()
+            await clockwork.stop()
+        else:
+            await dispatcher.release()
         await database.dispose()
 
 

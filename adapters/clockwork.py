@@ -4,6 +4,7 @@ Nothing is scheduled per member; the database holds the schedule (see bot/schedu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -16,19 +17,41 @@ from bot.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
-def start_clockwork(scheduler: Scheduler, dispatcher: Dispatcher, *,
-                    every: timedelta = timedelta(seconds=20)) -> AsyncIOScheduler:
-    """Start the periodic tick on the running event loop; the caller shuts it down."""
+class Clockwork:
+    """The running clock. `stop()` lets the message in flight finish, then gives back unsent claims."""
 
-    async def beat() -> None:
+    def __init__(self, scheduler: Scheduler, dispatcher: Dispatcher, every: timedelta) -> None:
+        self._scheduler = scheduler
+        self._dispatcher = dispatcher
+        self._beating: asyncio.Task[None] | None = None
+        self.last_beat: datetime | None = None
+        self._clock = AsyncIOScheduler(timezone="UTC")
+        self._clock.add_job(self._beat, "interval", seconds=every.total_seconds(), id="tick", max_instances=1,
+                            coalesce=True, next_run_time=datetime.now(UTC))  # overdue work at once, not a tick later
+        self._clock.start()
+
+    async def _beat(self) -> None:
+        self._beating = asyncio.current_task()  # type: ignore[assignment]
         try:
-            await scheduler.tick()
-            await dispatcher.drain()
+            await self._scheduler.tick()
+            await self._dispatcher.drain()
+            self.last_beat = datetime.now(UTC)
         except StorageUnavailable:
             log.warning("tick skipped: the database is unavailable; the next tick catches up")
+        finally:
+            self._beating = None
 
-    clock = AsyncIOScheduler(timezone="UTC")
-    clock.add_job(beat, "interval", seconds=every.total_seconds(), id="tick", max_instances=1, coalesce=True,
-                  next_run_time=datetime.now(UTC))  # catch up on overdue work at start, not a tick later
-    clock.start()
-    return clock
+    async def stop(self) -> None:
+        self._dispatcher.stop()
+        self._clock.shutdown(wait=False)
+        if self._beating is not None:
+            await asyncio.wait({self._beating}, timeout=30)
+        released = await self._dispatcher.release()
+        if released:
+            log.warning("released %s unsent outbox claims for other processes", released)
+
+
+def start_clockwork(scheduler: Scheduler, dispatcher: Dispatcher, *,
+                    every: timedelta = timedelta(seconds=20)) -> Clockwork:
+    """Start the periodic tick on the running event loop; the caller stops it."""
+    return Clockwork(scheduler, dispatcher, every)

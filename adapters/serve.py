@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from adapters.clockwork import start_clockwork
 from adapters.settings import Settings
@@ -35,12 +36,13 @@ async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
             await _start_slack(settings, bot, notifiers, stops)
         if settings.discord_token:
             await _start_discord(settings, bot, notifiers, stops)
-        dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=owner)
-        clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps), dispatcher)
+        dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=owner,
+                                lease=timedelta(seconds=settings.outbox_lease_seconds))
+        clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps), dispatcher,
+                                    every=timedelta(seconds=settings.tick_seconds))
         await _until_stopped()
         log.warning("shutting down")
-        clockwork.shutdown(wait=False)
-        await dispatcher.release()
+        await clockwork.stop()
     finally:
         for stop in reversed(stops):
             await stop()

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     http_port: int | None = Field(None, ge=1, le=65535, validation_alias="STUDYBOT_HTTP_PORT")
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
+    tick_seconds: float = Field(20.0, ge=0.2, le=300, validation_alias="STUDYBOT_TICK_SECONDS")
+    outbox_lease_seconds: float = Field(120.0, ge=1, le=3600, validation_alias="STUDYBOT_OUTBOX_LEASE_SECONDS")
     discord_api_base_url: str | None = Field(None, validation_alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(None, validation_alias="DISCORD_GATEWAY_URL")
     discord_guild_ids: str | None = Field(None, validation_alias="DISCORD_GUILD_IDS")
@@ -89,6 +91,8 @@ def normalize_database_url(url: str) -> str:
 FIXES = {
     "STUDYBOT_HTTP_PORT": "a port number from 1 to 65535, e.g. 3000",
     "DISCORD_SHARD_COUNT": "the total number of shards, a whole number from 1, e.g. 2",
+    "STUDYBOT_TICK_SECONDS": "seconds between scheduler ticks, from 0.2 to 300 (default 20)",
+    "STUDYBOT_OUTBOX_LEASE_SECONDS": "seconds a process may hold an unsent message, from 1 to 3600 (default 120)",
 }
 
 

@@ -76,19 +76,27 @@ class Dispatcher:
         self._max_backoff = max_backoff
         self._lease = lease
         self._batch = batch
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the message in flight, then stop draining (graceful shutdown; `release` the rest)."""
+        self._stopping = True
 
     async def drain(self) -> DrainReport:
-        """Send everything due now; returns when nothing claimable is left."""
+        """Send everything due now; returns when nothing claimable is left, or after `stop()`."""
         report = DrainReport()
-        while True:
+        while not self._stopping:
             now = self._clock.now()
             async with self._unit_of_work() as uow:
                 claimed = await uow.outbox.claim(now, self._batch, now + self._lease, self._owner)
                 await uow.commit()
             for message in claimed:
+                if self._stopping:
+                    break
                 await self._deliver(message, report)
             if len(claimed) < self._batch:
-                return report
+                break
+        return report
 
     async def release(self) -> int:
         """Give back this dispatcher's claims (graceful shutdown)."""
