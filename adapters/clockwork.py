@@ -43,9 +43,12 @@ class Clockwork:
 
     async def stop(self) -> None:
         self._dispatcher.stop()
-        self._clock.shutdown(wait=False)
+        self._clock.pause()  # no new beat starts
+        # Wait for the beat in flight *before* shutting APScheduler down: its shutdown cancels running jobs,
+        # which could cut a send off between the platform accepting it and the outbox recording it.
         if self._beating is not None:
             await asyncio.wait({self._beating}, timeout=30)
+        self._clock.shutdown(wait=False)
         released = await self._dispatcher.release()
         if released:
             log.warning("released %s unsent outbox claims for other processes", released)

@@ -107,6 +107,8 @@ class Dispatcher:
 
     async def _deliver(self, message: OutboxMessage, report: DrainReport) -> None:
         notifier = self._notifiers.get(message.platform)
+        if not await self._still_ours(message):
+            return  # the lease ran out while earlier messages of the batch were sent; its new owner sends it
         if not await self._still_wanted(message):
             message.status = OutboxStatus.SKIPPED
             message.last_error = "skipped: the day was done or paused before the message went out"
@@ -138,6 +140,17 @@ class Dispatcher:
         async with self._unit_of_work() as uow:
             await uow.outbox.save(message)
             await uow.commit()
+
+    async def _still_ours(self, message: OutboxMessage) -> bool:
+        """Renew the claim just before sending, so a message is never sent by two processes at once."""
+        assert message.id is not None
+        now = self._clock.now()
+        async with self._unit_of_work() as uow:
+            ours = await uow.outbox.renew(message.id, self._owner, now, now + self._lease)
+            await uow.commit()
+        if ours:
+            message.claimed_until = now + self._lease
+        return ours
 
     async def _still_wanted(self, message: OutboxMessage) -> bool:
         """A reminder or last call held back by retries is dropped once the day is done or paused."""

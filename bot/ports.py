@@ -245,6 +245,11 @@ class OutboxRepository(Protocol):
 
     async def count(self, status: OutboxStatus | None = None) -> int: ...
 
+    async def renew(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """Extend `owner`'s live claim on a pending message to `lease_until`; False when the claim has
+        expired or passed to another process (then that process sends it, not this one)."""
+        ...
+
     async def release(self, owner: str) -> int:
         """Drop every claim `owner` holds on pending messages (graceful shutdown); returns how many."""
         ...

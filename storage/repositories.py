@@ -424,6 +424,15 @@ class SqlOutboxRepository(_Repository):
             query = query.where(OutboxRow.status == str(status))
         return int(await self._session.scalar(query) or 0)
 
+    async def renew(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.claimed_by == owner,
+                   OutboxRow.status == str(OutboxStatus.PENDING), OutboxRow.claimed_until > now)
+            .values(claimed_until=lease_until)
+            .execution_options(synchronize_session="fetch"))
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
     async def release(self, owner: str) -> int:
         result = await self._session.execute(
             update(OutboxRow)

@@ -517,6 +517,15 @@ class OutboxRepository:
     async def count(self, status: OutboxStatus | None = None) -> int:
         return sum(1 for row in self._uow.rows("outbox") if status is None or row.status is status)
 
+    async def renew(self, message_id: int, owner: str, now: datetime, lease_until: datetime) -> bool:
+        row = self._uow.state["outbox"].get(message_id)
+        if row is None or row.claimed_by != owner or row.status is not OutboxStatus.PENDING \
+                or row.claimed_until is None or row.claimed_until <= now:
+            return False
+        row.claimed_until = lease_until
+        self._uow.write("outbox", row)
+        return True
+
     async def release(self, owner: str) -> int:
         released = 0
         for row in self._uow.rows("outbox"):
