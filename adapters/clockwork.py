@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.delivery import Dispatcher
 from bot.errors import StorageUnavailable
 from bot.scheduler import Scheduler
+from bot.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +22,11 @@ log = logging.getLogger(__name__)
 class Clockwork:
     """The running clock. `stop()` lets the message in flight finish, then gives back unsent claims."""
 
-    def __init__(self, scheduler: Scheduler, dispatcher: Dispatcher, every: timedelta) -> None:
+    def __init__(self, scheduler: Scheduler, dispatcher: Dispatcher, every: timedelta,
+                 telemetry: Telemetry | None = None) -> None:
         self._scheduler = scheduler
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
+        self.every = every
         self._dispatcher = dispatcher
         self._beating: asyncio.Task[None] | None = None
         self.last_beat: datetime | None = None
@@ -32,10 +37,12 @@ class Clockwork:
 
     async def _beat(self) -> None:
         self._beating = asyncio.current_task()  # type: ignore[assignment]
+        started = time.perf_counter()
         try:
             await self._scheduler.tick()
             await self._dispatcher.drain()
             self.last_beat = datetime.now(UTC)
+            self._telemetry.tick(time.perf_counter() - started)
         except StorageUnavailable:
             log.warning("tick skipped: the database is unavailable; the next tick catches up")
         finally:
@@ -54,7 +61,7 @@ class Clockwork:
             log.warning("released %s unsent outbox claims for other processes", released)
 
 
-def start_clockwork(scheduler: Scheduler, dispatcher: Dispatcher, *,
-                    every: timedelta = timedelta(seconds=20)) -> Clockwork:
+def start_clockwork(scheduler: Scheduler, dispatcher: Dispatcher, *, every: timedelta = timedelta(seconds=20),
+                    telemetry: Telemetry | None = None) -> Clockwork:
     """Start the periodic tick on the running event loop; the caller stops it."""
-    return Clockwork(scheduler, dispatcher, every)
+    return Clockwork(scheduler, dispatcher, every, telemetry)

@@ -1,5 +1,6 @@
 """`studybot run` with platform tokens: the database, the core, the configured adapters, the clock and
-the dispatcher, until SIGTERM or SIGINT; then in-flight work finishes and claims are released."""
+the dispatcher, plus /healthz and /metrics, until SIGTERM or SIGINT; then the message in flight finishes
+and unsent claims are given back for other processes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from adapters.clockwork import start_clockwork
+from aiohttp import web
+
+from adapters.clockwork import Clockwork, start_clockwork
 from adapters.settings import Settings
 from bot.clock import SystemClock
 from bot.commands.context import Toolkit
@@ -23,33 +26,49 @@ log = logging.getLogger(__name__)
 Stop = Callable[[], Awaitable[None]]
 
 
+class Runtime:
+    """What `serve` builds, kept together so start-up and shutdown read in order."""
+
+    def __init__(self) -> None:
+        self.notifiers: dict[str, Notifier] = {}
+        self.connected: dict[str, Callable[[], bool]] = {}
+        self.stops: list[Stop] = []
+        self.clockwork: Clockwork | None = None
+
+
 async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
+    from adapters.ops import Operations, PrometheusTelemetry
     from storage import Database
 
     database = await Database.connect(settings.database_url)
     clock = SystemClock()
-    bot = StudyBot(database.unit_of_work, clock, tools)
-    notifiers: dict[str, Notifier] = {}
-    stops: list[Stop] = []
+    telemetry = PrometheusTelemetry()
+    bot = StudyBot(database.unit_of_work, clock, tools, telemetry)
+    runtime = Runtime()
+    every = timedelta(seconds=settings.tick_seconds)
+    ops = Operations(database, telemetry, tick_every=every, adapters=runtime.connected,
+                     last_beat=lambda: runtime.clockwork.last_beat if runtime.clockwork else None)
     try:
         if settings.slack_enabled:
-            await _start_slack(settings, bot, notifiers, stops)
+            await _start_slack(settings, bot, runtime, ops.routes())
+        elif settings.http_port:
+            await _start_ops_only(settings.http_port, ops.routes(), runtime)
         if settings.discord_token:
-            await _start_discord(settings, bot, notifiers, stops)
-        dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=owner,
+            await _start_discord(settings, bot, runtime)
+        dispatcher = Dispatcher(database.unit_of_work, clock, runtime.notifiers, owner=owner, telemetry=telemetry,
                                 lease=timedelta(seconds=settings.outbox_lease_seconds))
-        clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps), dispatcher,
-                                    every=timedelta(seconds=settings.tick_seconds))
+        runtime.clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps),
+                                            dispatcher, every=every, telemetry=telemetry)
         await _until_stopped()
         log.warning("shutting down")
-        await clockwork.stop()
+        await runtime.clockwork.stop()
     finally:
-        for stop in reversed(stops):
+        for stop in reversed(runtime.stops):
             await stop()
         await database.dispose()
 
 
-async def _start_slack(settings: Settings, bot: StudyBot, notifiers: dict[str, Notifier], stops: list[Stop]) -> None:
+async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, routes: list[web.RouteDef]) -> None:
     from adapters.slack.app import StudySlackApp
 
     assert settings.slack_bot_token is not None
@@ -58,16 +77,28 @@ async def _start_slack(settings: Settings, bot: StudyBot, notifiers: dict[str, N
     if settings.slack_app_token:
         await slack.start_socket_mode(settings.slack_app_token)
         log.warning("Slack: connected in Socket Mode")
+        if settings.http_port:
+            await _start_ops_only(settings.http_port, routes, runtime)
     else:
         assert settings.http_port is not None
-        port = await slack.start_http("0.0.0.0", settings.http_port)
+        port = await slack.start_http("0.0.0.0", settings.http_port, routes)
         log.warning("Slack: listening on port %s at /slack/events", port)
-    notifiers["slack"] = slack.notifier
-    stops.append(slack.stop)
+    runtime.notifiers["slack"] = slack.notifier
+    runtime.connected["slack"] = lambda: True
+    runtime.stops.append(slack.stop)
 
 
-async def _start_discord(settings: Settings, bot: StudyBot, notifiers: dict[str, Notifier],
-                         stops: list[Stop]) -> None:
+async def _start_ops_only(port: int, routes: list[web.RouteDef], runtime: Runtime) -> None:
+    app = web.Application()
+    app.add_routes(routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()
+    runtime.stops.append(runner.cleanup)
+    log.warning("health and metrics on port %s", port)
+
+
+async def _start_discord(settings: Settings, bot: StudyBot, runtime: Runtime) -> None:
     from adapters.discord.client import build_client, point_at
 
     assert settings.discord_token is not None
@@ -81,8 +112,9 @@ async def _start_discord(settings: Settings, bot: StudyBot, notifiers: dict[str,
         await client.close()
         await asyncio.wait({running}, timeout=10)
 
-    notifiers["discord"] = client.notifier
-    stops.append(stop)
+    runtime.notifiers["discord"] = client.notifier
+    runtime.connected["discord"] = client.is_ready
+    runtime.stops.append(stop)
     log.warning("Discord: logged in; connecting to the gateway")
 
 

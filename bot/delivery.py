@@ -15,6 +15,7 @@ from bot.commands.resolve import load_enrolment
 from bot.domain import OutboxMessage, OutboxStatus
 from bot.ports import DeliveryFailed, Destination, Notifier, UnitOfWorkFactory
 from bot.replies import Reply
+from bot.telemetry import NoTelemetry, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class Dispatcher:
                  owner: str, limiter: RateLimiter | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, max_attempts: int = 6,
                  base_backoff: timedelta = timedelta(seconds=10), max_backoff: timedelta = timedelta(minutes=15),
-                 lease: timedelta = timedelta(minutes=2), batch: int = 100) -> None:
+                 lease: timedelta = timedelta(minutes=2), batch: int = 100, telemetry: Telemetry | None = None) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._notifiers = notifiers
@@ -77,6 +78,7 @@ class Dispatcher:
         self._lease = lease
         self._batch = batch
         self._stopping = False
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
 
     def stop(self) -> None:
         """Finish the message in flight, then stop draining (graceful shutdown; `release` the rest)."""
@@ -133,6 +135,7 @@ class Dispatcher:
             message.sent_at = self._clock.now()
             message.last_error = None
             report.sent.append(message.key)
+            self._telemetry.sent(message.platform, "sent")
         await self._record(message)
 
     async def _record(self, message: OutboxMessage) -> None:
@@ -175,10 +178,14 @@ class Dispatcher:
 
     def _failed(self, message: OutboxMessage, failure: DeliveryFailed, report: DrainReport) -> None:
         message.last_error = failure.reason[:500]
+        if failure.retry_after is not None:
+            self._telemetry.sent(message.platform, "rate_limited")
         if failure.permanent or message.attempts >= self._max_attempts:
             message.status = OutboxStatus.FAILED
             report.failed.append(message.key)
+            self._telemetry.sent(message.platform, "failed")
             return
+        self._telemetry.sent(message.platform, "retry")
         backoff = min(self._base_backoff * 2 ** (message.attempts - 1), self._max_backoff)
         if failure.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=failure.retry_after))

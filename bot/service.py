@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from bot.clock import Clock
@@ -15,6 +16,7 @@ from bot.grammar import BY_NAME
 from bot.parser import parse
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error_reply
+from bot.telemetry import NoTelemetry, Telemetry
 from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
@@ -23,10 +25,12 @@ MAX_NAME = 80
 
 
 class StudyBot:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, tools: Toolkit | None = None) -> None:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, tools: Toolkit | None = None,
+                 telemetry: Telemetry | None = None) -> None:
         self._unit_of_work = unit_of_work
         self.clock = clock
         self.tools = tools or Toolkit()
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
         self.throttle = Throttle()
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
@@ -39,6 +43,13 @@ class StudyBot:
 
     async def execute(self, invocation: Invocation, name: str, args: Mapping[str, str]) -> Reply:
         """A command by name with string arguments (Discord builds these from typed options)."""
+        started = time.perf_counter()
+        reply = await self._execute(invocation, name, args)
+        self.telemetry.command(name if name in BY_NAME else "unknown", str(reply.data.get("error", "ok")),
+                               time.perf_counter() - started)
+        return reply
+
+    async def _execute(self, invocation: Invocation, name: str, args: Mapping[str, str]) -> Reply:
         spec = BY_NAME.get(name)
         if spec is None:
             return error_reply("unknown_command", f"I don't know the command `{name}`. Type `help` for the list.")

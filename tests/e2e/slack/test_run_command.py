@@ -44,6 +44,14 @@ async def test_run_serves_slack_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
             await slack.command("checkin 30 from a real process")
             answer = await slack.answered(2)
             assert answer["response_type"] == "in_channel"
+            health = await session.get(f"http://127.0.0.1:{port}/healthz")
+            assert health.status == 200
+            assert await health.json() == {"status": "ok", "checks": {"database": True, "scheduler": True,
+                                                                      "adapter:slack": True}}
+            metrics = await (await session.get(f"http://127.0.0.1:{port}/metrics")).text()
+            assert 'studybot_commands_total{command="checkin",outcome="ok"} 1.0' in metrics
+            assert "studybot_outbox_pending 0.0" in metrics and "studybot_tick_seconds_count" in metrics
+            assert TOKEN not in metrics and "from a real process" not in metrics
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 15) == 0
     finally:
