@@ -4,7 +4,6 @@ the core and the adapters, and passes them down; nothing is built at import time
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 import sys
@@ -15,6 +14,7 @@ from typing import IO, TypeVar
 
 import click
 
+from adapters import logs
 from adapters.charts import PillowCharts
 from adapters.clockwork import start_clockwork
 from adapters.console.clock import ConsoleClock
@@ -38,7 +38,7 @@ T = TypeVar("T")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """studybot: daily 30-minute study sprints, check-ins, streaks and leaderboards for study groups."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     if ctx.invoked_subcommand is None:
         ctx.invoke(run)
 

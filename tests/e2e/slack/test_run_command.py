@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -60,5 +61,7 @@ async def test_run_serves_slack_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
             await process.wait()
         await fake.stop()
     stderr = (await process.stderr.read()).decode()  # type: ignore[union-attr]
-    assert "Traceback" not in stderr and TOKEN not in stderr
+    assert "Traceback" not in stderr and TOKEN not in stderr and "from a real process" not in stderr
+    entries = [json.loads(line) for line in stderr.splitlines() if line.strip()]  # JSON lines: not a terminal
+    assert entries and all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
     assert (tmp_path / "run.db").exists()
