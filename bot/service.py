@@ -8,8 +8,10 @@ from collections.abc import Mapping
 
 from bot.clock import Clock
 from bot.commands import HANDLERS
+from bot.commands import roadmap as roadmaps
 from bot.commands import sprint as sprints
 from bot.commands.context import Args, Context, Invocation, Toolkit, printable
+from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Member
 from bot.errors import CommandError, StorageUnavailable
 from bot.grammar import BY_NAME
@@ -89,6 +91,22 @@ class StudyBot:
         """For autocomplete: the cohorts of a workspace, by name."""
         async with self._unit_of_work() as uow:
             return sorted(c.name for c in await uow.cohorts.list_in_workspace(platform, workspace))
+
+    async def roadmap_steps(self, invocation: Invocation) -> list[tuple[int, str]]:
+        """For autocomplete: (number, title) of the steps the caller's cohort follows; [] when none applies.
+        Not counted against the command limit: platforms ask on every keystroke."""
+        spec = BY_NAME["roadmap show"]
+        try:
+            async with self._unit_of_work() as uow:
+                member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
+                if member is None:
+                    return []
+                ctx = Context(invocation, spec, uow, self.clock.now(), member, self.tools)
+                enrolment = await resolve_enrolment(ctx, Args(spec, {}))
+                roadmap = await roadmaps.cohort_roadmap(ctx, enrolment.cohort)
+                return [(step.number, step.title) for step in roadmap.steps]
+        except (CommandError, StorageUnavailable):
+            return []
 
     async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
         name = printable(invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id

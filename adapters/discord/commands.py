@@ -7,7 +7,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
-from adapters.discord.interactions import PLATFORM, Runner
+from adapters.discord.interactions import PLATFORM, Runner, invocation
 from bot.localtime import all_zone_names
 
 MAX_ROADMAP_BYTES = 64 * 1024
@@ -155,7 +155,13 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     roadmap = app_commands.Group(name="roadmap", description="The cohort's learning roadmap")
     roadmap.add_command(_plain_command(runner, "roadmap show", "show", "The current step, topics and project"))
 
+    async def steps(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        found = await bot.roadmap_steps(invocation(interaction))
+        return [app_commands.Choice(name=f"{number}. {title}"[:100], value=number) for number, title in found
+                if current.lower() in f"{number} {title}".lower()][:25]
+
     @roadmap.command(name="done", description="Mark a roadmap step done (default: the current one)")
+    @app_commands.autocomplete(step=steps)
     async def roadmap_done(interaction: discord.Interaction,
                            step: app_commands.Range[int, 1, 50] | None = None) -> None:
         await runner.run(interaction, "roadmap done", {"step": step})

@@ -155,3 +155,12 @@ async def test_a_group_sprint_has_a_join_button_that_works(discord_world: Discor
                                         component="studybot:sprint-join")
     assert pressed["type"] == 4
     assert "bob joined the group sprint" in pressed["data"]["embeds"][0]["description"]
+
+
+async def test_roadmap_step_autocomplete_lists_the_cohorts_steps(discord_world: Discord) -> None:
+    await discord_world.slash("cohort", [sub("create", option("name", "ml-club"),
+                                             option("roadmap", "build-first-6m"))])
+    callback = await discord_world.slash("roadmap", [sub("done", option("step", "theory", kind=4, focused=True))],
+                                         kind=4)
+    assert [choice["value"] for choice in callback["data"]["choices"]] == [3]
+    assert callback["data"]["choices"][0]["name"] == "3. The useful 20% of theory"
