@@ -157,9 +157,10 @@ class Dispatcher:
 
     async def _still_wanted(self, message: OutboxMessage) -> bool:
         """A reminder or last call held back by retries is dropped once the day is done or paused."""
-        if message.kind not in ("reminder", "lastcall"):
+        parts = message.key.split(":")
+        if message.kind not in ("reminder", "lastcall") or len(parts) != 3 or not parts[1].isdigit():
             return True
-        _, membership_id, day = message.key.split(":")
+        _, membership_id, day = parts
         async with self._unit_of_work() as uow:
             enrolment = await load_enrolment(uow, int(membership_id))
             if enrolment is None or not enrolment.membership.active:

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.console.timetravel import run_due_work
 from bot.delivery import Dispatcher, RateLimiter, RatePolicy
-from bot.domain import OutboxStatus
+from bot.domain import OutboxMessage, OutboxStatus
 from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 from bot.scheduler import Scheduler
@@ -292,3 +292,13 @@ async def test_a_kill_between_send_and_record_sends_at_most_one_duplicate(h: Har
     assert len(world.notifier.of_type("reminder")) == 2
     message = await world.outbox("reminder:1:2026-03-06")
     assert message.status is OutboxStatus.SENT
+
+
+async def test_an_odd_outbox_key_does_not_stop_the_queue(h: Harness, world: World) -> None:
+    async with h.store.unit_of_work() as uow:  # e.g. written by an older or newer studybot
+        await uow.outbox.add(OutboxMessage(key="reminder:legacy", kind="reminder", platform="test", workspace="w",
+                                           destination_kind="dm", target="ann", text="hi", data={},
+                                           due_at=h.clock.now(), created_at=h.clock.now()))
+        await uow.commit()
+    report = await world.dispatcher.drain()
+    assert report.sent == ["reminder:legacy"]
