@@ -28,7 +28,9 @@ class RatePolicy:
 
 
 RATE_POLICIES: dict[str, RatePolicy] = {
-    "discord": RatePolicy(per_second=50.0, burst=50.0, per_target=False),
+    # Discord allows 50 requests/s per bot. Evenly spaced and a little under it: a burst on top of a full
+    # second, or timer jitter at exactly 50/s, would meet a 429.
+    "discord": RatePolicy(per_second=48.0, burst=1.0, per_target=False),
     "slack": RatePolicy(per_second=1.0, burst=1.0, per_target=True),
 }
 

@@ -302,3 +302,16 @@ async def test_an_odd_outbox_key_does_not_stop_the_queue(h: Harness, world: Worl
         await uow.commit()
     report = await world.dispatcher.drain()
     assert report.sent == ["reminder:legacy"]
+
+
+def test_the_discord_pace_never_puts_more_than_50_sends_in_any_second() -> None:
+    from bot.delivery import RATE_POLICIES
+
+    now = [0.0]
+    limiter = RateLimiter(RATE_POLICIES, monotonic=lambda: now[0])
+    sent_at = []
+    for _ in range(300):
+        now[0] += limiter.reserve("discord", "any")  # the dispatcher sleeps this long, then sends
+        sent_at.append(now[0])
+    assert max(sum(1 for t in sent_at if start <= t < start + 1.0) for start in sent_at) <= 50
+    assert 299 / sent_at[-1] >= 45  # and it keeps close to the full pace
