@@ -85,6 +85,10 @@ class MembershipRepository(Protocol):
         """Forget every saved streak state of the cohort (its done-day rule changed)."""
         ...
 
+    async def save_streak_states(self, states: dict[int, StreakState | None]) -> None:
+        """Write many memberships' saved streak states at once (by membership id)."""
+        ...
+
 
 class CheckInRepository(Protocol):
     async def find_by_key(self, member_id: int, idempotency_key: str) -> CheckIn | None: ...

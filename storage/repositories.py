@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, get_type_hints
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -174,13 +174,15 @@ class SqlCohortRepository(_Repository):
 
 def _membership_columns(membership: Membership) -> dict[str, Any]:
     values = _columns(membership)
-    state: StreakState | None = values.pop("streak_state")
-    values["role"] = str(membership.role)
+    state = values.pop("streak_state")
+    return {**values, **_streak_columns(state)}
+
+
+def _streak_columns(state: StreakState | None) -> dict[str, Any]:
     if state is None:
-        return {**values, "streak_streak": None, "streak_freezes": None, "streak_longest": None,
-                "streak_through": None}
-    return {**values, "streak_streak": state.streak, "streak_freezes": state.freezes,
-            "streak_longest": state.longest, "streak_through": state.through}
+        return {"streak_streak": None, "streak_freezes": None, "streak_longest": None, "streak_through": None}
+    return {"streak_streak": state.streak, "streak_freezes": state.freezes, "streak_longest": state.longest,
+            "streak_through": state.through}
 
 
 def _membership(row: MembershipRow) -> Membership:
@@ -219,6 +221,18 @@ class SqlMembershipRepository(_Repository):
 
     async def save(self, membership: Membership) -> None:
         await self._update(MembershipRow, membership.id, _membership_columns(membership))
+
+    async def save_streak_states(self, states: dict[int, StreakState | None]) -> None:
+        if not states:
+            return
+        rows = [{"row_id": membership_id, **_streak_columns(state)} for membership_id, state in states.items()]
+        table = MembershipRow.__table__
+        await self._session.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(
+                streak_streak=bindparam("streak_streak"), streak_freezes=bindparam("streak_freezes"),
+                streak_longest=bindparam("streak_longest"), streak_through=bindparam("streak_through")),
+            rows)
+        self._session.expire_all()  # rows already in the session must be read again
 
     async def reset_streak_states(self, cohort_id: int) -> None:
         await self._session.execute(

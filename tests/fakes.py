@@ -40,6 +40,7 @@ from bot.domain import (
 )
 from bot.errors import StorageUnavailable
 from bot.ports import DuplicateKey
+from bot.streaks import StreakState
 
 Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage, CustomRoadmap, StepDone,
               Buddy, GroupSprint)
@@ -303,6 +304,13 @@ class MembershipRepository:
         row = self._uow.update("memberships", membership)
         self._refuse_clash(row)
         self._uow.write("memberships", row)
+
+    async def save_streak_states(self, states: dict[int, StreakState | None]) -> None:
+        for membership_id, state in states.items():
+            row = self._uow.state["memberships"].get(membership_id)
+            if row is None:
+                raise LookupError(f"no membership {membership_id}")
+            self._uow.write("memberships", dataclasses.replace(row, streak_state=state))
 
     async def reset_streak_states(self, cohort_id: int) -> None:
         for membership in list(self._uow.rows("memberships")):

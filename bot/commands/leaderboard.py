@@ -15,6 +15,7 @@ from bot.localtime import local_day, week_start
 from bot.ports import UnitOfWork
 from bot.ranking import competition_ranks
 from bot.replies import Reply
+from bot.streaks import StreakState
 
 LABELS = {"streak": "current streaks", "week": "minutes this week", "month": "minutes this month",
           "all": "minutes of all time"}
@@ -73,6 +74,7 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
     by_day = await uow.checkins.minutes_by_day_in_cohort(cohort.id, min(starts)) if starts else {}
     pauses = await uow.pauses.for_members([_id(member.id) for _, member in pairs])
     standings = []
+    changed: dict[int, StreakState | None] = {}
     for membership, member in pairs:
         enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(_id(member.id), ())))
         status, checkpoint = streaks.status(
@@ -80,8 +82,9 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
             by_day.get(_id(membership.id), {}), cohort.daily_target, enrolment.is_paused)
         if checkpoint != membership.streak_state:
             membership.streak_state = checkpoint
-            await uow.memberships.save(membership)
+            changed[_id(membership.id)] = checkpoint
         standings.append(Standing(_id(membership.id), member.display_name, status.streak, status.longest))
+    await uow.memberships.save_streak_states(changed)  # one statement, not one write per member
     return standings
 
 
