@@ -61,8 +61,22 @@ class Slack:
         return response
 
     async def command(self, text: str, *, user: str = "U1", channel: str = "C1", trigger: str | None = None,
-                      extra: dict[str, str] | None = None, **kwargs: Any) -> aiohttp.ClientResponse:
-        """`/study text` as Slack posts it (form-encoded); `text` is what Slack sends, already escaped."""
+                      extra: dict[str, str] | None = None, finished: bool = True,
+                      **kwargs: Any) -> aiohttp.ClientResponse:
+        """`/study text` as Slack posts it (form-encoded); `text` is what Slack sends, already escaped.
+
+        Bolt answers the HTTP request at `ack()` and does the work after it, so with `finished` this waits
+        until the command's answer (or modal) arrived: the next command then sees its effect, as a person
+        typing one command after another would."""
+        answers, modals = len(self.fake.responses), len(self.fake.named("views.open"))
+        response = await self._command(text, user=user, channel=channel, trigger=trigger, extra=extra, **kwargs)
+        if finished and response.status == 200:
+            await self.fake.wait_for(lambda: len(self.fake.responses) > answers
+                                     or len(self.fake.named("views.open")) > modals)
+        return response
+
+    async def _command(self, text: str, *, user: str, channel: str, trigger: str | None,
+                       extra: dict[str, str] | None, **kwargs: Any) -> aiohttp.ClientResponse:
         payload = {"command": "/study", "text": text, "user_id": user, "user_name": user.lower(), "team_id": "T1",
                    "channel_id": channel, "trigger_id": trigger or f"trigger-{time.monotonic_ns()}",
                    "response_url": self.fake.response_url(), "api_app_id": "A1", "token": "legacy", **(extra or {})}

@@ -32,7 +32,7 @@ async def test_checkin_answers_in_channel_with_the_streak(slack: Slack) -> None:
 async def test_the_request_is_acknowledged_before_the_work_is_done(slack: Slack) -> None:
     slack.fake.delays["users.info"] = 1.0  # a slow Slack: the work after the ack takes a second
     started = time.monotonic()
-    response = await slack.command("cohort create ml-club")
+    response = await slack.command("cohort create ml-club", finished=False)
     acked = time.monotonic() - started
     assert response.status == 200 and await response.text() == "" and acked < 0.8
     assert slack.fake.responses == []

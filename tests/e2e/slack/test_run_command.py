@@ -42,6 +42,7 @@ async def test_run_serves_slack_and_stops_cleanly_on_sigterm(tmp_path: Path) -> 
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
             assert response.status == 200
+            await slack.answered(1)  # the cohort exists before the check-in (the work runs after the ack)
             await slack.command("checkin 30 from a real process")
             answer = await slack.answered(2)
             assert answer["response_type"] == "in_channel"
