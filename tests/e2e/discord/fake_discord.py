@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.e2e.local_server import serve
+
 APP_ID = "1100000000000000001"
 BOT_ID = "1100000000000000002"
 GUILD_ID = "1200000000000000001"
@@ -77,11 +79,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
         if self._socket is not None:

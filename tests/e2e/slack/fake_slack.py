@@ -13,6 +13,8 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from tests.e2e.local_server import serve
+
 
 @dataclass
 class Call:
@@ -68,11 +70,7 @@ class FakeSlack:
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
         if self._runner is not None:
