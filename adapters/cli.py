@@ -113,24 +113,6 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@main.command()
-@click.option("--quick", is_flag=True, help="Scaled down, under a minute; fails only on a crash.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
-@click.option("--db", "db_url", help="A Postgres server to bench on (a fresh database is made and dropped).")
-def bench(quick: bool, as_json: bool, db_url: str | None) -> None:
-    """Measure check-ins, leaderboards, the reminder tick and delivery against the database's own limit."""
-    from adapters.bench import run as benchmark
-    from adapters.bench.scenarios import Scale
-
-    url = normalize_database_url(db_url) if db_url else None
-    report = _run(benchmark.run(url, Scale(quick=quick)))
-    assert report is not None
-    click.echo(benchmark.as_json(report) if as_json else benchmark.table(report))
-    results = report["scenarios"]
-    if any(result["error"] for result in results) or (not quick and not all(r["passed"] for r in results)):
-        sys.exit(1)
-
-
 @main.command("discord-invite")
 @click.option("--application-id", required=True, help="Your application's id (Developer Portal → General).")
 def discord_invite(application_id: str) -> None:
@@ -250,6 +232,13 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def _add_bench() -> None:
+    from adapters.bench.cli import bench
+
+    main.add_command(bench)
+
+
+_add_bench()
 
 if __name__ == "__main__":
     main()

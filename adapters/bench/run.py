@@ -1,63 +1,46 @@
-"""Runs every scenario on a fresh database and prints the table (or one JSON object)."""
+"""Runs every scenario, each on a fresh database, and renders the report as a table or one JSON object."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sqlite3
-import tempfile
 import time
 import traceback
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-
-from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from typing import Any
 
 from adapters.bench import scenarios
-from adapters.bench.scenarios import Result, Scale
+from adapters.bench.common import Result, Scale
+from adapters.bench.database import fresh_database, is_sqlite
 from storage import Database
 
-
-@asynccontextmanager
-async def fresh_database(url: str | None) -> AsyncIterator[Database]:
-    """A new SQLite file, or a new database on the given Postgres server, dropped afterwards."""
-    if url is None or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            database = await Database.connect(f"sqlite+aiosqlite:///{folder}/bench.db")
-            try:
-                yield database
-            finally:
-                await database.dispose()
-        return
-    name = f"studybot_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    database = await Database.connect(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield database
-    finally:
-        await database.dispose()
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
+log = logging.getLogger(__name__)
+Report = dict[str, Any]
 
 
-async def run(url: str | None, scale: Scale) -> dict[str, object]:
+async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] | None = None) -> Report:
+    """`url` None: a temporary SQLite file per scenario; else a Postgres server to make fresh databases on."""
     started = time.perf_counter()
     results: list[Result] = []
+    server: dict[str, str] = {}
 
     async def attempt(name: str, work: Callable[[Database], Awaitable[Result]]) -> Result:
+        if progress:
+            progress(f"{name} …")
+        began = time.perf_counter()
         try:
             async with fresh_database(url) as database:
+                if not server and not is_sqlite(url):
+                    server["postgres"] = await _postgres_version(database)
                 result = await work(database)
         except Exception as error:
-            result = Result(name, {}, "", False, error=f"{type(error).__name__}: {error}"[:300])
             traceback.print_exc()
+            result = Result(name, {}, "", False, error=f"{type(error).__name__}: {error}"[:500])
+        result.figures["scenario_s"] = round(time.perf_counter() - began, 1)
         results.append(result)
         return result
 
@@ -69,27 +52,53 @@ async def run(url: str | None, scale: Scale) -> dict[str, object]:
     await attempt("reminder_tick", lambda db: scenarios.reminder_tick(db, scale))
     await attempt("delivery", lambda db: scenarios.delivery(db, scale))
     results.append(scenarios.memory())
-    return {"quick": scale.quick, "database": "postgres" if url and "postgres" in url else "sqlite",
-            "seconds": round(time.perf_counter() - started, 1), "machine": machine(),
+    return {"quick": scale.quick, "database": "sqlite" if is_sqlite(url) else "postgres",
+            "seconds": round(time.perf_counter() - started, 1), "machine": machine() | server,
             "scenarios": [asdict(result) for result in results]}
 
 
-def machine() -> dict[str, object]:
+async def _postgres_version(database: Database) -> str:
+    async with database.engine.connect() as connection:
+        return str((await connection.exec_driver_sql("SHOW server_version")).scalar_one())
+
+
+def machine() -> dict[str, Any]:
     return {"cores": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "platform": platform.platform()}
 
 
-def table(report: dict[str, object]) -> str:
-    lines = [f"studybot bench ({'quick' if report['quick'] else 'full'}, {report['database']}, "
-             f"{report['seconds']} s on {report['machine']['cores']} cores, "  # type: ignore[index]
-             f"Python {report['machine']['python']})", ""]  # type: ignore[index]
-    lines.append(f"{'scenario':<22} {'result':<7} {'target':<42} figures")
-    for result in report["scenarios"]:  # type: ignore[attr-defined]
-        status = "ERROR" if result["error"] else ("pass" if result["passed"] else "miss")
-        figures = ", ".join(f"{key}={value:.4g}" for key, value in result["figures"].items()) or result["error"]
-        lines.append(f"{result['name']:<22} {status:<7} {result['target']:<42} {figures}")
+def failed(report: Report) -> bool:
+    """A crash in any scenario."""
+    return any(result["error"] for result in report["scenarios"])
+
+
+def missed(report: Report) -> bool:
+    return any(not result["passed"] for result in report["scenarios"])
+
+
+def table(report: Report) -> str:
+    box = report["machine"]
+    database = report["database"] + (f" {box['postgres']}" if "postgres" in box else "")
+    lines = [f"studybot bench ({'quick' if report['quick'] else 'full'} run, {database}): {report['seconds']} s "
+             f"on {box['cores']} cores, Python {box['python']}, SQLite {box['sqlite']}, {box['platform']}", ""]
+    lines.append(f"{'scenario':<21} {'result':<6} {'target':<58} figures")
+    for result in report["scenarios"]:
+        status = "ERROR" if result["error"] else ("pass" if result["passed"] else "MISS")
+        figures = ", ".join(f"{key}={_number(value)}" for key, value in result["figures"].items()
+                            if key != "scenario_s")
+        if result["error"]:
+            figures = f"{result['error']} {figures}".strip()
+        lines.append(f"{result['name']:<21} {status:<6} {result['target']:<58} {figures}")
     return "\n".join(lines)
 
 
-def as_json(report: dict[str, object]) -> str:
+def _number(value: float) -> str:
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) < 1:
+        return f"{value:.3g}"
+    return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+
+
+def as_json(report: Report) -> str:
     return json.dumps(report)
