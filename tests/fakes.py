@@ -62,6 +62,8 @@ class InMemoryStore:
         self.commits = 0  # successful commits, for tests that want to know whether anything was written
         self._sequences = {name: itertools.count(1) for name in TABLES}
         self._failing_commits = 0
+        # Row locks held by open units of work (what SELECT ... FOR UPDATE takes), released at commit/exit.
+        self.row_locks: dict[tuple[str, int], InMemoryUnitOfWork] = {}
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """The UnitOfWorkFactory: `StudyBot(store.unit_of_work, clock)`."""
@@ -124,14 +126,40 @@ class InMemoryUnitOfWork:
     ) -> None:
         self._state = None  # anything not committed is discarded
         self._written = set()
+        self._release_locks()
 
     async def commit(self) -> None:
         self.store._publish(self.state, self._written)
         self._begin()
 
     def _begin(self) -> None:
+        self._release_locks()
         self._state = self.store.snapshot()
         self._written = set()
+
+    def _release_locks(self) -> None:
+        locks = self.store.row_locks
+        for held in [key for key, holder in locks.items() if holder is self]:
+            del locks[held]
+
+    def lock_latest(self, table: str, row_id: int, where: Callable[[Any], bool]) -> Any | None:
+        """Lock a row the way SELECT ... FOR UPDATE SKIP LOCKED does under READ COMMITTED: None when another
+        open unit of work holds it (skipped) or when its latest version (this one's write, or else the latest
+        committed one, which replaces the snapshot's) no longer matches `where`; else that version, locked
+        until this unit of work commits or ends."""
+        holder = self.store.row_locks.get((table, row_id))
+        if holder is not None and holder is not self:
+            return None
+        if (table, row_id) in self._written:
+            row = self.state[table].get(row_id)
+        else:
+            committed = self.store.tables[table].get(row_id)
+            row = copy.deepcopy(committed) if committed is not None else None
+        if row is None or not where(row):
+            return None
+        self.store.row_locks[(table, row_id)] = self
+        self.state[table][row_id] = row
+        return row
 
     # --- what the repositories use -------------------------------------------------------------------
     @property
@@ -500,18 +528,28 @@ class OutboxRepository:
         if any(row.key == message.key for row in self._uow.rows("outbox")):
             return False
         row = copy.deepcopy(message)
-        if row.next_attempt_at is None:
+        if row.status is OutboxStatus.PENDING and row.next_attempt_at is None:
             row.next_attempt_at = row.due_at
         self._uow.insert("outbox", row)
         return True
 
     async def claim(self, now: datetime, limit: int, lease_until: datetime, owner: str) -> Sequence[OutboxMessage]:
-        free = [row for row in self._uow.rows("outbox")
-                if row.status is OutboxStatus.PENDING and row.next_attempt_at is not None
-                and row.next_attempt_at <= now and (row.claimed_until is None or row.claimed_until <= now)]
-        claimed = []
-        for row in sorted(free, key=lambda r: (r.next_attempt_at, r.id))[:limit]:
-            row.claimed_until, row.claimed_by = lease_until, owner
+        def claimable(row: OutboxMessage) -> bool:
+            return (row.status is OutboxStatus.PENDING and row.next_attempt_at is not None
+                    and row.next_attempt_at <= now and (row.claimed_until is None or row.claimed_until <= now))
+
+        # Like the SQL: candidates from this transaction's view, oldest due first; rows another open unit of
+        # work has locked are skipped, and the rest re-checked on their latest version (SKIP LOCKED semantics).
+        candidates = sorted((row for row in self._uow.rows("outbox") if claimable(row)),
+                            key=lambda r: (r.next_attempt_at, r.id))
+        claimed: list[OutboxMessage] = []
+        for candidate in candidates:
+            if len(claimed) >= limit:
+                break
+            row = self._uow.lock_latest("outbox", candidate.id, claimable)
+            if row is None:
+                continue
+            row.claimed_until, row.claimed_by = lease_until.astimezone(UTC), owner
             self._uow.write("outbox", row)
             claimed.append(copy.deepcopy(row))
         return claimed
@@ -530,7 +568,7 @@ class OutboxRepository:
         if row is None or row.claimed_by != owner or row.status is not OutboxStatus.PENDING \
                 or row.claimed_until is None or row.claimed_until <= now:
             return False
-        row.claimed_until = lease_until
+        row.claimed_until = lease_until.astimezone(UTC)
         self._uow.write("outbox", row)
         return True
 
