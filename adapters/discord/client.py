@@ -28,7 +28,15 @@ def invite_url(application_id: str) -> str:
 
 
 def point_at(api_base_url: str | None, gateway_url: str | None) -> None:
-    """discord.py keeps both endpoints in class attributes; set them before login (see platform notes)."""
+    """Point discord.py at a REST proxy / gateway (or the tests' fake); call before login.
+
+    discord.py has no constructor option for either endpoint: REST URLs are built from the class attribute
+    `Route.BASE`, and a `Client` (or an `AutoShardedClient` given a shard count) never asks
+    `GET /gateway/bot` but connects to the class attribute `DiscordWebSocket.DEFAULT_GATEWAY` -- also where
+    it goes back after an invalidated session; resumes use READY's `resume_gateway_url`, which the proxy
+    or fake sends. Setting these two attributes is the smallest change that covers every path (no
+    subclass of the websocket can be injected: `Client.connect` names the class directly). Both are
+    process-wide, which is fine with one Discord client per process; tests restore them afterwards."""
     if api_base_url:
         discord.http.Route.BASE = api_base_url.rstrip("/")
     if gateway_url:

@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 import discord
 from discord import app_commands
 
 from adapters.discord.interactions import PLATFORM, Runner, invocation
-from bot.localtime import all_zone_names
+from bot.localtime import all_zone_names, suggest_zones
+
+T = TypeVar("T")
 
 MAX_ROADMAP_BYTES = 64 * 1024
+MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 Board = Literal["streak", "week", "month", "all"]
+COHORT_HELP = "Which cohort, if you are in several"
+
+
+def zone_choices(current: str) -> list[str]:
+    """IANA names containing what was typed (`new york` finds America/New_York), then the core's
+    suggestions and cities spelled almost alike (`berln` finds Europe/Berlin)."""
+    wanted = current.strip().lower().replace(" ", "_")
+    found = [zone for zone in all_zone_names() if wanted in zone.lower()][:MAX_CHOICES]
+    if wanted and len(found) < MAX_CHOICES:
+        cities = {zone.rsplit("/", 1)[-1].lower(): zone for zone in all_zone_names()}
+        close = [cities[city] for city in difflib.get_close_matches(wanted, list(cities), n=5, cutoff=0.7)]
+        found += [zone for zone in dict.fromkeys([*suggest_zones(current, limit=5), *close]) if zone not in found]
+    return found[:MAX_CHOICES]
+
+
+def _with_cohort(complete: object) -> Callable[[T], T]:
+    """The `cohort` option every cohort-scoped command takes, so `Add cohort:NAME` (the core's answer
+    to a member of several cohorts outside their channels) can be followed on Discord too."""
+    def decorate(callback: T) -> T:
+        callback = app_commands.describe(cohort=COHORT_HELP)(callback)
+        return app_commands.autocomplete(cohort=complete)(callback)  # type: ignore[arg-type]
+    return decorate
 
 
 def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     bot = runner.bot
 
     async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        wanted = current.lower().replace(" ", "_")
-        return [app_commands.Choice(name=z, value=z) for z in all_zone_names() if wanted in z.lower()][:25]
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(current)]
 
     async def cohorts(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         names = await bot.cohort_names(PLATFORM, str(interaction.guild_id))
-        return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()][:25]
+        return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()][:MAX_CHOICES]
 
     async def roadmaps(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ids = [*sorted(bot.tools.roadmaps), "off"]
-        return [app_commands.Choice(name=r, value=r) for r in ids if current.lower() in r][:25]
+        return [app_commands.Choice(name=r, value=r) for r in ids if current.lower() in r][:MAX_CHOICES]
+
+    cohort_option = _with_cohort(cohorts)
 
     @tree.command(name="help", description="What studybot can do, or how to use one command")
     async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
@@ -45,29 +73,35 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                                                   "yesterday": yesterday, "cohort": cohort})
 
     @tree.command(name="streak", description="Your current and longest streak, freezes and today's progress")
-    async def streak(interaction: discord.Interaction, share: bool = False) -> None:
-        await runner.run(interaction, "streak", {"share": share})
+    @app_commands.describe(share="Show it to the channel")
+    @cohort_option
+    async def streak(interaction: discord.Interaction, share: bool = False, cohort: str | None = None) -> None:
+        await runner.run(interaction, "streak", {"share": share, "cohort": cohort})
 
     @tree.command(name="leaderboard", description="The cohort's leaderboard")
-    async def leaderboard(interaction: discord.Interaction, board: Board = "streak") -> None:
-        await runner.run(interaction, "leaderboard", {"board": board})
+    @cohort_option
+    async def leaderboard(interaction: discord.Interaction, board: Board = "streak", cohort: str | None = None) -> None:
+        await runner.run(interaction, "leaderboard", {"board": board, "cohort": cohort})
 
     @tree.command(name="pause", description="Pause your streak and reminders (max 60 days)")
     @app_commands.describe(days="How many days, from today", until="Last paused day, YYYY-MM-DD",
                            off="End the pause now")
+    @cohort_option
     async def pause(interaction: discord.Interaction, days: app_commands.Range[int, 1, 60] | None = None,
-                    until: str | None = None, off: bool = False) -> None:
+                    until: str | None = None, off: bool = False, cohort: str | None = None) -> None:
         length = "off" if off else (f"{days}d" if days else None)
-        await runner.run(interaction, "pause", {"length": length, "until": until})
+        await runner.run(interaction, "pause", {"length": length, "until": until, "cohort": cohort})
 
     @tree.command(name="stats", description="Twelve weeks as a picture, and the numbers behind it")
+    @cohort_option
     async def stats(interaction: discord.Interaction, member: discord.Member | None = None,
-                    share: bool = False) -> None:
-        await runner.run(interaction, "stats", {"member": member, "share": share})
+                    share: bool = False, cohort: str | None = None) -> None:
+        await runner.run(interaction, "stats", {"member": member, "share": share, "cohort": cohort})
 
     @tree.command(name="nudge", description="A friendly DM to a cohort mate (once a day)")
-    async def nudge(interaction: discord.Interaction, member: discord.Member) -> None:
-        await runner.run(interaction, "nudge", {"member": member})
+    @cohort_option
+    async def nudge(interaction: discord.Interaction, member: discord.Member, cohort: str | None = None) -> None:
+        await runner.run(interaction, "nudge", {"member": member, "cohort": cohort})
 
     @tree.command(name="privacy", description="Whether digests may @mention you; whether boards show you")
     async def privacy(interaction: discord.Interaction, mentions: Literal["on", "off"] | None = None,
@@ -75,8 +109,9 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards})
 
     @tree.command(name="export", description="Your own check-ins and day-by-day record as CSV")
-    async def export(interaction: discord.Interaction) -> None:
-        await runner.run(interaction, "export", {})
+    @cohort_option
+    async def export(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "export", {"cohort": cohort})
 
     @tree.command(name="forget", description="Delete everything studybot keeps about you in this server")
     async def forget(interaction: discord.Interaction, confirm: Literal["yes"] | None = None) -> None:
@@ -122,26 +157,32 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     sprint = app_commands.Group(name="sprint", description="Focus sprints")
 
     @sprint.command(name="start", description="Start a sprint; group:true lets others join")
-    async def sprint_start(interaction: discord.Interaction, goal: str | None = None, group: bool = False) -> None:
-        await runner.run(interaction, "sprint start", {"goal": goal, "group": group})
+    @cohort_option
+    async def sprint_start(interaction: discord.Interaction, goal: str | None = None, group: bool = False,
+                           cohort: str | None = None) -> None:
+        await runner.run(interaction, "sprint start", {"goal": goal, "group": group, "cohort": cohort})
 
-    for verb, description in (("join", "Join the group sprint running here"),
-                              ("stop", "Stop your sprint and record the minutes so far"),
+    sprint.add_command(_plain_command(runner, "sprint join", "join", "Join the group sprint running here",
+                                      cohort_option))
+    for verb, description in (("stop", "Stop your sprint and record the minutes so far"),
                               ("status", "How long your sprint has left")):
         sprint.add_command(_plain_command(runner, f"sprint {verb}", verb, description))
 
     remind = app_commands.Group(name="remind", description="Your daily reminder")
 
     @remind.command(name="set", description="Your daily reminder time (HH:MM, your local time)")
-    async def remind_set(interaction: discord.Interaction, time: str) -> None:
-        await runner.run(interaction, "remind set", {"time": time})
+    @cohort_option
+    async def remind_set(interaction: discord.Interaction, time: str, cohort: str | None = None) -> None:
+        await runner.run(interaction, "remind set", {"time": time, "cohort": cohort})
 
     @remind.command(name="lastcall", description="A last-call DM before your day ends, when your streak is at risk")
-    async def remind_lastcall(interaction: discord.Interaction, before: Literal["1h", "2h", "3h", "off"]) -> None:
-        await runner.run(interaction, "remind lastcall", {"length": before})
+    @cohort_option
+    async def remind_lastcall(interaction: discord.Interaction, before: Literal["1h", "2h", "3h", "off"],
+                              cohort: str | None = None) -> None:
+        await runner.run(interaction, "remind lastcall", {"length": before, "cohort": cohort})
 
-    remind.add_command(_plain_command(runner, "remind off", "off", "No more daily reminders here"))
-    remind.add_command(_plain_command(runner, "remind show", "show", "When your reminder comes"))
+    remind.add_command(_plain_command(runner, "remind off", "off", "No more daily reminders here", cohort_option))
+    remind.add_command(_plain_command(runner, "remind show", "show", "When your reminder comes", cohort_option))
 
     timezone = app_commands.Group(name="timezone", description="Your time zone")
 
@@ -153,7 +194,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     timezone.add_command(_plain_command(runner, "timezone show", "show", "Your time zone"))
 
     roadmap = app_commands.Group(name="roadmap", description="The cohort's learning roadmap")
-    roadmap.add_command(_plain_command(runner, "roadmap show", "show", "The current step, topics and project"))
+    roadmap.add_command(_plain_command(runner, "roadmap show", "show", "The current step, topics and project",
+                                       cohort_option))
 
     async def steps(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
         found = await bot.roadmap_steps(invocation(interaction))
@@ -162,44 +204,57 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
 
     @roadmap.command(name="done", description="Mark a roadmap step done (default: the current one)")
     @app_commands.autocomplete(step=steps)
+    @cohort_option
     async def roadmap_done(interaction: discord.Interaction,
-                           step: app_commands.Range[int, 1, 50] | None = None) -> None:
-        await runner.run(interaction, "roadmap done", {"step": step})
+                           step: app_commands.Range[int, 1, 50] | None = None, cohort: str | None = None) -> None:
+        await runner.run(interaction, "roadmap done", {"step": step, "cohort": cohort})
 
     @roadmap.command(name="load", description="Organizers: load your own roadmap from a YAML file")
-    async def roadmap_load(interaction: discord.Interaction, file: discord.Attachment) -> None:
+    @cohort_option
+    async def roadmap_load(interaction: discord.Interaction, file: discord.Attachment,
+                           cohort: str | None = None) -> None:
         if file.size > MAX_ROADMAP_BYTES:
             await interaction.response.send_message(f"That file is larger than {MAX_ROADMAP_BYTES // 1024} KB.",
                                                     ephemeral=True)
             return
         text = (await file.read()).decode("utf-8", errors="replace")
-        await runner.run(interaction, "roadmap load", {"source": file.filename, "definition": text})
+        await runner.run(interaction, "roadmap load", {"source": file.filename, "definition": text, "cohort": cohort})
 
     buddy = app_commands.Group(name="buddy", description="Accountability buddies")
 
     @buddy.command(name="ask", description="Ask a cohort mate to be your buddy")
-    async def buddy_ask(interaction: discord.Interaction, member: discord.Member) -> None:
-        await runner.run(interaction, "buddy request", {"member": member})
+    @cohort_option
+    async def buddy_ask(interaction: discord.Interaction, member: discord.Member, cohort: str | None = None) -> None:
+        await runner.run(interaction, "buddy request", {"member": member, "cohort": cohort})
 
     @buddy.command(name="accept", description="Say yes to a buddy request")
-    async def buddy_accept(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
-        await runner.run(interaction, "buddy accept", {"member": member})
+    @cohort_option
+    async def buddy_accept(interaction: discord.Interaction, member: discord.Member | None = None,
+                           cohort: str | None = None) -> None:
+        await runner.run(interaction, "buddy accept", {"member": member, "cohort": cohort})
 
     @buddy.command(name="end", description="End a buddy pairing")
-    async def buddy_end(interaction: discord.Interaction, member: discord.Member | None = None) -> None:
-        await runner.run(interaction, "buddy end", {"member": member})
+    @cohort_option
+    async def buddy_end(interaction: discord.Interaction, member: discord.Member | None = None,
+                        cohort: str | None = None) -> None:
+        await runner.run(interaction, "buddy end", {"member": member, "cohort": cohort})
 
-    buddy.add_command(_plain_command(runner, "buddy show", "show", "Your buddies and open requests"))
+    buddy.add_command(_plain_command(runner, "buddy show", "show", "Your buddies and open requests", cohort_option))
 
     for group in (cohort, sprint, remind, timezone, roadmap, buddy):
         tree.add_command(group)
 
 
-def _plain_command(runner: Runner, core_name: str, verb: str, description: str) -> app_commands.Command:
-    async def callback(interaction: discord.Interaction) -> None:
-        await runner.run(interaction, core_name, {})
+def _plain_command(runner: Runner, core_name: str, verb: str, description: str,
+                   cohort_option: Callable[[T], T] | None = None) -> app_commands.Command:
+    if cohort_option is None:
+        async def callback(interaction: discord.Interaction) -> None:
+            await runner.run(interaction, core_name, {})
+        return app_commands.Command(name=verb, description=description, callback=callback)
 
-    return app_commands.Command(name=verb, description=description, callback=callback)
+    async def scoped(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, core_name, {"cohort": cohort})
+    return app_commands.Command(name=verb, description=description, callback=cohort_option(scoped))
 
 
 def _named_cohort_command(runner: Runner, verb: str, description: str, complete: object) -> app_commands.Command:

@@ -1,9 +1,16 @@
 """Turns a slash-command interaction into a core command and the core's reply into the interaction's
-answer. A command that is not answered within two seconds is deferred first (Discord allows three)."""
+answer. A command that is not answered within two seconds is deferred first (Discord allows three).
+
+Deferring fixes the answer's visibility: the first follow-up after a defer replaces the "thinking"
+message and keeps the defer's ephemeral flag whatever it asks for (discord-api-docs #2735, #3466). So
+the defer predicts the visibility (public commands and `share:true` public, the rest ephemeral), and
+when the reply disagrees (a public command that fails, a private one that is shared) the thinking
+message is deleted and the answer sent as a fresh follow-up with its own flag."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 
 import discord
@@ -27,11 +34,20 @@ class Runner:
             await interaction.response.send_message("studybot works in a server's channels; "
                                                     "use the command there.", ephemeral=True)
             return
-        task = asyncio.ensure_future(self.bot.execute(invocation(interaction), name, as_strings(args)))
+        strings = as_strings(args)
+        task = asyncio.ensure_future(self.bot.execute(invocation(interaction), name, strings))
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
-            await interaction.response.defer(ephemeral=name not in PUBLIC_COMMANDS, thinking=True)
-        await answer(interaction, await task, self)
+        if done:
+            await answer(interaction, task.result(), self)
+            return
+        deferred_private = not likely_public(name, strings)
+        await interaction.response.defer(ephemeral=deferred_private, thinking=True)
+        await answer(interaction, await task, self, deferred_private=deferred_private)
+
+
+def likely_public(name: str, args: Mapping[str, str]) -> bool:
+    """Whether the core will answer in the open, as far as the adapter can tell before it answers."""
+    return name in PUBLIC_COMMANDS or args.get("share") == "true"
 
 
 JOIN_SPRINT = "studybot:sprint-join"
@@ -49,12 +65,16 @@ class JoinSprint(discord.ui.View):
         await self.runner.run(interaction, "sprint join", {})
 
 
-async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner | None = None) -> None:
+async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner | None = None, *,
+                 deferred_private: bool | None = None) -> None:
     options: dict[str, object] = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
                                   "allowed_mentions": discord.AllowedMentions.none()}
     if runner is not None and reply.data.get("group_id") and not reply.is_error and "minutes_left" not in reply.data:
         options["view"] = JoinSprint(runner)
     if interaction.response.is_done():
+        if deferred_private is not None and deferred_private != reply.private:
+            with contextlib.suppress(discord.HTTPException):  # else the follow-up would inherit its visibility
+                await interaction.delete_original_response()
         await interaction.followup.send(**options)  # type: ignore[arg-type]
     else:
         await interaction.response.send_message(**options)  # type: ignore[arg-type]

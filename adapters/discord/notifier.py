@@ -3,12 +3,16 @@ limits and 429 retries are discord.py's own; the dispatcher paces bulk sends so 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aiohttp
 import discord
 
 from adapters.discord.render import embed, files, pings
 from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
+
+DEFAULT_RETRY_AFTER = 1.0  # a 429 without a usable header: Discord's windows are about a second
 
 
 class DiscordNotifier:
@@ -33,10 +37,27 @@ class DiscordNotifier:
             return str(message.id)
         except (discord.Forbidden, discord.NotFound) as error:  # blocked DMs, left the server, channel gone
             raise DeliveryFailed(f"{type(error).__name__} {error.code}", permanent=True) from error
+        except discord.RateLimited as error:  # only with max_ratelimit_timeout: a wait discord.py would not do
+            raise DeliveryFailed("rate limited", retry_after=error.retry_after) from error
         except discord.HTTPException as error:
-            retry_after = float(error.response.headers.get("Retry-After", 0) or 0) if error.status == 429 else None
-            raise DeliveryFailed(f"HTTP {error.status}", retry_after=retry_after or None) from error
+            if error.status == 429:  # discord.py's five tries used up
+                raise DeliveryFailed("HTTP 429", retry_after=retry_after(error.response.headers)) from error
+            # 400 (a payload Discord refuses) fails the same way every time; 5xx and 401 may pass later
+            raise DeliveryFailed(f"HTTP {error.status} {error.code}", permanent=error.status == 400) from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise DeliveryFailed(f"network: {type(error).__name__}") from error
         except ValueError as error:
             raise DeliveryFailed(f"not a Discord id: {destination.target}", permanent=True) from error
+
+
+def retry_after(headers: Mapping[str, str]) -> float:
+    """Seconds to wait after a 429 whose retries discord.py gave up on (its body is not kept in the error;
+    Discord sends the same wait as `Retry-After` and `X-RateLimit-Reset-After`)."""
+    for name in ("Retry-After", "X-RateLimit-Reset-After"):
+        try:
+            seconds = float(headers.get(name) or "")
+        except ValueError:
+            continue
+        if seconds > 0:
+            return seconds
+    return DEFAULT_RETRY_AFTER

@@ -27,6 +27,9 @@ def embed(reply: Reply) -> discord.Embed:
             value = reply.data.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
                 card.add_field(name=label, value=str(value), inline=True)
+    cohort = reply.data.get("cohort")
+    if isinstance(cohort, str) and cohort and cohort not in card.title:  # which one, for members of several
+        card.set_footer(text=cohort[:2048])
     return card
 
 

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,8 +36,10 @@ class Discord:
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, *,
                     user_id: str = "1500000000000000001", username: str = "ann",
                     interaction_id: str | None = None, permissions: int = 0, kind: int = 2,
-                    resolved: dict[str, Any] | None = None, component: str | None = None) -> dict[str, Any]:
-        """Dispatch an INTERACTION_CREATE and return the callback body discord.py answered with."""
+                    resolved: dict[str, Any] | None = None, component: str | None = None,
+                    in_guild: bool = True, channel_id: str = CHANNEL_ID) -> dict[str, Any]:
+        """Dispatch an INTERACTION_CREATE and return the callback body discord.py answered with
+        (`in_guild=False`: the command comes from the member's DMs with the bot)."""
         before = len(self.fake.callbacks())
         interaction_id = interaction_id or str(next(_ids))
         data: dict[str, Any] = {"id": "1800000000000000001", "name": name, "type": 1, "options": options or []}
@@ -44,20 +47,27 @@ class Discord:
             data = {"custom_id": component, "component_type": 2}
         if resolved:
             data["resolved"] = resolved
-        await self.fake.dispatch("INTERACTION_CREATE", {
-            "id": interaction_id, "application_id": APP_ID, "type": kind, "token": f"token-{interaction_id}",
-            "version": 1, "attachment_size_limit": 8388608, "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
-            "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "general"},
+        where: dict[str, Any] = {
+            "guild_id": GUILD_ID, "channel_id": channel_id, "context": 0,
+            "channel": {"id": channel_id, "type": 0, "guild_id": GUILD_ID, "name": "general", "position": 0,
+                        "permission_overwrites": [], "nsfw": False, "parent_id": None},
             "member": {"user": user(user_id, username), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
                        "permissions": str(permissions), "flags": 0, "deaf": False, "mute": False, "nick": None},
-            "data": data, "locale": "en-US",
+            "guild_locale": "en-US", "authorizing_integration_owners": {"0": GUILD_ID}}
+        if not in_guild:
+            dm_id = "16" + user_id[2:]
+            where = {"channel_id": dm_id, "context": 1, "user": user(user_id, username),
+                     "channel": {"id": dm_id, "type": 1, "recipients": [user(user_id, username)]},
+                     "authorizing_integration_owners": {"0": GUILD_ID}}
+        await self.fake.dispatch("INTERACTION_CREATE", {
+            "id": interaction_id, "application_id": APP_ID, "type": kind, "token": f"token-{interaction_id}",
+            "version": 1, "attachment_size_limit": 8388608, **where, "data": data, "locale": "en-US",
             **({"message": {"id": "1900000000000000001", "channel_id": CHANNEL_ID, "author": BOT_USER,
                             "content": "", "timestamp": "2026-03-06T14:00:00+00:00", "edited_timestamp": None,
                             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
                             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
                             "components": []}} if component is not None else {}),
-            "guild_locale": "en-US", "entitlements": [], "context": 0,
-            "authorizing_integration_owners": {"0": GUILD_ID}, "app_permissions": "2048"})
+            "entitlements": [], "app_permissions": "2048"})
         await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
         return self.fake.callbacks()[before]
 
@@ -73,15 +83,19 @@ def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "type": 1, "options": list(options)}
 
 
-@pytest.fixture
-async def discord_world() -> AsyncIterator[Discord]:
+@contextlib.asynccontextmanager
+async def discord_running(guild_ids: Sequence[int] = (int(GUILD_ID),), *, shard_count: int | None = None,
+                          shard_ids: Sequence[int] | None = None) -> AsyncIterator[Discord]:
+    """The fake Discord, and the real client built and started as `studybot run` does, until connected
+    with its commands synced; afterwards both are shut down and discord.py's endpoints restored."""
     fake = FakeDiscord()
     await fake.start()
     base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     point_at(fake.api, fake.gateway)
     store = InMemoryStore()
     clock = SimulatedClock(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))
-    client = build_client(StudyBot(store.unit_of_work, clock, TOOLS), guild_ids=[int(GUILD_ID)])
+    client = build_client(StudyBot(store.unit_of_work, clock, TOOLS), guild_ids=guild_ids,
+                          shard_count=shard_count, shard_ids=shard_ids)
     running = asyncio.create_task(client.start("fake-token"))
     try:
         await fake.wait_for(lambda: fake.identified and bool(fake.named("PUT", "/commands")))
@@ -91,3 +105,9 @@ async def discord_world() -> AsyncIterator[Discord]:
         await asyncio.wait({running}, timeout=5)
         await fake.stop()
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+@pytest.fixture
+async def discord_world() -> AsyncIterator[Discord]:
+    async with discord_running() as world:
+        yield world

@@ -1,7 +1,9 @@
 """A fake Discord on 127.0.0.1: the REST endpoints discord.py calls and a gateway websocket that does
 HELLO / IDENTIFY / READY / GUILD_CREATE / heartbeats and dispatches INTERACTION_CREATE. It records
-every callback and message, and enforces a global 50 requests/s limit with 429s (interaction
-callbacks exempt, as on Discord)."""
+every callback and message, and enforces a global 50 requests/s limit with 429s shaped like Discord's
+global ones (JSON `retry_after`, `global: true`, a `Via` header so discord.py retries instead of taking
+it for a Cloudflare ban); interaction callbacks are exempt, as on Discord. Refused requests are counted,
+not recorded: `requests` holds only what the fake accepted."""
 
 from __future__ import annotations
 
@@ -43,9 +45,10 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.rate_limited = 0
         self.identified = False
+        self.identifies: list[dict[str, Any]] = []
         self.per_second = per_second
         self._window: deque[float] = deque()
-        self._refusals: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._refusals: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {}
         self._ids = itertools.count(1400000000000000001)
         self._seq = itertools.count(1)
         self._socket: web.WebSocketResponse | None = None
@@ -61,9 +64,10 @@ class FakeDiscord:
     def gateway(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def refuse(self, path_prefix: str, status: int, body: dict[str, Any]) -> None:
+    def refuse(self, path_prefix: str, status: int, body: dict[str, Any],
+               headers: dict[str, str] | None = None) -> None:
         """Answer every request under `path_prefix` with this error from now on."""
-        self._refusals[path_prefix] = (status, body)
+        self._refusals[path_prefix] = (status, body, headers or {})
 
     def named(self, method: str, fragment: str) -> list[Request]:
         return [r for r in self.requests if r.method == method and fragment in r.path]
@@ -104,13 +108,14 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await socket.send_json({"op": 11})
             elif payload["op"] == 2:
-                await self._ready()
+                self.identifies.append(payload["d"])
+                await self._ready(payload["d"].get("shard") or [0, 1])
         return socket
 
-    async def _ready(self) -> None:
+    async def _ready(self, shard: list[int]) -> None:
         await self.dispatch("READY", {"v": 10, "session_id": "session-1", "resume_gateway_url": self.gateway,
                                       "user": BOT_USER, "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                                      "application": {"id": APP_ID, "flags": 0}, "shard": [0, 1]})
+                                      "application": {"id": APP_ID, "flags": 0}, "shard": shard})
         await self.dispatch("GUILD_CREATE", {
             "id": GUILD_ID, "name": "ML study", "icon": None, "owner_id": "1500000000000000001",
             "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
@@ -135,14 +140,15 @@ class FakeDiscord:
         if wait:
             async with self._changed:
                 self.rate_limited += 1
-            return _json({"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": False},
-                         status=429, headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+            return _json({"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True},
+                         status=429, headers={"Via": "1.1 google", "X-RateLimit-Global": "true",
+                                              "X-RateLimit-Scope": "global", "Retry-After": str(max(1, round(wait)))})
         async with self._changed:
             self.requests.append(Request(request.method, path, body))
             self._changed.notify_all()
         refusal = next((r for prefix, r in self._refusals.items() if path.startswith(prefix)), None)
         if refusal is not None:
-            return _json(refusal[1], status=refusal[0])
+            return _json(refusal[1], status=refusal[0], headers=refusal[2])
         return _json(self._answer(request.method, path, body))
 
     def _over_limit(self) -> float:
