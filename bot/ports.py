@@ -35,6 +35,10 @@ class MemberRepository(Protocol):
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Member | None: ...
 
+    async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
+        """The members of a workspace among `user_ids` that exist, by user id."""
+        ...
+
     async def add(self, member: Member) -> Member:
         """Insert and return the member with its id; an existing (platform, workspace, user) wins."""
         ...
@@ -73,6 +77,10 @@ class MembershipRepository(Protocol):
 
     async def get_by_id(self, membership_id: int) -> Membership | None: ...
 
+    async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
+        """The cohort's memberships (active or not) of those among `member_ids` who have one, by member id."""
+        ...
+
     async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]: ...
 
     async def active_in_cohort(self, cohort_id: int) -> Sequence[tuple[Membership, Member]]: ...
@@ -95,6 +103,23 @@ class CheckInRepository(Protocol):
 
     async def add(self, checkin: CheckIn) -> CheckIn:
         """Insert; raises `DuplicateKey` when (member, idempotency key) is already recorded."""
+        ...
+
+    async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
+        """Insert many at once: each stored check-in with its id, in order, or None where (member,
+        idempotency key) was already recorded (nothing written for it; the transaction stays usable)."""
+        ...
+
+    async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
+        """Minutes logged per (membership id, local date) asked for; 0 where nothing was."""
+        ...
+
+    async def first_days(self, membership_ids: Sequence[int]) -> dict[int, date]:
+        """Per membership id with at least one check-in, its first local date."""
+        ...
+
+    async def minutes_by_day_since(self, since: dict[int, date]) -> dict[int, dict[date, int]]:
+        """Per membership id, minutes per local date for dates >= its own `since` date."""
         ...
 
     async def minutes_on(self, membership_id: int, day: date) -> int: ...
@@ -134,6 +159,10 @@ class CheckInRepository(Protocol):
 
 class SprintRepository(Protocol):
     async def active_for_member(self, member_id: int) -> Sprint | None: ...
+
+    async def active_for_members(self, member_ids: Sequence[int]) -> dict[int, Sprint]:
+        """Each member's active sprint, for those among `member_ids` who have one, by member id."""
+        ...
 
     async def add(self, sprint: Sprint) -> Sprint: ...
 

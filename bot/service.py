@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+from bot.batching import Batcher
 from bot.clock import Clock
 from bot.commands import HANDLERS
 from bot.commands import roadmap as roadmaps
 from bot.commands import sprint as sprints
-from bot.commands.context import Args, Context, Invocation, Toolkit, printable
+from bot.commands.checkin_batch import Request, record_many
+from bot.commands.context import Args, Context, Invocation, Toolkit, shown_name
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Member
 from bot.errors import CommandError, StorageUnavailable
@@ -23,17 +25,19 @@ from bot.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
-MAX_NAME = 80
+CHECKIN_BATCH = 1000  # check-ins per group commit at most
 
 
 class StudyBot:
     def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, tools: Toolkit | None = None,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None, *, group_commit: bool = True) -> None:
         self._unit_of_work = unit_of_work
         self.clock = clock
         self.tools = tools or Toolkit()
         self.telemetry: Telemetry = telemetry or NoTelemetry()
         self.throttle = Throttle()
+        self._group_commit = group_commit
+        self._checkins: Batcher[Request, Reply | None] = Batcher(self._record_checkins, CHECKIN_BATCH)
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
         """A typed line (console, Slack's `/study …`)."""
@@ -61,6 +65,10 @@ class StudyBot:
             return error_reply("slow_down", f"That's a lot of commands in a minute. Please wait {seconds} s "
                                             "and try again.", retry_after=seconds)
         try:
+            if name == "checkin" and self._group_commit:
+                batched = await self._checkins.submit(Request(invocation, args))
+                if batched is not None:
+                    return batched
             async with self._unit_of_work() as uow:
                 now = self.clock.now()
                 member = await self._member(uow, invocation)
@@ -79,6 +87,19 @@ class StudyBot:
             log.exception("command %s failed", name)
             return error_reply("internal", "Something went wrong on my side and nothing was recorded. "
                                            "Please try again; if it keeps happening, tell an organizer.")
+
+    async def _record_checkins(self, requests: Sequence[Request]) -> list[Reply | None]:
+        """One transaction for check-ins that arrived together; None sends one down the ordinary path."""
+        try:
+            async with self._unit_of_work() as uow:
+                replies = await record_many(uow, requests, self.clock.now())
+                await uow.commit()
+                return replies
+        except StorageUnavailable:
+            raise
+        except Exception:
+            log.exception("a batch of %d check-ins failed; each is tried on its own", len(requests))
+            return [None] * len(requests)
 
     async def complete_due_sprints(self) -> list[sprints.SprintEnded]:
         """Record every sprint the clock has finished (called by the scheduler's tick)."""
@@ -109,7 +130,7 @@ class StudyBot:
             return []
 
     async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
-        name = printable(invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id
+        name = shown_name(invocation)
         member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
         if member is None:
             return await uow.members.add(Member(platform=invocation.platform, workspace=invocation.workspace,

@@ -7,12 +7,14 @@ import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, get_type_hints
 
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,12 +47,19 @@ from storage.models import (
 
 D = TypeVar("D")
 R = TypeVar("R", bound=Base)
+T = TypeVar("T")
+
+IN_LIST = 900  # ids per `IN (...)`: well under every driver's limit on bound parameters
+
+
+def _slices(values: Sequence[T], size: int = IN_LIST) -> list[Sequence[T]]:
+    return [values[start:start + size] for start in range(0, len(values), size)]
+
 
 
 def _columns(obj: object) -> dict[str, Any]:
     """A dataclass's fields except `id`, by name (rows use the same attribute names); enums as their text."""
-    return {field.name: _plain(getattr(obj, field.name)) for field in fields(obj)  # type: ignore[arg-type]
-            if field.name != "id"}
+    return {name: _plain(getattr(obj, name)) for name in _field_names(type(obj)) if name != "id"}
 
 
 def _plain(value: object) -> object:
@@ -60,8 +69,15 @@ def _plain(value: object) -> object:
 def _load(cls: type[D], row: Base) -> D:
     """A fresh dataclass from a row; text columns typed as an enum in the dataclass come back as that enum."""
     enums = _enum_fields(cls)
-    return cls(**{field.name: enums[field.name](getattr(row, field.name)) if field.name in enums  # type: ignore[arg-type]
-                  else getattr(row, field.name) for field in fields(cls)})  # type: ignore[arg-type]
+    if not enums:
+        return cls(**{name: getattr(row, name) for name in _field_names(cls)})
+    return cls(**{name: enums[name](getattr(row, name)) if name in enums else getattr(row, name)
+                  for name in _field_names(cls)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(cls))
 
 
 @functools.cache
@@ -113,6 +129,15 @@ class SqlMemberRepository(_Repository):
         row = await self._session.scalar(select(MemberRow).filter_by(
             platform=platform, workspace=workspace, user_id=user_id))
         return _load(Member, row) if row else None
+
+    async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
+        table = MemberRow.__table__
+        found: dict[str, Member] = {}
+        for part in _slices(sorted(set(user_ids))):
+            query = select(table).where(table.c.platform == platform, table.c.workspace == workspace,
+                                        table.c.user_id.in_(part))
+            found.update((row.user_id, _load(Member, row)) for row in await self._session.execute(query))
+        return found
 
     async def add(self, member: Member) -> Member:
         try:
@@ -204,6 +229,14 @@ class SqlMembershipRepository(_Repository):
         row = await self._session.get(MembershipRow, membership_id)
         return _membership(row) if row else None
 
+    async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
+        table = MembershipRow.__table__  # plain rows: no ORM bookkeeping for a thousand memberships
+        found: dict[int, Membership] = {}
+        for part in _slices(sorted(set(member_ids))):
+            query = select(table).where(table.c.cohort_id == cohort_id, table.c.member_id.in_(part))
+            found.update((row.member_id, _membership(row)) for row in await self._session.execute(query))
+        return found
+
     async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]:
         query = (select(MembershipRow, CohortRow).join(CohortRow, CohortRow.id == MembershipRow.cohort_id)
                  .where(MembershipRow.member_id == member_id, MembershipRow.active)
@@ -248,6 +281,62 @@ class SqlCheckInRepository(_Repository):
 
     async def add(self, checkin: CheckIn) -> CheckIn:
         return _load(CheckIn, await self._insert(CheckInRow(**_columns(checkin))))
+
+    async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
+        if not checkins:
+            return []
+        table = CheckInRow.__table__
+        dialect = self._session.bind.dialect.name
+        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (insert(table).on_conflict_do_nothing(index_elements=["member_id", "idempotency_key"])
+                     .returning(table.c.id, table.c.member_id, table.c.idempotency_key))
+        ids: dict[tuple[int, str], int] = {}
+        for part in _slices(checkins):
+            rows = await self._session.execute(statement, [_columns(checkin) for checkin in part])
+            ids.update(((member_id, key), row_id) for row_id, member_id, key in rows)
+        stored: list[CheckIn | None] = []
+        for checkin in checkins:
+            row_id = ids.pop((checkin.member_id, checkin.idempotency_key), None)  # pop: a key twice stores once
+            stored.append(None if row_id is None else replace(checkin, id=row_id))
+        return stored
+
+    async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
+        totals = dict.fromkeys(days, 0)
+        table = CheckInRow.__table__
+        for part in _slices(sorted(set(days))):
+            query = (select(table.c.membership_id, table.c.local_date, func.sum(table.c.minutes))
+                     .where(table.c.membership_id.in_({membership for membership, _ in part}),
+                            table.c.local_date.in_({day for _, day in part}))
+                     .group_by(table.c.membership_id, table.c.local_date))
+            for membership, day, minutes in await self._session.execute(query):
+                if (membership, day) in totals:
+                    totals[membership, day] = int(minutes)
+        return totals
+
+    async def first_days(self, membership_ids: Sequence[int]) -> dict[int, date]:
+        table = CheckInRow.__table__
+        found: dict[int, date] = {}
+        for part in _slices(sorted(set(membership_ids))):
+            query = (select(table.c.membership_id, func.min(table.c.local_date))
+                     .where(table.c.membership_id.in_(part)).group_by(table.c.membership_id))
+            found.update((membership, day) for membership, day in await self._session.execute(query))
+        return found
+
+    async def minutes_by_day_since(self, since: dict[int, date]) -> dict[int, dict[date, int]]:
+        """One query per distinct `since` date (a handful: saved walks all stop a day or two back)."""
+        by_start: dict[date, list[int]] = defaultdict(list)
+        for membership, start in since.items():
+            by_start[start].append(membership)
+        table = CheckInRow.__table__
+        result: dict[int, dict[date, int]] = defaultdict(dict)
+        for start, memberships in by_start.items():
+            for part in _slices(sorted(memberships)):
+                query = (select(table.c.membership_id, table.c.local_date, func.sum(table.c.minutes))
+                         .where(table.c.membership_id.in_(part), table.c.local_date >= start)
+                         .group_by(table.c.membership_id, table.c.local_date))
+                for membership, day, minutes in await self._session.execute(query):
+                    result[membership][day] = int(minutes)
+        return dict(result)
 
     async def minutes_on(self, membership_id: int, day: date) -> int:
         total = await self._session.scalar(select(func.coalesce(func.sum(CheckInRow.minutes), 0))
@@ -310,6 +399,14 @@ class SqlSprintRepository(_Repository):
             select(SprintRow).filter_by(member_id=member_id, status=str(SprintStatus.ACTIVE)))
         return _load(Sprint, row) if row else None
 
+    async def active_for_members(self, member_ids: Sequence[int]) -> dict[int, Sprint]:
+        table = SprintRow.__table__
+        found: dict[int, Sprint] = {}
+        for part in _slices(sorted(set(member_ids))):
+            query = select(table).where(table.c.status == str(SprintStatus.ACTIVE), table.c.member_id.in_(part))
+            found.update((row.member_id, _load(Sprint, row)) for row in await self._session.execute(query))
+        return found
+
     async def add(self, sprint: Sprint) -> Sprint:
         """Raises DuplicateKey when the member already has an active sprint."""
         return _load(Sprint, await self._insert(SprintRow(**_columns(sprint))))
@@ -339,10 +436,11 @@ class SqlPauseRepository(_Repository):
         result: dict[int, list[Pause]] = {member_id: [] for member_id in member_ids}
         if not result:
             return result
-        rows = await self._session.scalars(
-            select(PauseRow).where(PauseRow.member_id.in_(result)).order_by(PauseRow.start, PauseRow.id))
-        for row in rows:
-            result[row.member_id].append(_load(Pause, row))
+        for part in _slices(list(result)):
+            rows = await self._session.scalars(
+                select(PauseRow).where(PauseRow.member_id.in_(part)).order_by(PauseRow.start, PauseRow.id))
+            for row in rows:
+                result[row.member_id].append(_load(Pause, row))
         return result
 
     async def add(self, pause: Pause) -> Pause:

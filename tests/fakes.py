@@ -237,6 +237,11 @@ class MemberRepository:
         return _found(self._uow.rows("members"),
                       lambda m: (m.platform, m.workspace, m.user_id) == (platform, workspace, user_id))
 
+    async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
+        wanted = set(user_ids)
+        return {m.user_id: copy.deepcopy(m) for m in self._uow.rows("members")
+                if (m.platform, m.workspace) == (platform, workspace) and m.user_id in wanted}
+
     async def add(self, member: Member) -> Member:
         existing = await self.find(member.platform, member.workspace, member.user_id)
         return existing if existing is not None else self._uow.insert("members", member)
@@ -314,6 +319,11 @@ class MembershipRepository:
     async def get_by_id(self, membership_id: int) -> Membership | None:
         return _found(self._uow.rows("memberships"), lambda m: m.id == membership_id)
 
+    async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
+        wanted = set(member_ids)
+        return {m.member_id: copy.deepcopy(m) for m in self._uow.rows("memberships")
+                if m.cohort_id == cohort_id and m.member_id in wanted}
+
     async def active_for_member(self, member_id: int) -> Sequence[tuple[Membership, Cohort]]:
         cohorts = self._uow.state["cohorts"]
         return [(copy.deepcopy(m), copy.deepcopy(cohorts[m.cohort_id]))
@@ -380,6 +390,26 @@ class CheckInRepository:
             raise DuplicateKey(f"check-in {checkin.idempotency_key!r} of member {checkin.member_id} is recorded")
         return self._uow.insert("checkins", checkin)
 
+    async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
+        stored: list[CheckIn | None] = []
+        for checkin in checkins:
+            try:
+                stored.append(await self.add(checkin))
+            except DuplicateKey:
+                stored.append(None)
+        return stored
+
+    async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
+        return {(membership, day): await self.minutes_on(membership, day) for membership, day in days}
+
+    async def first_days(self, membership_ids: Sequence[int]) -> dict[int, date]:
+        firsts = {membership: await self.first_day(membership) for membership in membership_ids}
+        return {membership: day for membership, day in firsts.items() if day is not None}
+
+    async def minutes_by_day_since(self, since: dict[int, date]) -> dict[int, dict[date, int]]:
+        found = {membership: await self.minutes_by_day(membership, start) for membership, start in since.items()}
+        return {membership: by_day for membership, by_day in found.items() if by_day}
+
     async def minutes_on(self, membership_id: int, day: date) -> int:
         return sum(c.minutes for c in self._uow.rows("checkins")
                    if c.membership_id == membership_id and c.local_date == day)
@@ -429,6 +459,11 @@ class SprintRepository:
     async def active_for_member(self, member_id: int) -> Sprint | None:
         return _found(self._uow.rows("sprints"),
                       lambda s: s.member_id == member_id and s.status == SprintStatus.ACTIVE)
+
+    async def active_for_members(self, member_ids: Sequence[int]) -> dict[int, Sprint]:
+        wanted = set(member_ids)
+        return {s.member_id: copy.deepcopy(s) for s in self._uow.rows("sprints")
+                if s.member_id in wanted and s.status == SprintStatus.ACTIVE}
 
     async def add(self, sprint: Sprint) -> Sprint:
         self._refuse_second_active(sprint)

@@ -16,6 +16,7 @@ from bot.errors import CommandError
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.progress import forget_saved_walk_from, streak_status
 from bot.replies import Reply
+from bot.streaks import StreakStatus
 
 MAX_MINUTES = 600
 MAX_MINUTES_PER_DAY = 960
@@ -30,20 +31,36 @@ class Recorded:
     duplicate: bool
 
 
-async def run(ctx: Context, args: Args) -> Reply:
-    enrolment = await resolve_enrolment(ctx, args)
+@dataclass(frozen=True)
+class Entry:
+    """What a `checkin` command asks for, validated: minutes on `day` (today, or yesterday)."""
+
+    minutes: int
+    note: str | None
+    link: str | None
+    today: date
+    day: date
+    key: str
+
+
+def read_entry(args: Args, enrolment: Enrolment, now: datetime, idempotency_key: str | None) -> Entry:
     minutes = args.integer("minutes", low=1, high=MAX_MINUTES, unit="minutes", code="bad_minutes",
                            default=enrolment.cohort.sprint_minutes, suffix="m")
     assert minutes is not None
     note = clean_note(args.text("note"))
     link = clean_link(args.text("link"))
-    today = enrolment.local_date(ctx.now)
+    today = enrolment.local_date(now)
     day = today - timedelta(days=1) if args.flag("yesterday") else today
-    key = ctx.invocation.idempotency_key or f"auto:{uuid.uuid4()}"
+    return Entry(minutes, note, link, today, day, idempotency_key or f"auto:{uuid.uuid4()}")
+
+
+async def run(ctx: Context, args: Args) -> Reply:
+    enrolment = await resolve_enrolment(ctx, args)
+    entry = read_entry(args, enrolment, ctx.now, ctx.invocation.idempotency_key)
     topic, step = await _topic(ctx, enrolment, args.text("topic"))
-    outcome = await record(ctx.uow, enrolment, minutes=minutes, day=day, now=ctx.now, key=key,
-                           note=note, link=link, source="command", topic=topic, step=step)
-    return await checkin_reply(ctx.uow, enrolment, outcome, today)
+    outcome = await record(ctx.uow, enrolment, minutes=entry.minutes, day=entry.day, now=ctx.now, key=entry.key,
+                           note=entry.note, link=entry.link, source="command", topic=topic, step=step)
+    return await checkin_reply(ctx.uow, enrolment, outcome, entry.today)
 
 
 async def _topic(ctx: Context, enrolment: Enrolment, raw: str | None) -> tuple[str | None, int | None]:
@@ -69,14 +86,7 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
         return Recorded(existing, duplicate=True)
     logged = await uow.checkins.minutes_on(membership.id, day)
     if logged + minutes > MAX_MINUTES_PER_DAY:
-        left = MAX_MINUTES_PER_DAY - logged
-        raise CommandError(
-            "too_many_minutes",
-            f"That would make {logged + minutes} minutes on {day.isoformat()}; a day holds at most "
-            f"{MAX_MINUTES_PER_DAY}. " + (f"You can still log up to {left}: `checkin {left}`." if left > 0
-                                          else "That day is full — rest, and come back tomorrow."),
-            minutes_left=max(left, 0),
-        )
+        raise day_full(logged, minutes, day)
     await forget_saved_walk_from(uow, membership, day)
     checkin = CheckIn(membership_id=membership.id, member_id=member_id, cohort_id=enrolment.cohort.id,
                       local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
@@ -89,11 +99,27 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
         return Recorded(existing, duplicate=True)
 
 
+def day_full(logged: int, minutes: int, day: date) -> CommandError:
+    left = MAX_MINUTES_PER_DAY - logged
+    return CommandError(
+        "too_many_minutes",
+        f"That would make {logged + minutes} minutes on {day.isoformat()}; a day holds at most "
+        f"{MAX_MINUTES_PER_DAY}. " + (f"You can still log up to {left}: `checkin {left}`." if left > 0
+                                      else "That day is full — rest, and come back tomorrow."),
+        minutes_left=max(left, 0),
+    )
+
+
 async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded, today: date) -> Reply:
-    checkin = outcome.checkin
     assert enrolment.membership.id is not None
     status = await streak_status(uow, enrolment, today)
-    minutes_that_day = await uow.checkins.minutes_on(enrolment.membership.id, checkin.local_date)
+    minutes_that_day = await uow.checkins.minutes_on(enrolment.membership.id, outcome.checkin.local_date)
+    return compose_reply(enrolment, outcome, status, minutes_that_day, today)
+
+
+def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus, minutes_that_day: int,
+                  today: date) -> Reply:
+    checkin = outcome.checkin
     target = enrolment.cohort.daily_target
     day_done = minutes_that_day >= target
     name = enrolment.member.display_name

@@ -105,6 +105,14 @@ class Args:
         raise CommandError("bad_arguments", f"`{name}:` takes `true` or `false`, not '{clip(raw)}'.")
 
 
+MAX_NAME = 80
+
+
+def shown_name(invocation: Invocation) -> str:
+    """The caller's display name as studybot keeps it: printable, trimmed, at most MAX_NAME characters."""
+    return printable(invocation.display_name or invocation.user_id).strip()[:MAX_NAME] or invocation.user_id
+
+
 def printable(text: str) -> str:
     """Text without control characters (newlines and tabs stay): a NUL byte cannot even be stored in Postgres."""
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
