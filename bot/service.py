@@ -113,8 +113,9 @@ class StudyBot:
         async with self._unit_of_work() as uow:
             return sorted(c.name for c in await uow.cohorts.list_in_workspace(platform, workspace))
 
-    async def roadmap_steps(self, invocation: Invocation) -> list[tuple[int, str]]:
-        """For autocomplete: (number, title) of the steps the caller's cohort follows; [] when none applies.
+    async def roadmap_steps(self, invocation: Invocation, cohort: str | None = None) -> list[tuple[int, str]]:
+        """For autocomplete: (number, title) of the steps the caller's cohort (or the one named, as the
+        command's `cohort:` option will) follows; [] when none applies.
         Not counted against the command limit: platforms ask on every keystroke."""
         spec = BY_NAME["roadmap show"]
         try:
@@ -123,7 +124,7 @@ class StudyBot:
                 if member is None:
                     return []
                 ctx = Context(invocation, spec, uow, self.clock.now(), member, self.tools)
-                enrolment = await resolve_enrolment(ctx, Args(spec, {}))
+                enrolment = await resolve_enrolment(ctx, Args(spec, {"cohort": cohort} if cohort else {}))
                 roadmap = await roadmaps.cohort_roadmap(ctx, enrolment.cohort)
                 return [(step.number, step.title) for step in roadmap.steps]
         except (CommandError, StorageUnavailable):

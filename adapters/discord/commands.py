@@ -198,7 +198,7 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                                        cohort_option))
 
     async def steps(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        found = await bot.roadmap_steps(invocation(interaction))
+        found = await bot.roadmap_steps(invocation(interaction), getattr(interaction.namespace, "cohort", None))
         return [app_commands.Choice(name=f"{number}. {title}"[:100], value=number) for number, title in found
                 if current.lower() in f"{number} {title}".lower()][:25]
 

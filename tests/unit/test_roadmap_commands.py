@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from bot.commands.context import Invocation
 from tests.unit.conftest import Harness
 
 
@@ -68,3 +69,17 @@ async def test_weekly_goal_shows_in_streak(h: Harness) -> None:
     assert reply.data["week"] == {"minutes": 45, "goal": 300}
     assert "45/300" in reply.text
     await h.refused("ann", "cohort settings weekly_goal:5", "bad_weekly_goal")
+
+
+async def test_step_autocomplete_follows_the_cohort_option(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club roadmap:build-first-6m start:2026-03-02")
+    await h.ok("ann", "cohort create theory roadmap:ai-engineer start:2026-03-02", channel="theory-room")
+    assert await h.bot.roadmap_steps(_dm("ann")) == []  # in two cohorts, and a DM names neither
+    first = await h.bot.roadmap_steps(_dm("ann"), "ml-club")
+    second = await h.bot.roadmap_steps(_dm("ann"), "theory")
+    assert first and second and first != second
+    assert first[0] == (1, "Talk to models through their APIs")
+
+
+def _dm(user: str) -> Invocation:
+    return Invocation(platform="test", workspace="local", user_id=user, display_name=user, channel_id=f"dm-{user}")
