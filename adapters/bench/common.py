@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from adapters.bench.seed import NOW
+from adapters.serve import settle_heap
 from bot.clock import SimulatedClock
 from bot.commands.context import Invocation
 from bot.service import StudyBot
@@ -64,7 +65,9 @@ async def repeat(work: Callable[[int], Awaitable[T]], *, least: int, most: int, 
 
 
 def new_bot(database: Database, clock: SimulatedClock | None = None) -> StudyBot:
-    """The real core service on the real unit of work; the clock stands still unless a scenario moves it."""
+    """The real core service on the real unit of work, its heap settled as `studybot run` settles it once
+    started; the clock stands still unless a scenario moves it."""
+    settle_heap()
     return StudyBot(database.unit_of_work, clock or SimulatedClock(NOW))
 
 
