@@ -115,6 +115,8 @@ def shown_name(invocation: Invocation) -> str:
 
 def printable(text: str) -> str:
     """Text without control characters (newlines and tabs stay): a NUL byte cannot even be stored in Postgres."""
+    if text.isprintable():  # the usual case, checked in C: no control character at all
+        return text
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
 
 
