@@ -124,6 +124,14 @@ class CheckInRepository(Protocol):
 
     async def minutes_on(self, membership_id: int, day: date) -> int: ...
 
+    async def latest_on(self, membership_id: int, day: date) -> CheckIn | None:
+        """The membership's most recently recorded check-in on that local date."""
+        ...
+
+    async def save_note(self, checkin: CheckIn) -> None:
+        """Write the check-in's note and link (nothing else of a check-in ever changes)."""
+        ...
+
     async def first_day(self, membership_id: int) -> date | None: ...
 
     async def minutes_by_day(self, membership_id: int, since: date) -> dict[date, int]:

@@ -344,6 +344,14 @@ class SqlCheckInRepository(_Repository):
                                                   CheckInRow.local_date == day))
         return int(total or 0)
 
+    async def latest_on(self, membership_id: int, day: date) -> CheckIn | None:
+        row = await self._session.scalar(select(CheckInRow).filter_by(membership_id=membership_id, local_date=day)
+                                         .order_by(CheckInRow.id.desc()).limit(1))
+        return _load(CheckIn, row) if row else None
+
+    async def save_note(self, checkin: CheckIn) -> None:
+        await self._update(CheckInRow, checkin.id, {"note": checkin.note, "link": checkin.link})
+
     async def first_day(self, membership_id: int) -> date | None:
         return await self._session.scalar(
             select(func.min(CheckInRow.local_date)).where(CheckInRow.membership_id == membership_id))

@@ -414,6 +414,16 @@ class CheckInRepository:
         return sum(c.minutes for c in self._uow.rows("checkins")
                    if c.membership_id == membership_id and c.local_date == day)
 
+    async def latest_on(self, membership_id: int, day: date) -> CheckIn | None:
+        found = [c for c in self._uow.rows("checkins") if (c.membership_id, c.local_date) == (membership_id, day)]
+        return copy.deepcopy(found[-1]) if found else None
+
+    async def save_note(self, checkin: CheckIn) -> None:
+        stored = self._uow.state["checkins"].get(checkin.id)
+        if stored is None:
+            raise LookupError(f"save_note() of a check-in that is not stored (id={checkin.id})")
+        self._uow.write("checkins", dataclasses.replace(stored, note=checkin.note, link=checkin.link))
+
     async def first_day(self, membership_id: int) -> date | None:
         return min((c.local_date for c in self._uow.rows("checkins") if c.membership_id == membership_id),
                    default=None)

@@ -72,6 +72,13 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "checkin", {"minutes": minutes, "note": note, "link": link, "topic": topic,
                                                   "yesterday": yesterday, "cohort": cohort})
 
+    @tree.command(name="note", description="Add what you did (and a link) to your latest check-in today")
+    @app_commands.describe(note="What you did", link="An http(s) link")
+    @cohort_option
+    async def note(interaction: discord.Interaction, note: app_commands.Range[str, 1, 500] | None = None,
+                   link: str | None = None, cohort: str | None = None) -> None:
+        await runner.run(interaction, "note", {"note": note, "link": link, "cohort": cohort})
+
     @tree.command(name="streak", description="Your current and longest streak, freezes and today's progress")
     @app_commands.describe(share="Show it to the channel")
     @cohort_option

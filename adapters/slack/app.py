@@ -123,12 +123,14 @@ class StudySlackApp:
         # One modal records at most once: its view id stays the same until it closes.
         invocation = await self._invocation(workspace, user_id, submission.channel, f"slack-view:{view.get('id')}",
                                             (body.get("user") or {}).get("username"))
-        reply = await self.bot.execute(invocation, "checkin", submission.args)
+        reply = await self.bot.execute(invocation, submission.command, submission.args)
         if reply.is_error:
             await ack(response_action="errors", errors=modal.errors(reply, view))
             return
         await ack()
-        if not reply.data.get("duplicate"):
+        if reply.private:  # a note added to a sprint's check-in: only its author needs to see it
+            await self._dm(user_id, reply)
+        elif not reply.data.get("duplicate"):
             await self._post_public(reply, submission.channel, user_id)
         if submission.source == "home":
             await self._publish_home(workspace, user_id)

@@ -1,5 +1,7 @@
 """The check-in modal: minutes, what you did, a link (and a cohort, when the workspace has several).
-The channel it was opened from and where it came from travel in `private_metadata`."""
+Opened after a sprint, whose minutes the timer already recorded, it asks only for what you did and a link,
+and adds them to that check-in (`note`). The channel it was opened from and where it came from travel in
+`private_metadata`."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ MAX_ERROR = 150
 
 # The core's error codes, by the input they are about; anything else is shown on the minutes.
 FIELD_OF_ERROR = {"bad_minutes": "minutes", "too_many_minutes": "minutes", "note_too_long": "note",
-                  "bad_link": "link", "unknown_cohort": "cohort", "which_cohort": "cohort", "not_member": "cohort"}
+                  "empty_note": "note", "no_checkin_today": "note", "bad_link": "link", "unknown_cohort": "cohort",
+                  "which_cohort": "cohort", "not_member": "cohort"}
 
 
 @dataclass(frozen=True)
@@ -24,24 +27,28 @@ class Submission:
     channel: str | None  # where the modal was opened (None from App Home)
     source: str  # "command", "home", "dm" or "sprint_end"
 
+    @property
+    def command(self) -> str:
+        return "note" if self.source == "sprint_end" else "checkin"
+
 
 def checkin_modal(channel_id: str | None, *, source: str = "command", cohorts: list[str] | None = None
                   ) -> dict[str, Any]:
-    """Empty minutes mean one sprint of the cohort (as `checkin` with no number does), except after a sprint,
-    where that sprint is already recorded and the member says how many more minutes they mean."""
+    """Empty minutes mean one sprint of the cohort (as `checkin` with no number does). After a sprint, whose
+    minutes are already recorded, there are no minutes to give: what you did goes on that check-in."""
     after_sprint = source == "sprint_end"
-    minutes_element: dict[str, Any] = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
-                                       "min_value": "1", "max_value": "600"}
-    if not after_sprint:
-        minutes_element["placeholder"] = {"type": "plain_text", "text": "one sprint"}
     content: list[dict[str, Any]] = []
     if after_sprint:
         content.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                        "Your sprint's minutes are already recorded; this adds a new check-in."}]})
+                        "Your sprint's minutes are already recorded; say what you did and it goes with them."}]})
+    else:
+        content.append({"type": "input", "block_id": "minutes", "optional": True,
+                        "label": {"type": "plain_text", "text": "Minutes"},
+                        "element": {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
+                                    "min_value": "1", "max_value": "600",
+                                    "placeholder": {"type": "plain_text", "text": "one sprint"}}})
     content += [
-        {"type": "input", "block_id": "minutes", "optional": not after_sprint,
-         "label": {"type": "plain_text", "text": "Minutes"}, "element": minutes_element},
-        {"type": "input", "block_id": "note", "optional": True,
+        {"type": "input", "block_id": "note", "optional": not after_sprint,
          "label": {"type": "plain_text", "text": "What did you do?"},
          "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 500}},
         {"type": "input", "block_id": "link", "optional": True,
@@ -54,8 +61,8 @@ def checkin_modal(channel_id: str | None, *, source: str = "command", cohorts: l
         "type": "modal",
         "callback_id": CALLBACK,
         "private_metadata": json.dumps({"channel": channel_id, "source": source}),
-        "title": {"type": "plain_text", "text": "Check in"},
-        "submit": {"type": "plain_text", "text": "Record"},
+        "title": {"type": "plain_text", "text": "Add a note" if after_sprint else "Check in"},
+        "submit": {"type": "plain_text", "text": "Save" if after_sprint else "Record"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": content,
     }
@@ -96,4 +103,5 @@ def errors(reply: Reply, view: dict[str, Any]) -> dict[str, str]:
     """`response_action: errors` for a refused check-in: the core's message on the input it is about."""
     present = {block.get("block_id") for block in view.get("blocks", [])}
     field = FIELD_OF_ERROR.get(str(reply.data.get("error")), "minutes")
-    return {field if field in present else "minutes": reply.text[:MAX_ERROR]}
+    fallback = "minutes" if "minutes" in present else "note"
+    return {field if field in present else fallback: reply.text[:MAX_ERROR]}

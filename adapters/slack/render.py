@@ -62,13 +62,13 @@ def button(action_id: str, label: str, value: str, *, primary: bool = False) -> 
 
 def _actions(reply: Reply) -> list[dict[str, Any]]:
     """Buttons for the DMs that ask for something: a reminder offers a sprint or a check-in; a finished
-    sprint offers another check-in with a note (the sprint's own minutes are already recorded)."""
+    sprint offers to add what you did to the check-in the timer recorded."""
     kind = reply.data.get("type")
     if kind in ("reminder", "lastcall"):
         elements = [button(START_SPRINT, "Start a sprint", "dm", primary=True),
                     button(OPEN_CHECKIN, "Check in", "dm")]
     elif kind == "sprint_end":
-        elements = [button(OPEN_CHECKIN, "Add a note (new check-in)", "sprint_end")]
+        elements = [button(OPEN_CHECKIN, "Add a note", "sprint_end")]
     elif reply.data.get("group_id") and "minutes_left" not in reply.data and not reply.is_error:
         elements = [button(JOIN_SPRINT, "Join the sprint", str(reply.data["group_id"]), primary=True)]
     else:

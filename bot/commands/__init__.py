@@ -32,6 +32,7 @@ HANDLERS: dict[str, Handler] = {
     "cohort settings": cohort.settings,
     "cohort remove": cohort.remove,
     "checkin": checkin.run,
+    "note": checkin.add_note,
     "sprint start": sprint.start,
     "sprint stop": sprint.stop,
     "sprint status": sprint.status,

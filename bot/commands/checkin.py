@@ -99,6 +99,32 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
         return Recorded(existing, duplicate=True)
 
 
+async def add_note(ctx: Context, args: Args) -> Reply:
+    """`note`: what you did (and a link) on your latest check-in today — a sprint's, say, recorded by the timer."""
+    enrolment = await resolve_enrolment(ctx, args)
+    note, link = clean_note(args.text("note")), clean_link(args.text("link"))
+    if note is None and link is None:
+        raise CommandError("empty_note", "Say what you did, e.g. `note read the LoRA paper`, "
+                                         "or add a link: `note link:https://github.com/you/repo`.")
+    assert enrolment.membership.id is not None
+    today = enrolment.local_date(ctx.now)
+    latest = await ctx.uow.checkins.latest_on(enrolment.membership.id, today)
+    if latest is None:
+        raise CommandError("no_checkin_today", "You have no check-in today to add a note to. Record one with "
+                                               "its note instead: `checkin 30 what you did`.")
+    latest.note = note or latest.note
+    latest.link = link or latest.link
+    await ctx.uow.checkins.save_note(latest)
+    shown = f" — {latest.note}" if latest.note else ""
+    text = f"Added to your {latest.minutes}-min check-in of {today.isoformat()}{shown}"
+    data = {"cohort": enrolment.cohort.name, "minutes": latest.minutes, "local_date": today.isoformat(),
+            "note": latest.note}
+    if latest.link:
+        text += f"\n{latest.link}"
+        data["link"] = latest.link
+    return Reply(text=text, data=data, private=True, title="Check-in")
+
+
 def day_full(logged: int, minutes: int, day: date) -> CommandError:
     left = MAX_MINUTES_PER_DAY - logged
     return CommandError(

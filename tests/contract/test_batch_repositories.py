@@ -79,3 +79,23 @@ async def test_active_sprints_of_many_members(uow_factory: UnitOfWorkFactory) ->
 def _id(membership: Membership) -> int:
     assert membership.id is not None
     return membership.id
+
+
+async def test_latest_checkin_of_a_day_and_its_note(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        ann = await enrol(uow, "ann", cohort)
+        assert ann.id is not None
+        assert await uow.checkins.latest_on(ann.id, D0) is None
+        await uow.checkins.add(a_checkin(ann, "first"))
+        second = await uow.checkins.add(a_checkin(ann, "second", minutes=25))
+        await uow.checkins.add(a_checkin(ann, "yesterday", D0 - timedelta(days=1)))
+        latest = await uow.checkins.latest_on(ann.id, D0)
+        assert latest == second
+        latest.note, latest.link = "attention notes", "https://example.com/n"
+        await uow.checkins.save_note(latest)
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.checkins.find_by_key(ann.member_id, "second")
+        assert stored is not None and (stored.note, stored.link, stored.minutes) == (
+            "attention notes", "https://example.com/n", 25)

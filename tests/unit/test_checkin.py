@@ -125,3 +125,24 @@ async def test_rollover_hour_decides_the_day(h: Harness) -> None:
     assert late.data["local_date"] == "2026-03-06"
     h.clock.advance(minutes=1)  # 04:00 local
     assert (await h.ok("alice", "checkin 10")).data["local_date"] == "2026-03-07"
+
+
+async def test_a_note_goes_on_the_latest_checkin_of_today(h: Harness) -> None:
+    await h.ok("alice", "cohort create ml-club sprint:25")
+    await h.refused("alice", "note read the paper", "no_checkin_today")
+    await h.ok("alice", "checkin 10 warm-up")
+    await h.ok("alice", "sprint start")
+    h.clock.advance(minutes=26)
+    await h.ok("alice", "sprint status")  # the sprint ended and was recorded as today's latest check-in
+    added = await h.ok("alice", "note wrote up the attention notes link:https://example.com/notes")
+    assert added.private and added.data["minutes"] == 25
+    assert "wrote up the attention notes" in added.text
+    checkins = sorted(h.store.snapshot()["checkins"].values(), key=lambda c: c.id)
+    assert [(c.minutes, c.note, c.link) for c in checkins] == [
+        (10, "warm-up", None), (25, "wrote up the attention notes", "https://example.com/notes")]
+    only_link = await h.ok("alice", "note link:https://example.com/v2")  # keeps the words, swaps the link
+    assert only_link.data["note"] == "wrote up the attention notes" and only_link.data["link"].endswith("/v2")
+    await h.refused("alice", "note", "empty_note")
+    await h.refused("alice", "note link:ftp://nope", "bad_link")
+    h.clock.advance(days=1)
+    await h.refused("alice", "note too late", "no_checkin_today")

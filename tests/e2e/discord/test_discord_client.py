@@ -42,6 +42,17 @@ async def test_checkin_answers_with_a_public_embed_showing_the_streak(discord_wo
     assert "@everyone" not in data["embeds"][0]["description"].replace("@\u200beveryone", "")
 
 
+async def test_a_note_goes_on_todays_checkin(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    await discord_world.slash("checkin", [option("minutes", 30, kind=4)])
+    callback = await discord_world.slash("note", [option("note", "attention by hand"),
+                                                  option("link", "https://example.com/notes")])
+    assert callback["data"]["flags"] & EPHEMERAL
+    assert "attention by hand" in callback["data"]["embeds"][0]["description"]
+    (checkin,) = discord_world.store.snapshot()["checkins"].values()
+    assert (checkin.note, checkin.link) == ("attention by hand", "https://example.com/notes")
+
+
 async def test_private_views_are_ephemeral(discord_world: Discord) -> None:
     await _cohort(discord_world)
     callback = await discord_world.slash("streak")

@@ -97,10 +97,12 @@ async def test_the_sprint_end_dm_offers_a_note_that_opens_the_modal(slack: Slack
 
     await slack.click(note["action_id"], note["value"], channel="DU1")
     view = await _opened(slack)
-    minutes = next(b for b in view["blocks"] if b.get("block_id") == "minutes")
-    assert minutes["optional"] is False and "initial_value" not in minutes["element"]
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["note", "link"]  # no minutes
     assert "already recorded" in texts(view["blocks"])
-    await slack.submit(view, {"minutes": "10", "note": "wrote up the attention notes"})
-    posted = (await slack.called("chat.postMessage", 2))[1].params
-    assert posted["channel"] == "C1"  # opened in a DM: the public answer goes to the cohort's channel
-    assert "*Today (min):* 40" in texts(posted["blocks"])
+    refused = await slack.submit(view, {"link": "ftp://nope"})
+    assert list((await refused.json())["errors"]) == ["link"]
+    await slack.submit(view, {"note": "wrote up the attention notes"})
+    (checkin,) = slack.store.tables["checkins"].values()  # the note went on the sprint's check-in
+    assert (checkin.minutes, checkin.note) == (30, "wrote up the attention notes")
+    told = (await slack.called("chat.postMessage", 2))[1].params
+    assert told["channel"] == "DU1" and "wrote up the attention notes" in texts(told["blocks"])
