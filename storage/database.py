@@ -99,14 +99,41 @@ def _prepare(connection: Connection, *, migrate: bool, revision: str = "head") -
 async def _run(engine: AsyncEngine, work: Callable[[Connection], T]) -> T:
     """Run `work` in one transaction, translating connection trouble into StorageUnavailable."""
     try:
-        async with engine.begin() as connection:
-            return await connection.run_sync(work)
+        async with engine.connect() as connection:
+            return await connection.run_sync(_in_transaction, work)
     except Exception as error:
         if not is_unavailable(error):
             raise
         where = engine.url.render_as_string(hide_password=True)
         reason = getattr(error, "orig", None) or error
         raise StorageUnavailable(f"Cannot use the database {where}: {reason}") from error
+
+
+def _in_transaction(connection: Connection, work: Callable[[Connection], T]) -> T:
+    """On SQLite, with foreign keys off: Alembic's batch mode rebuilds a table by copying it and dropping the
+    original, and with them on that DROP would cascade into every table that refers to it (one migration
+    emptied `memberships` that way). The switch only works outside a transaction, so it is made around it,
+    and the transaction ends with SQLite's own check that every reference still holds."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _pragma(connection, "foreign_keys=OFF")
+    try:
+        with connection.begin():
+            result = work(connection)
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                raise RuntimeError(f"the schema change left references that do not hold: {broken[:5]}")
+        return result
+    finally:
+        if sqlite:
+            _pragma(connection, "foreign_keys=ON")
+
+
+def _pragma(connection: Connection, pragma: str) -> None:
+    cursor = connection.connection.cursor()  # straight to the driver: no transaction is begun for it
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
 
 
 async def _once(url: str, work: Callable[[Connection], T]) -> T:

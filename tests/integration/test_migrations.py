@@ -3,6 +3,8 @@ migrations, and a schema from a newer studybot is refused."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -16,7 +18,7 @@ from storage.database import MIGRATIONS
 from storage.models import Base
 
 TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
-          "roadmap_progress", "buddies", "group_sprints"}
+          "roadmap_progress", "buddies", "group_sprints", "leaderboard_totals"}
 
 
 def _script() -> ScriptDirectory:
@@ -39,7 +41,7 @@ async def test_connect_upgrades_an_empty_database(database_url: str) -> None:
     assert await current_revision(database_url) is None
     database = await Database.connect(database_url)
     await database.dispose()
-    assert await current_revision(database_url) == _script().get_current_head() == "0003_study_group"
+    assert await current_revision(database_url) == _script().get_current_head() == "0004_leaderboard"
     assert await _tables(database_url) == TABLES
     database = await Database.connect(database_url)  # at head: nothing to do
     await database.dispose()
@@ -95,3 +97,38 @@ async def test_a_newer_schema_is_refused(database_url: str) -> None:
     with pytest.raises(SchemaTooNew):
         await upgrade(database_url)
     assert await current_revision(database_url) == "9999_future"
+
+
+async def test_upgrading_from_the_first_schema_keeps_every_row(database_url: str) -> None:
+    """Rows written under 0001 survive every later migration (on SQLite, table rebuilds once cascaded)."""
+    await upgrade(database_url, "0001_initial")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO members (id, platform, workspace, user_id, display_name, allow_mentions, hidden) "
+                "VALUES (1, 'test', 'w', 'ann', 'Ann', true, false)",
+                "INSERT INTO cohorts (id, platform, workspace, name, name_key, channel_id, created_by, timezone, "
+                "sprint_minutes, daily_goal, rollover_hour, digest_time, recap_weekday, recap_time) "
+                "VALUES (1, 'test', 'w', 'Club', 'club', 'general', 1, 'UTC', 30, 1, 4, '20:00:00', 6, '18:00:00')",
+                "INSERT INTO memberships (id, cohort_id, member_id, role, active) VALUES (1, 1, 1, 'organizer', true)",
+                "INSERT INTO checkins (membership_id, member_id, cohort_id, local_date, minutes, created_at, "
+                "idempotency_key, source) "
+                "VALUES (1, 1, 1, '2026-03-02', 30, '2026-03-02 09:00:00+00', 'k1', 'command')",
+            ):
+                await connection.exec_driver_sql(statement)
+        await upgrade(database_url)
+        async with engine.connect() as connection:
+            counts = {table: (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                      for table in ("members", "cohorts", "memberships", "checkins")}
+    finally:
+        await engine.dispose()
+    assert counts == {"members": 1, "cohorts": 1, "memberships": 1, "checkins": 1}
+    database = await Database.connect(database_url)
+    try:
+        async with database.unit_of_work() as uow:
+            (membership, cohort), = await uow.memberships.active_for_member(1)
+            assert (cohort.name, membership.is_organizer) == ("Club", True)
+            assert await uow.checkins.minutes_on(1, date(2026, 3, 2)) == 30
+    finally:
+        await database.dispose()
