@@ -7,7 +7,7 @@ database cannot be reached or stays locked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -18,6 +18,7 @@ from bot.domain import (
     CheckIn,
     Cohort,
     CustomRoadmap,
+    Enrolment,
     GroupSprint,
     Member,
     Membership,
@@ -26,6 +27,7 @@ from bot.domain import (
     Pause,
     Sprint,
 )
+from bot.ranking import Board, BoardEntry, BoardStreak
 from bot.replies import Reply
 from bot.streaks import StreakState
 
@@ -95,6 +97,40 @@ class MembershipRepository(Protocol):
 
     async def save_streak_states(self, states: dict[int, StreakState | None]) -> None:
         """Write many memberships' saved streak states at once (by membership id)."""
+        ...
+
+    # --- leaderboards (see bot/ranking.py): ranked in the database from figures the check-in writes keep ---
+    async def board_zones(self, cohort_id: int) -> set[str | None]:
+        """The time zones the cohort's active members set for themselves, and None (the cohort's own zone)."""
+        ...
+
+    async def board_unknown(self, cohort_id: int) -> dict[int, tuple[int, int]]:
+        """Active memberships of the cohort whose board streak is unknown: membership id -> (member id, version).
+        Every write that changes a membership's board figures bumps its version."""
+        ...
+
+    async def save_board_streaks(self, states: dict[int, tuple[BoardStreak, int]]) -> None:
+        """Store worked-out board streaks (membership id -> (state, version read with `board_unknown`)); one
+        whose membership changed since that version read is not stored and stays unknown."""
+        ...
+
+    async def board_irregular(self, board: Board) -> Sequence[tuple[Membership, Member]]:
+        """Streak board: visible active memberships the stored streak cannot rank as of their member's
+        `board.today` (unknown, or last done day after it); the board walks those itself."""
+        ...
+
+    async def board_leaders(self, board: Board, top: int) -> list[BoardEntry]:
+        """Visible (not hidden) active members, irregular ones left out, with value > 0 and a (value, longest)
+        at least the `top`-th best: every one that can make the top `top`, ties included. Any order."""
+        ...
+
+    async def board_entry(self, board: Board, member_id: int) -> BoardEntry | None:
+        """The member's own entry (value 0 when nothing counts yet); None when not an active, visible member
+        of the cohort, or irregular."""
+        ...
+
+    async def board_count_above(self, board: Board, value: int, longest: int) -> int:
+        """How many visible active members, irregular ones left out, have a (value, longest) above this one."""
         ...
 
 
@@ -239,6 +275,18 @@ class PauseRepository(Protocol):
     async def remove(self, pause_id: int) -> None: ...
 
 
+DueColumn = Literal["next_reminder_at", "next_lastcall_at", "next_dayend_at"]
+DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps"]
+
+
+@dataclass(frozen=True)
+class StreakInputs:
+    """What a membership's streak walk needs from its check-ins (see `ScheduleRepository.streak_inputs`)."""
+
+    first_day: date | None
+    minutes_by_day: dict[date, int]
+
+
 class ScheduleRepository(Protocol):
     """The scheduler's indexed look-ups: what is due, and when the next thing will be."""
 
@@ -267,6 +315,28 @@ class ScheduleRepository(Protocol):
         pending outbox attempt."""
         ...
 
+    async def due_kinds(self, now: datetime) -> set[DueKind]:
+        """Which kinds of work have something due at `now` (what the `due_*` look-ups, `sprints.due` and
+        `groups.due` would find), in one cheap indexed query: an idle tick costs no more than this."""
+        ...
+
+    async def due_enrolments(self, column: DueColumn, now: datetime, limit: int) -> Sequence[Enrolment]:
+        """Active memberships with `column <= now`, earliest first (ties by id), each with its cohort, member
+        and the member's pauses. The memberships are locked for this unit of work; rows another one holds are
+        skipped, not waited for (FOR UPDATE SKIP LOCKED on Postgres; SQLite serialises writers anyway).
+        Enrolments of one cohort may share one Cohort object."""
+        ...
+
+    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
+        """Set `column` of many memberships at once: membership id -> its new instant (None: unscheduled)."""
+        ...
+
+    async def streak_inputs(self, membership_ids: Sequence[int], since: date) -> dict[int, StreakInputs]:
+        """For each asked membership: its first local date with a check-in (None without any) and its minutes
+        per local date for every date its saved streak state has not walked yet (every date when none is
+        saved) and every date >= `since`; what `streaks.status` and a day's total need, for many at once."""
+        ...
+
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> bool:
@@ -280,6 +350,11 @@ class OutboxRepository(Protocol):
 
     async def save(self, message: OutboxMessage) -> None:
         """Write back status, attempts, next_attempt_at, claim, last_error, sent_at, platform_message_id."""
+        ...
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> list[str]:
+        """Insert every message whose key is free (`add` for many, in one statement); returns the keys it
+        inserted. Taken keys, also repeated ones within `messages`, are skipped; the transaction stays usable."""
         ...
 
     async def get_by_key(self, key: str) -> OutboxMessage | None: ...

@@ -68,7 +68,13 @@ def _fk(target: str) -> ForeignKey:
 
 class MemberRow(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "user_id"),
+        # For the leaderboards: the few members who hide, and who set a time zone of their own.
+        Index("ix_members_hidden", "id", sqlite_where=text("hidden = 1"), postgresql_where=text("hidden = true")),
+        Index("ix_members_zoned", "timezone", sqlite_where=text("timezone IS NOT NULL"),
+              postgresql_where=text("timezone IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -114,7 +120,16 @@ class CohortRow(Base):
 
 class MembershipRow(Base):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("cohort_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "member_id"),
+        # The leaderboards: best first for "all", streaks standing today first for "streak"; both cover every
+        # column their counts read, so counting a cohort never touches the table.
+        Index("ix_memberships_board_all", "cohort_id", "minutes_total", "active", "member_id"),
+        Index("ix_memberships_board_streak", "cohort_id", "board_alive_until", "board_day", "board_streak",
+              "board_longest", "active", "member_id"),
+        Index("ix_memberships_board_unknown", "cohort_id", sqlite_where=text("board_streak IS NULL"),
+              postgresql_where=text("board_streak IS NULL")),  # board streaks to work out
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
@@ -132,6 +147,31 @@ class MembershipRow(Base):
     lastcall_minutes: Mapped[int | None] = mapped_column(Integer)
     next_lastcall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_dayend_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The leaderboards' figures, kept by the check-in write path (SqlCheckInRepository): all-time minutes,
+    # a version every change of these figures bumps, and the board streak (bot.ranking.BoardStreak: the
+    # walk's state on the last done day; board_streak NULL means unknown, to be worked out by the board).
+    minutes_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    board_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    board_day: Mapped[date | None] = mapped_column(Date)
+    board_streak: Mapped[int | None] = mapped_column(Integer)
+    board_freezes: Mapped[int | None] = mapped_column(Integer)
+    board_longest: Mapped[int | None] = mapped_column(Integer)
+    board_alive_until: Mapped[date | None] = mapped_column(Date)
+
+
+class LeaderboardTotalRow(Base):
+    """Minutes per membership per week (from its Monday) and per month (from its 1st), by the check-ins'
+    local dates; kept by the check-in write path, gone with the membership."""
+
+    __tablename__ = "leaderboard_totals"
+    __table_args__ = (Index("ix_leaderboard_totals_board", "cohort_id", "period", "starts_on", "minutes"),
+                      {"sqlite_with_rowid": False})  # SQLite: the rows live in the primary key's b-tree
+
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # "week" or "month"
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    minutes: Mapped[int] = mapped_column(Integer)
 
 
 class CheckInRow(Base):

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, get_type_hints
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, String, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import (
     CheckIn,
     Cohort,
+    Enrolment,
     Member,
     Membership,
     OutboxMessage,
@@ -30,8 +33,9 @@ from bot.domain import (
     Sprint,
     SprintStatus,
 )
-from bot.ports import DuplicateKey
+from bot.ports import DueColumn, DueKind, DuplicateKey, StreakInputs
 from bot.streaks import StreakState
+from storage.boards import SqlBoards, forget_streaks, tally
 from storage.errors import is_unique_violation
 from storage.models import (
     Base,
@@ -54,7 +58,6 @@ IN_LIST = 900  # ids per `IN (...)`: well under every driver's limit on bound pa
 
 def _slices(values: Sequence[T], size: int = IN_LIST) -> list[Sequence[T]]:
     return [values[start:start + size] for start in range(0, len(values), size)]
-
 
 
 def _columns(obj: object) -> dict[str, Any]:
@@ -220,7 +223,7 @@ def _membership(row: MembershipRow) -> Membership:
                       next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at, id=row.id)
 
 
-class SqlMembershipRepository(_Repository):
+class SqlMembershipRepository(_Repository, SqlBoards):
     async def get(self, cohort_id: int, member_id: int) -> Membership | None:
         row = await self._session.scalar(select(MembershipRow).filter_by(cohort_id=cohort_id, member_id=member_id))
         return _membership(row) if row else None
@@ -271,6 +274,7 @@ class SqlMembershipRepository(_Repository):
         await self._session.execute(
             update(MembershipRow).where(MembershipRow.cohort_id == cohort_id)
             .values(streak_streak=None, streak_freezes=None, streak_longest=None, streak_through=None))
+        await forget_streaks(self._session, cohort_id=cohort_id)  # the leaderboard's too
 
 
 class SqlCheckInRepository(_Repository):
@@ -280,7 +284,9 @@ class SqlCheckInRepository(_Repository):
         return _load(CheckIn, row) if row else None
 
     async def add(self, checkin: CheckIn) -> CheckIn:
-        return _load(CheckIn, await self._insert(CheckInRow(**_columns(checkin))))
+        stored = _load(CheckIn, await self._insert(CheckInRow(**_columns(checkin))))
+        await tally(self._session, [stored])  # the leaderboards' running figures
+        return stored
 
     async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
         if not checkins:
@@ -298,6 +304,7 @@ class SqlCheckInRepository(_Repository):
         for checkin in checkins:
             row_id = ids.pop((checkin.member_id, checkin.idempotency_key), None)  # pop: a key twice stores once
             stored.append(None if row_id is None else replace(checkin, id=row_id))
+        await tally(self._session, [checkin for checkin in stored if checkin is not None])  # leaderboard figures
         return stored
 
     async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
@@ -452,12 +459,16 @@ class SqlPauseRepository(_Repository):
         return result
 
     async def add(self, pause: Pause) -> Pause:
+        await forget_streaks(self._session, member_id=pause.member_id)  # board streaks depend on pauses
         return _load(Pause, await self._insert(PauseRow(**_columns(pause))))
 
     async def save(self, pause: Pause) -> None:
+        await forget_streaks(self._session, pause_id=pause.id)  # the member it was of, then the one it is of
+        await forget_streaks(self._session, member_id=pause.member_id)
         await self._update(PauseRow, pause.id, _columns(pause))
 
     async def remove(self, pause_id: int) -> None:
+        await forget_streaks(self._session, pause_id=pause_id)
         await self._session.execute(delete(PauseRow).where(PauseRow.id == pause_id))
 
 
@@ -505,6 +516,116 @@ class SqlScheduleRepository(_Repository):
         row = (await self._session.execute(select(*(query.scalar_subquery() for query in earliest)))).one()
         return min((instant for instant in row if instant is not None), default=None)
 
+    async def due_kinds(self, now: datetime) -> set[DueKind]:
+        """One statement: per kind, its earliest instant, each read off the first entry of an index (ORDER BY
+        ... LIMIT 1, no parameter, so Postgres keeps one cheap plan however often it runs); compared here."""
+        m, c = MembershipRow.__table__.c, CohortRow.__table__.c
+        sprints, groups = SprintRow.__table__.c, GroupSprintRow.__table__.c
+        active = str(SprintStatus.ACTIVE)
+
+        def earliest(column: Any, *where: Any) -> Any:
+            return select(column).where(column.is_not(None), *where).order_by(column).limit(1).scalar_subquery()
+
+        probes: dict[DueKind, Any] = {
+            "sprints": earliest(sprints.ends_at, sprints.status == active),
+            "groups": earliest(groups.ends_at, groups.status == active),
+            "reminders": earliest(m.next_reminder_at, m.active),
+            "lastcalls": earliest(m.next_lastcall_at, m.active),
+            "dayends": earliest(m.next_dayend_at, m.active),
+            "digests": earliest(c.next_digest_at),
+            "recaps": earliest(c.next_recap_at),
+        }
+        row = (await self._session.execute(select(*(probe.label(kind) for kind, probe in probes.items())))).one()
+        return {kind for kind, instant in zip(probes, row, strict=True) if instant is not None and instant <= now}
+
+    async def due_enrolments(self, column: DueColumn, now: datetime, limit: int) -> Sequence[Enrolment]:
+        """Plain rows (no ORM identity map): memberships with their members in one joined query, then the
+        few cohorts and the members' pauses in one query each."""
+        m, p = MembershipRow.__table__, MemberRow.__table__
+        due = m.c[column]
+        membership_columns = [m.c[name] for name in _MEMBERSHIP_COLUMNS]
+        # The member's columns in Member's field order, labelled apart from the membership's.
+        member_columns = [p.c[name].label(f"of_member_{name}") for name in _MEMBER_FIELDS]
+        query = (select(*membership_columns, *member_columns)
+                 .select_from(m.join(p, p.c.id == m.c.member_id))
+                 .where(m.c.active, due <= now).order_by(due, m.c.id).limit(limit)
+                 .with_for_update(skip_locked=True, of=m))
+        split = len(membership_columns)
+        found = [(_membership(row), Member(*row[split:])) for row in await self._session.execute(query)]
+        if not found:
+            return []
+        c = CohortRow.__table__
+        cohorts = {row.id: _load(Cohort, row) for row in await self._session.execute(
+            select(c).where(c.c.id.in_(sorted({membership.cohort_id for membership, _ in found}))))}
+        pauses: dict[int, list[Pause]] = defaultdict(list)
+        member_ids = sorted({membership.member_id for membership, _ in found})
+        for row in await self._session.scalars(select(PauseRow).where(self._among(PauseRow.member_id, member_ids))
+                                               .order_by(PauseRow.start, PauseRow.id)):
+            pauses[row.member_id].append(_load(Pause, row))
+        return [Enrolment(cohort=cohorts[membership.cohort_id], member=member, membership=membership,
+                          pauses=tuple(pauses.get(membership.member_id, ())))
+                for membership, member in found]
+
+    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
+        """Members due together mostly move on together (same zone, same time): one UPDATE per shared new
+        instant, and one executemany for the rest."""
+        if not instants:
+            return
+        table = MembershipRow.__table__
+        by_instant: dict[datetime | None, list[int]] = defaultdict(list)
+        for membership_id, instant in instants.items():
+            by_instant[instant].append(membership_id)
+        rest = []
+        for instant, ids in by_instant.items():
+            if len(ids) < _SHARED:
+                rest += [{"row_id": membership_id, "instant": instant} for membership_id in ids]
+            else:
+                await self._session.execute(update(table).where(self._among(table.c.id, ids)).values({column: instant}))
+        if rest:
+            await self._session.execute(
+                update(table).where(table.c.id == bindparam("row_id")).values({column: bindparam("instant")}), rest)
+        self._session.expire_all()  # rows already in the session must be read again
+
+    def _among(self, column: Any, ids: Sequence[int]) -> Any:
+        """`column IN ids` with the ids as one bound value (a JSON array on SQLite, an array on Postgres), so
+        thousands of them cost one parameter, not thousands."""
+        if self._session.bind.dialect.name == "sqlite":
+            return column.in_(select(func.json_each(json.dumps(list(ids))).table_valued("value").c.value))
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(BigInteger), unique=True))
+
+    async def streak_inputs(self, membership_ids: Sequence[int], since: date) -> dict[int, StreakInputs]:
+        ids = sorted(set(membership_ids))
+        firsts: dict[int, date] = {}
+        minutes: dict[int, dict[date, int]] = defaultdict(dict)
+        if ids:
+            checkins, memberships = CheckInRow.__table__.c, MembershipRow.__table__.c
+            query = (select(checkins.membership_id, func.min(checkins.local_date))
+                     .where(self._among(checkins.membership_id, ids)).group_by(checkins.membership_id))
+            firsts.update((membership_id, day) for membership_id, day in await self._session.execute(query))
+            # Only the days the saved walk has not covered yet (the index on (membership_id, local_date)
+            # finds them), plus the days from `since` a caller needs the totals of.
+            unwalked = or_(memberships.streak_streak.is_(None), memberships.streak_through.is_(None),
+                           checkins.local_date > memberships.streak_through, checkins.local_date >= since)
+            query = (select(checkins.membership_id, checkins.local_date, func.sum(checkins.minutes))
+                     .select_from(CheckInRow.__table__.join(MembershipRow.__table__,
+                                                            memberships.id == checkins.membership_id))
+                     .where(self._among(checkins.membership_id, ids), unwalked)
+                     .group_by(checkins.membership_id, checkins.local_date))
+            for membership_id, day, total in await self._session.execute(query):
+                minutes[membership_id][day] = int(total)
+        return {membership_id: StreakInputs(firsts.get(membership_id), minutes.get(membership_id, {}))
+                for membership_id in membership_ids}
+
+
+_MEMBERSHIP_COLUMNS = ("id", "cohort_id", "member_id", "role", "active", "reminder_time", "joined_at",
+                       "streak_streak", "streak_freezes", "streak_longest", "streak_through", "next_reminder_at",
+                       "lastcall_minutes", "next_lastcall_at", "next_dayend_at")  # what `_membership` reads
+_MEMBER_FIELDS = tuple(field.name for field in fields(Member))
+_SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
+_OUTBOX_INSTANTS = ("due_at", "created_at", "next_attempt_at", "claimed_until", "sent_at")
+_OUTBOX_OPTIONAL = ("title", "next_attempt_at", "claimed_until", "claimed_by", "last_error", "sent_at",
+                    "platform_message_id")  # the outbox columns that may be NULL
+
 
 class SqlOutboxRepository(_Repository):
     async def add(self, message: OutboxMessage) -> bool:
@@ -533,6 +654,46 @@ class SqlOutboxRepository(_Repository):
 
     async def save(self, message: OutboxMessage) -> None:
         await self._update(OutboxRow, message.id, _columns(message))
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> list[str]:
+        """One INSERT ... ON CONFLICT (key) DO NOTHING RETURNING key, executed for all rows at once."""
+        if not messages:
+            return []
+        rows = []
+        for message in messages:
+            values = vars(message).copy()  # `_columns`, faster: a dataclass's fields are its __dict__
+            del values["id"]
+            values["status"] = str(message.status)
+            if message.status is OutboxStatus.PENDING and message.next_attempt_at is None:
+                values["next_attempt_at"] = message.due_at
+            rows.append(values)
+        # Columns NULL in every row are left out (NULL is their default): fewer values to convert and bind.
+        unset = [name for name in _OUTBOX_OPTIONAL if all(row[name] is None for row in rows)]
+        if unset:
+            for row in rows:
+                for name in unset:
+                    del row[name]
+        table = OutboxRow.__table__
+        dialect = self._session.bind.dialect
+        insert = sqlite_insert if dialect.name == "sqlite" else postgresql_insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        if dialect.name == "sqlite":
+            # A batch shares a few instants (its due minutes, this tick's now): each distinct one goes through
+            # its column type's own processor once, and the stored text is bound as it is.
+            instants = [name for name in _OUTBOX_INSTANTS if name in rows[0]]
+            statement = statement.values({name: bindparam(name, type_=String()) for name in instants})
+            for name in instants:
+                process, stored = table.c[name].type.bind_processor(dialect), {}
+                for row in rows:
+                    if (value := row[name]) is not None:
+                        row[name] = stored[value] if value in stored else stored.setdefault(value, process(value))
+        inserted = set((await self._session.execute(statement, rows)).scalars())
+        keys = []
+        for message in messages:  # in the given order, a key repeated in `messages` once
+            if message.key in inserted:
+                inserted.discard(message.key)
+                keys.append(message.key)
+        return keys
 
     async def get_by_key(self, key: str) -> OutboxMessage | None:
         row = await self._session.scalar(select(OutboxRow).filter_by(key=key))

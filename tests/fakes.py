@@ -17,7 +17,7 @@ import copy
 import dataclasses
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from bot.domain import (
     CheckIn,
     Cohort,
     CustomRoadmap,
+    Enrolment,
     GroupSprint,
     Member,
     Membership,
@@ -39,14 +40,15 @@ from bot.domain import (
     StepDone,
 )
 from bot.errors import StorageUnavailable
-from bot.ports import DuplicateKey
+from bot.ports import DueColumn, DueKind, DuplicateKey, StreakInputs
 from bot.streaks import StreakState
+from tests import fake_boards
 
 Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage, CustomRoadmap, StepDone,
               Buddy, GroupSprint)
 
 TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
-          "roadmap_progress", "buddies", "group_sprints")
+          "roadmap_progress", "buddies", "group_sprints", fake_boards.TABLE)
 Tables = dict[str, dict[int, Any]]
 
 
@@ -309,7 +311,7 @@ class CohortRepository:
                 raise DuplicateKey(f"a cohort named {other.name!r} exists in this workspace")
 
 
-class MembershipRepository:
+class MembershipRepository(fake_boards.FakeBoards):
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
@@ -354,6 +356,7 @@ class MembershipRepository:
         for membership in list(self._uow.rows("memberships")):
             if membership.cohort_id == cohort_id and membership.streak_state is not None:
                 self._uow.write("memberships", dataclasses.replace(membership, streak_state=None))
+        fake_boards.forget(self._uow, cohort_id=cohort_id)
 
     def _refuse_clash(self, membership: Membership) -> None:
         for other in self._uow.rows("memberships"):
@@ -388,7 +391,9 @@ class CheckInRepository:
     async def add(self, checkin: CheckIn) -> CheckIn:
         if await self.find_by_key(checkin.member_id, checkin.idempotency_key) is not None:
             raise DuplicateKey(f"check-in {checkin.idempotency_key!r} of member {checkin.member_id} is recorded")
-        return self._uow.insert("checkins", checkin)
+        stored = self._uow.insert("checkins", checkin)
+        fake_boards.tally(self._uow, [stored])
+        return stored
 
     async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
         stored: list[CheckIn | None] = []
@@ -512,12 +517,18 @@ class PauseRepository:
         return result
 
     async def add(self, pause: Pause) -> Pause:
+        fake_boards.forget(self._uow, member_id=pause.member_id)
         return self._uow.insert("pauses", pause)
 
     async def save(self, pause: Pause) -> None:
-        self._uow.write("pauses", self._uow.update("pauses", pause))
+        row = self._uow.update("pauses", pause)
+        fake_boards.forget(self._uow, member_id=self._uow.state["pauses"][row.id].member_id)
+        fake_boards.forget(self._uow, member_id=row.member_id)
+        self._uow.write("pauses", row)
 
     async def remove(self, pause_id: int) -> None:
+        if (row := self._uow.state["pauses"].get(pause_id)) is not None:
+            fake_boards.forget(self._uow, member_id=row.member_id)
         self._uow.delete("pauses", pause_id)
 
 
@@ -564,6 +575,73 @@ class ScheduleRepository:
         due = [c for c in self._uow.rows("cohorts") if getattr(c, column) is not None and getattr(c, column) <= now]
         return [copy.deepcopy(c) for c in sorted(due, key=lambda c: (getattr(c, column), c.id))[:limit]]
 
+    async def due_kinds(self, now: datetime) -> set[DueKind]:
+        def due(instant: datetime | None) -> bool:
+            return instant is not None and instant <= now
+
+        memberships = [m for m in self._uow.rows("memberships") if m.active]
+        cohorts = list(self._uow.rows("cohorts"))
+        found: dict[DueKind, bool] = {
+            "sprints": any(s.status is SprintStatus.ACTIVE and due(s.ends_at) for s in self._uow.rows("sprints")),
+            "groups": any(g.status is SprintStatus.ACTIVE and due(g.ends_at) for g in self._uow.rows("group_sprints")),
+            "reminders": any(due(m.next_reminder_at) for m in memberships),
+            "lastcalls": any(due(m.next_lastcall_at) for m in memberships),
+            "dayends": any(due(m.next_dayend_at) for m in memberships),
+            "digests": any(due(c.next_digest_at) for c in cohorts),
+            "recaps": any(due(c.next_recap_at) for c in cohorts),
+        }
+        return {kind for kind, is_due in found.items() if is_due}
+
+    async def due_enrolments(self, column: DueColumn, now: datetime, limit: int) -> Sequence[Enrolment]:
+        def is_due(m: Membership) -> bool:
+            instant = getattr(m, column)
+            return m.active and instant is not None and instant <= now
+
+        # Like the SQL: candidates from this transaction's view, earliest first; rows another open unit of work
+        # has locked are skipped, and the rest re-checked on their latest version (SKIP LOCKED semantics).
+        candidates = sorted((m for m in self._uow.rows("memberships") if is_due(m)),
+                            key=lambda m: (getattr(m, column), m.id))
+        state = self._uow.state
+        found: list[Enrolment] = []
+        for candidate in candidates:
+            if len(found) >= limit:
+                break
+            membership = self._uow.lock_latest("memberships", candidate.id, is_due)
+            if membership is None:
+                continue
+            member, cohort = state["members"].get(membership.member_id), state["cohorts"].get(membership.cohort_id)
+            if member is None or cohort is None:
+                continue
+            pauses = sorted((p for p in self._uow.rows("pauses") if p.member_id == member.id),
+                            key=lambda p: (p.start, p.id))
+            found.append(Enrolment(cohort=copy.deepcopy(cohort), member=copy.deepcopy(member),
+                                   membership=copy.deepcopy(membership), pauses=tuple(copy.deepcopy(pauses))))
+        return found
+
+    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
+        for membership_id, instant in instants.items():
+            row = self._uow.state["memberships"].get(membership_id)
+            if row is not None:
+                self._uow.write("memberships", _to_row(dataclasses.replace(row, **{column: instant})))
+
+    async def streak_inputs(self, membership_ids: Sequence[int], since: date) -> dict[int, StreakInputs]:
+        memberships = self._uow.state["memberships"]
+        wanted = set(membership_ids)
+        firsts: dict[int, date] = {}
+        minutes: dict[int, dict[date, int]] = defaultdict(dict)
+        for checkin in self._uow.rows("checkins"):
+            membership = memberships.get(checkin.membership_id)
+            if checkin.membership_id not in wanted or membership is None:
+                continue
+            day, first = checkin.local_date, firsts.get(checkin.membership_id)
+            firsts[checkin.membership_id] = day if first is None else min(first, day)
+            saved = membership.streak_state
+            if saved is None or saved.through is None or day > saved.through or day >= since:
+                by_day = minutes[checkin.membership_id]
+                by_day[day] = by_day.get(day, 0) + checkin.minutes
+        return {membership_id: StreakInputs(firsts.get(membership_id), dict(minutes.get(membership_id, {})))
+                for membership_id in membership_ids}
+
 
 class OutboxRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
@@ -601,6 +679,9 @@ class OutboxRepository:
 
     async def save(self, message: OutboxMessage) -> None:
         self._uow.write("outbox", self._uow.update("outbox", message))
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> list[str]:
+        return [message.key for message in messages if await self.add(message)]
 
     async def get_by_key(self, key: str) -> OutboxMessage | None:
         return _found(self._uow.rows("outbox"), lambda row: row.key == key)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import Database
@@ -77,6 +77,42 @@ def checkin(cohort: int, membership: int, member: int, day: date, minutes: int, 
 async def checkins(database: Database, rows: Iterable[Row]) -> int:
     async with database.engine.begin() as connection:
         return await insert_rows(connection, CheckInRow, rows)
+
+
+# Monday of a check-in's week and the 1st of its month, per dialect.
+_PERIOD_START = {
+    "sqlite": {"week": "date(local_date, 'weekday 0', '-6 days')", "month": "date(local_date, 'start of month')"},
+    "postgresql": {"week": "CAST(date_trunc('week', local_date) AS DATE)",
+                   "month": "CAST(date_trunc('month', local_date) AS DATE)"},
+}
+
+
+async def leaderboard_figures(database: Database, cohort: int) -> None:
+    """Bring the cohort's leaderboard figures in line with its check-ins after `checkins()` seeded them.
+
+    `checkins()` writes rows straight into the table, past the repository that keeps the figures up to date
+    on every real check-in (storage/boards.py), so a scenario that seeds check-ins for a board must call this
+    before asking. It recomputes them set-based, as migration 0004 backfills them: all-time minutes per
+    membership and the per-week / per-month totals, summed from the check-ins; board streaks become unknown
+    (NULL), so the first streak board walks each membership's history once and stores the result, exactly as
+    after the upgrade of a live database."""
+    starts = _PERIOD_START[database.dialect]
+    async with database.engine.begin() as connection:
+        await connection.execute(text(
+            "UPDATE memberships SET minutes_total = COALESCE((SELECT SUM(minutes) FROM checkins "
+            "WHERE checkins.membership_id = memberships.id), 0), board_version = board_version + 1, "
+            "board_day = NULL, board_streak = NULL, board_freezes = NULL, board_longest = NULL, "
+            "board_alive_until = NULL WHERE cohort_id = :cohort"), {"cohort": cohort})
+        await connection.execute(text("DELETE FROM leaderboard_totals WHERE cohort_id = :cohort"), {"cohort": cohort})
+        for period, start in starts.items():
+            await connection.execute(text(
+                f"INSERT INTO leaderboard_totals (membership_id, period, starts_on, cohort_id, minutes) "
+                f"SELECT membership_id, '{period}', {start}, cohort_id, SUM(minutes) FROM checkins "
+                f"WHERE cohort_id = :cohort GROUP BY membership_id, cohort_id, {start}"), {"cohort": cohort})
+        if database.dialect == "postgresql":
+            # A bulk load leaves the planner's statistics behind (autovacuum would catch up a little later
+            # on a live database that grew this big); without them Postgres picks poor plans at first.
+            await connection.execute(text("ANALYZE"))
 
 
 async def count(database: Database, table: Any) -> int:

@@ -1,19 +1,26 @@
-"""`leaderboard [streak|week|month|all]`: top 10 of the cohort plus the caller's own row."""
+"""`leaderboard [streak|week|month|all]`: top 10 of the cohort plus the caller's own row.
+
+Storage ranks from figures the check-in writes keep up to date (bot/ranking.py), so a board costs a few
+indexed queries however big the cohort and its history: the best entries (ties at the 10th place included)
+and a count of who is ahead of the caller. The streak board first works out the board streaks storage does
+not know (new memberships, pauses changed, an earlier day done late) and walks, the classic way, the rare
+members whose stored streak cannot speak for their today (see `board_irregular`).
+"""
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot import streaks
+from bot import ranking, streaks
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import target_cohort
-from bot.domain import Cohort, Enrolment, Member, Membership
+from bot.domain import Cohort, Enrolment, Member, Membership, Pause
 from bot.errors import CommandError
 from bot.localtime import local_day, week_start
 from bot.ports import UnitOfWork
-from bot.ranking import competition_ranks
+from bot.ranking import Board, BoardEntry, best_first, competition_ranks
 from bot.replies import Reply
 from bot.streaks import StreakState
 
@@ -21,6 +28,89 @@ LABELS = {"streak": "current streaks", "week": "minutes this week", "month": "mi
           "all": "minutes of all time"}
 BOARDS = tuple(LABELS)
 TOP = 10
+SLICE = 1000  # memberships whose board streak is worked out together
+
+
+async def run(ctx: Context, args: Args) -> Reply:
+    kind = (args.text("board") or "streak").lower()
+    if kind not in BOARDS:
+        raise CommandError("bad_board", f"There is no '{clip(kind)}' leaderboard. "
+                                        f"Type `leaderboard` followed by one of: {', '.join(BOARDS)}.")
+    cohort = await target_cohort(ctx, args)
+    assert cohort.id is not None
+    walked: list[BoardEntry] = []  # streak board: members ranked from a walk instead of stored figures
+    if kind == "streak":
+        zones = await ctx.uow.memberships.board_zones(cohort.id)
+        today = {zone: local_day(ctx.now, ZoneInfo(zone or cohort.timezone), cohort.rollover_hour)
+                 for zone in zones | {None}}
+        board = Board(cohort.id, kind, today=today)
+        await _work_out_unknown(ctx.uow, cohort)
+        walked = await _walk_irregular(ctx.uow, cohort, board, ctx.now)
+    else:
+        board = Board(cohort.id, kind, starts_on=_period_start(kind, local_day(ctx.now, cohort.zone,
+                                                                                cohort.rollover_hour)))
+    leaders = await ctx.uow.memberships.board_leaders(board, TOP)
+    pool = sorted([*leaders, *(entry for entry in walked if entry.value > 0)], key=best_first)
+    ranks = competition_ranks(pool, key=lambda entry: entry.key)
+    unit = "days" if kind == "streak" else "min"
+    rows = [{"rank": rank, "name": entry.name, "value": entry.value}
+            for rank, entry in zip(ranks, pool, strict=True) if entry.value > 0][:TOP]
+    assert ctx.member.id is not None
+    mine = next((entry for entry in walked if entry.member_id == ctx.member.id), None) \
+        or await ctx.uow.memberships.board_entry(board, ctx.member.id)
+    you = None
+    if mine is not None:
+        ahead = await ctx.uow.memberships.board_count_above(board, mine.value, mine.longest)
+        ahead += sum(1 for entry in walked if entry.key > mine.key)
+        you = {"rank": ahead + 1, "value": mine.value}
+    title = f"{cohort.name} — {LABELS[kind]}"
+    lines = [f"{row['rank']}. {row['name']} — {row['value']} {unit}" for row in rows] or \
+        ["Nobody is on the board yet. A `checkin` puts you on it."]
+    if you is not None:
+        lines.append(f"You: #{you['rank']} with {you['value']} {unit}.")
+    return Reply(text="\n".join(lines), title=title,
+                 data={"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit})
+
+
+async def _work_out_unknown(uow: UnitOfWork, cohort: Cohort) -> None:
+    """Walk the whole history of each membership whose board streak storage does not know, and store it.
+    Usually a few (new members, changed pauses); after an upgrade or a changed daily target the whole cohort,
+    then in slices so that a big cohort's history never sits in memory at once."""
+    assert cohort.id is not None
+    unknown = await uow.memberships.board_unknown(cohort.id)
+    ids = sorted(unknown)
+    for start in range(0, len(ids), SLICE):
+        part = ids[start:start + SLICE]
+        history = await uow.checkins.minutes_by_day_since(dict.fromkeys(part, date.min))
+        pauses = await uow.pauses.for_members(sorted({unknown[membership][0] for membership in part}))
+        states = {}
+        for membership in part:
+            member, version = unknown[membership]
+            mine = pauses.get(member, [])
+
+            def is_paused(day: date, mine: list[Pause] = mine) -> bool:
+                return any(pause.covers(day) for pause in mine)
+
+            states[membership] = (ranking.board_streak(history.get(membership, {}), cohort.daily_target,
+                                                       is_paused), version)
+        await uow.memberships.save_board_streaks(states)
+
+
+async def _walk_irregular(uow: UnitOfWork, cohort: Cohort, board: Board, now: datetime) -> list[BoardEntry]:
+    """The exact streak (DESIGN.md's walk) of the members storage cannot rank today."""
+    pairs = await uow.memberships.board_irregular(board)
+    if not pairs:
+        return []
+    pauses = await uow.pauses.for_members(sorted({member.id or 0 for _, member in pairs}))
+    entries = []
+    for membership, member in pairs:
+        assert membership.id is not None and member.id is not None
+        enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(member.id, ())))
+        by_day = await uow.checkins.minutes_by_day(membership.id, date.min)
+        status, _ = streaks.status(None, min(by_day, default=None), enrolment.local_date(now), by_day,
+                                   cohort.daily_target, enrolment.is_paused)
+        entries.append(BoardEntry(membership.id, member.id, member.display_name, status.streak, status.longest))
+    return entries
 
 
 @dataclass(frozen=True)
@@ -31,43 +121,10 @@ class Standing:
     longest: int = 0
 
 
-async def run(ctx: Context, args: Args) -> Reply:
-    board = (args.text("board") or "streak").lower()
-    if board not in BOARDS:
-        raise CommandError("bad_board", f"There is no '{clip(board)}' leaderboard. "
-                                        f"Type `leaderboard` followed by one of: {', '.join(BOARDS)}.")
-    cohort = await target_cohort(ctx, args)
-    assert cohort.id is not None
-    pairs = [(m, member) for m, member in await ctx.uow.memberships.active_in_cohort(cohort.id)]
-    visible = [(m, member) for m, member in pairs if not member.hidden]
-    if board == "streak":
-        standings = await streak_standings(ctx.uow, cohort, visible, ctx.now)
-        standings.sort(key=lambda s: (-s.value, -s.longest, s.name.lower()))
-        ranks = competition_ranks(standings, key=lambda s: (s.value, s.longest))
-    else:
-        start, end = _period(board, local_day(ctx.now, cohort.zone, cohort.rollover_hour))
-        totals = await ctx.uow.checkins.totals_in_cohort(cohort.id, start, end)
-        standings = [Standing(_id(m.id), member.display_name, totals.get(_id(m.id), 0)) for m, member in visible]
-        standings.sort(key=lambda s: (-s.value, s.name.lower()))
-        ranks = competition_ranks(standings, key=lambda s: s.value)
-    unit = "days" if board == "streak" else "min"
-    rows = [{"rank": rank, "name": s.name, "value": s.value} for rank, s in zip(ranks, standings, strict=True)
-            if s.value > 0][:TOP]
-    mine = next(((rank, s) for rank, s in zip(ranks, standings, strict=True)
-                 if _is_caller(s, pairs, ctx.member)), None)
-    you = {"rank": mine[0], "value": mine[1].value} if mine else None
-    title = f"{cohort.name} — {LABELS[board]}"
-    lines = [f"{row['rank']}. {row['name']} — {row['value']} {unit}" for row in rows] or \
-        ["Nobody is on the board yet. A `checkin` puts you on it."]
-    if you is not None:
-        lines.append(f"You: #{you['rank']} with {you['value']} {unit}.")
-    return Reply(text="\n".join(lines), title=title,
-                 data={"board": board, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit})
-
-
 async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Membership, Member]],
                            now: datetime) -> list[Standing]:
-    """Everyone's current streak with a handful of queries, resuming from each saved walk state."""
+    """Everyone's current streak with a handful of queries, resuming from each saved walk state (the weekly
+    recap's; the board itself ranks from stored board streaks)."""
     assert cohort.id is not None
     firsts = await uow.checkins.first_days_in_cohort(cohort.id)
     starts = [_resume_day(m, firsts.get(_id(m.id))) for m, _ in pairs if _id(m.id) in firsts]
@@ -96,18 +153,13 @@ def _resume_day(membership: Membership, first: date | None) -> date:
     return max(first, state.through + timedelta(days=1))
 
 
-def _period(board: str, today: date) -> tuple[date | None, date | None]:
-    if board == "week":
-        return week_start(today), week_start(today) + timedelta(days=6)
-    if board == "month":
-        return today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    return None, None
-
-
-def _is_caller(standing: Standing, pairs: list[tuple[Membership, Member]], caller: Member) -> bool:
-    return any(m.id == standing.membership_id and member.id == caller.id for m, member in pairs)
-
-
 def _id(value: int | None) -> int:
     assert value is not None
     return value
+
+
+def _period_start(board: str, today: date) -> date | None:
+    """The first local date of the week (Monday) or month the cohort is in; None for all time."""
+    if board == "week":
+        return week_start(today)
+    return today.replace(day=1) if board == "month" else None

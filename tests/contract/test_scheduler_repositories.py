@@ -12,16 +12,21 @@ from typing import Any
 
 import pytest
 
+from bot.clock import SimulatedClock
 from bot.domain import (
+    CheckIn,
     Cohort,
     GroupSprint,
     Membership,
     OutboxMessage,
     OutboxStatus,
+    Pause,
     SprintStatus,
 )
-from bot.ports import UnitOfWork, UnitOfWorkFactory
-from tests.contract.test_repositories import T0, a_sprint, enrol, new_cohort
+from bot.ports import StreakInputs, UnitOfWork, UnitOfWorkFactory
+from bot.scheduler import Scheduler
+from bot.streaks import StreakState
+from tests.contract.test_repositories import D0, T0, a_sprint, enrol, new_cohort
 
 MINUTE = timedelta(minutes=1)
 LEASE = 5 * MINUTE
@@ -514,3 +519,175 @@ async def test_claimers_on_two_connections_skip_each_others_locked_rows(uow_fact
         batches = await asyncio.gather(*(many(uow_factory if n % 2 else other_factory, f"w{n}") for n in range(10)))
         keys = [key for batch in batches for key in batch]
         assert len(keys) == len(set(keys)) == 30  # expired leases re-claimed, once each
+
+
+# --- the tick's set-based look-ups: due_kinds, due_enrolments, reschedule, streak_inputs, add_many ---------
+ALL_KINDS = {"sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps"}
+
+
+async def test_due_kinds_names_each_kind_of_due_work_and_nothing_else(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        assert await uow.schedule.due_kinds(T0) == set()
+        await _populate_every_source(uow)  # due from T0 + 61 min on; inactive, finished and sent ones at T0
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.schedule.due_kinds(T0) == set()
+        assert await uow.schedule.due_kinds(T0 + 61 * MINUTE) == {"digests"}  # `<= now`
+        assert await uow.schedule.due_kinds(T0 + 63 * MINUTE) == {"digests", "recaps", "reminders"}
+        assert await uow.schedule.due_kinds(T0 + 66 * MINUTE) == ALL_KINDS - {"groups"}
+        assert await uow.schedule.due_kinds((T0 + 67 * MINUTE).astimezone(PLUS_0530)) == ALL_KINDS
+
+
+@pytest.mark.parametrize("column", DUE_MEMBERSHIP_COLUMNS.values())
+async def test_due_enrolments_earliest_first_with_limit_active_only_with_cohort_member_and_pauses(
+        uow_factory: UnitOfWorkFactory, column: str) -> None:
+    offsets = {"late": 10, "early": -30, "tie-a": 0, "tie-b": 0, "inactive": -60, "future": 11, "unset": None}
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        other = await new_cohort(uow, "other", owner="owner-2", channel="c-2")
+        stored: dict[str, Membership] = {}
+        for user, offset in offsets.items():
+            due = None if offset is None else T0 + offset * MINUTE
+            stored[user] = await enrol(uow, user, other if user == "tie-b" else cohort, active=user != "inactive",
+                                       **{column: due})
+        pauses = [await uow.pauses.add(Pause(stored["early"].member_id, D0 + timedelta(days=days),
+                                             D0 + timedelta(days=days + 1))) for days in (3, -2)]
+        await uow.pauses.add(Pause(stored["future"].member_id, D0, D0))  # not due: not loaded
+        await uow.commit()
+    async with uow_factory() as uow:
+        got = await uow.schedule.due_enrolments(column, T0 + 10 * MINUTE, 100)  # type: ignore[arg-type]
+        assert [e.membership for e in got] == [stored[user] for user in ("early", "tie-a", "tie-b", "late")]
+        for enrolment in got:
+            assert enrolment.member == await uow.members.get(enrolment.membership.member_id)
+            assert enrolment.cohort == await uow.cohorts.get(enrolment.membership.cohort_id)
+        assert [e.cohort.name for e in got] == ["ml-club", "ml-club", "other", "ml-club"]
+        assert got[0].pauses == (pauses[1], pauses[0])  # by start date
+        assert all(e.pauses == () for e in got[1:])
+        limited = await uow.schedule.due_enrolments(column, T0 + 10 * MINUTE, 2)  # type: ignore[arg-type]
+        assert [e.membership for e in limited] == [stored["early"], stored["tie-a"]]
+        at_t0 = await uow.schedule.due_enrolments(column, T0, 100)  # type: ignore[arg-type]
+        assert [e.membership for e in at_t0] == [stored[user] for user in ("early", "tie-a", "tie-b")]
+        assert await uow.schedule.due_enrolments(column, T0 - 31 * MINUTE, 100) == []  # type: ignore[arg-type]
+        for other_column in set(DUE_MEMBERSHIP_COLUMNS.values()) - {column}:
+            assert await uow.schedule.due_enrolments(other_column, T0 + 10 * MINUTE, 100) == []  # type: ignore[arg-type]
+
+
+def _interleaving(uow_factory: UnitOfWorkFactory) -> None:
+    database = getattr(uow_factory, "__self__", None)
+    if getattr(database, "dialect", None) == "sqlite":
+        pytest.skip("SQLite serialises its writers: a second unit of work waits for the first to end")
+
+
+async def test_due_enrolments_skip_memberships_another_unit_of_work_holds(uow_factory: UnitOfWorkFactory) -> None:
+    _interleaving(uow_factory)
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        stored = [await enrol(uow, f"u{n}", cohort, next_reminder_at=T0 - n * MINUTE) for n in range(6)]
+        await uow.commit()
+    earliest_first = [m.id for m in reversed(stored)]
+    async with uow_factory() as first:
+        mine = await first.schedule.due_enrolments("next_reminder_at", T0, 4)
+        assert [e.membership.id for e in mine] == earliest_first[:4]
+        async with uow_factory() as second:
+            theirs = await asyncio.wait_for(second.schedule.due_enrolments("next_reminder_at", T0, 10), 10)
+            assert [e.membership.id for e in theirs] == earliest_first[4:]  # skipped, not waited for
+        await first.schedule.reschedule("next_reminder_at", {e.membership.id or 0: T0 + 60 * MINUTE for e in mine})
+        await first.commit()
+    async with uow_factory() as uow:  # the first one's rows moved on; the others are due still
+        again = await uow.schedule.due_enrolments("next_reminder_at", T0, 10)
+        assert [e.membership.id for e in again] == earliest_first[4:]
+
+
+async def test_reschedule_sets_one_due_column_of_many_memberships(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        stored = [await enrol(uow, f"u{n:02d}", cohort, next_reminder_at=T0, next_lastcall_at=T0) for n in range(24)]
+        await uow.commit()
+    shared = (T0 + 60 * MINUTE).astimezone(PLUS_0530)
+    instants: dict[int, datetime | None] = {m.id or 0: shared for m in stored[:20]}  # many moving together
+    instants |= {stored[20].id or 0: T0 + 5 * MINUTE, stored[21].id or 0: T0 + 6 * MINUTE,
+                 stored[22].id or 0: None}  # and a few on their own
+    async with uow_factory() as uow:
+        got = await uow.memberships.get_by_id(stored[0].id or 0)  # already loaded in this unit of work
+        assert got is not None and got.next_reminder_at == T0
+        await uow.schedule.reschedule("next_reminder_at", instants)
+        await uow.schedule.reschedule("next_lastcall_at", {})
+        again = await uow.memberships.get_by_id(stored[0].id or 0)
+        assert again is not None and again.next_reminder_at == shared  # what it reads next is the new value
+        await uow.commit()
+    async with uow_factory() as uow:
+        for membership in stored:
+            got = await uow.memberships.get_by_id(membership.id or 0)
+            expected = instants.get(membership.id or 0, T0)
+            assert got == replace(membership, next_reminder_at=expected)  # only that column changed
+            assert expected is None or _is_utc(got.next_reminder_at)
+
+
+async def test_streak_inputs_are_first_days_and_the_days_not_walked_yet(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        fresh = await enrol(uow, "fresh", cohort)
+        walked = await enrol(uow, "walked", cohort)
+        walked = replace(walked, streak_state=StreakState(3, 1, 5, D0 - timedelta(days=6)))
+        await uow.memberships.save(walked)
+        idle = await enrol(uow, "idle", cohort)
+        unasked = await enrol(uow, "unasked", cohort)
+        for membership, days_ago, minutes in [(fresh, 10, 20), (fresh, 5, 30), (fresh, 0, 5), (fresh, 0, 7),
+                                              (walked, 9, 40), (walked, 7, 30), (walked, 6, 30), (walked, 5, 15),
+                                              (walked, 1, 30), (unasked, 0, 30)]:
+            await uow.checkins.add(CheckIn(membership.id or 0, membership.member_id, cohort.id or 0,
+                                           D0 - timedelta(days=days_ago), minutes, T0, f"k-{days_ago}-{minutes}"))
+        await uow.commit()
+    ids = [fresh.id or 0, walked.id or 0, idle.id or 0]
+    async with uow_factory() as uow:
+        got = await uow.schedule.streak_inputs(ids, D0)
+        assert set(got) == set(ids)
+        assert got[fresh.id or 0] == StreakInputs(D0 - timedelta(days=10), {
+            D0 - timedelta(days=10): 20, D0 - timedelta(days=5): 30, D0: 12})  # every day: nothing saved
+        assert got[walked.id or 0] == StreakInputs(D0 - timedelta(days=9), {
+            D0 - timedelta(days=5): 15, D0 - timedelta(days=1): 30})  # only after the saved walk's day
+        assert got[idle.id or 0] == StreakInputs(None, {})
+        older = await uow.schedule.streak_inputs([walked.id or 0], D0 - timedelta(days=7))
+        assert older[walked.id or 0].minutes_by_day == {  # and every day from `since`
+            D0 - timedelta(days=d): m for d, m in [(7, 30), (6, 30), (5, 15), (1, 30)]}
+        assert await uow.schedule.streak_inputs([], D0) == {}
+
+
+async def test_add_many_inserts_free_keys_once_and_says_which(uow_factory: UnitOfWorkFactory) -> None:
+    await add_messages(uow_factory, a_message("taken"))
+    batch = [a_message("a", T0 - MINUTE), a_message("taken", text="again"), a_message("b"),
+             a_message("a", text="twice in one batch"),
+             a_message("c", status=OutboxStatus.SKIPPED, last_error="skipped: 200 min late", title="T"),
+             a_message("d", next_attempt_at=(T0 + MINUTE).astimezone(PLUS_0530))]
+    async with uow_factory() as uow:
+        assert await uow.outbox.add_many(batch) == ["a", "b", "c", "d"]
+        assert await uow.outbox.add(a_message("e"))  # the transaction goes on
+        assert await uow.outbox.add_many([]) == []
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.count() == 6
+        taken = await uow.outbox.get_by_key("taken")
+        assert taken is not None and taken.text == "text of taken"
+        a, c, d = [await uow.outbox.get_by_key(key) for key in "acd"]
+        assert a == replace(batch[0], id=a.id, next_attempt_at=T0 - MINUTE)  # pending: due at its due time
+        assert c == replace(batch[4], id=c.id)  # not pending: kept as it is
+        assert d is not None and d.next_attempt_at == T0 + MINUTE and _is_utc(d.next_attempt_at)
+        assert await uow.outbox.add_many([a_message("a"), a_message("f")]) == ["f"]
+
+
+async def test_schedulers_of_two_processes_ticking_at_once_enqueue_every_reminder_once(
+        uow_factory: UnitOfWorkFactory) -> None:
+    async with _second_database(uow_factory) as other_factory:
+        async with uow_factory() as uow:
+            cohort = await new_cohort(uow)
+            stored = [await enrol(uow, f"u{n:03d}", cohort, next_reminder_at=T0 - (n % 7) * MINUTE)
+                      for n in range(300)]
+            await uow.commit()
+        clock = SimulatedClock(T0 + MINUTE)
+        reports = await asyncio.gather(*(Scheduler(factory, clock, batch=40).tick()
+                                         for factory in (uow_factory, other_factory, uow_factory, other_factory)))
+        keys = [key for report in reports for key in report.enqueued]
+        assert sorted(keys) == sorted(f"reminder:{m.id}:{D0.isoformat()}" for m in stored)  # each once
+        async with uow_factory() as uow:
+            assert await uow.outbox.count() == 300
+            assert await uow.schedule.due_kinds(T0 + MINUTE) == set()
