@@ -6,25 +6,29 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from bot import notices
+from bot import notices, streaks
 from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
-from bot.commands.resolve import load_enrolment
 from bot.commands.roadmap import lookup
-from bot.domain import BuddyStatus, Cohort, GroupSprint, Membership, OutboxMessage, OutboxStatus, SprintStatus
+from bot.domain import BuddyStatus, Cohort, Enrolment, GroupSprint, OutboxMessage, OutboxStatus, SprintStatus
 from bot.localtime import local_day, week_start
 from bot.owed import owed
-from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.progress import streak_status
+from bot.ports import DueColumn, StreakInputs, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.roadmap import Roadmap, position
 from bot.schedule import day_end, next_daily, next_lastcall, next_weekly
+from bot.streaks import StreakState, StreakStatus
 
 Finder = Callable[[UnitOfWork], Awaitable[Sequence[Any]]]
 Handler = Callable[[UnitOfWork, Any, datetime], Awaitable["OutboxMessage | list[OutboxMessage] | None"]]
+# A batch of due memberships in, the messages they owe and each one's next due instant out.
+BatchHandler = Callable[[UnitOfWork, Sequence[Enrolment], datetime],
+                        Awaitable[tuple[list[OutboxMessage], dict[int, "datetime | None"]]]]
+BATCH = 2000  # due rows per transaction: big enough to be set-based, small enough never to hold locks long
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class TickReport:
 
 class Scheduler:
     def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, *, windows: Windows | None = None,
-                 batch: int = 500, roadmaps: Mapping[str, Roadmap] | None = None) -> None:
+                 batch: int = BATCH, roadmaps: Mapping[str, Roadmap] | None = None) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._roadmaps = roadmaps or {}
@@ -56,19 +60,29 @@ class Scheduler:
         self._batch = batch
 
     async def tick(self) -> TickReport:
+        """One cheap probe finds which kinds of work are due; only those are looked at. Due memberships are
+        handled set-based: a batch loaded in a few queries, the messages enqueued in one statement, the next
+        instants written in one more, one transaction per batch."""
         now = self._clock.now()
         report = TickReport()
         async with self._unit_of_work() as uow:
-            for ended in await sprints.complete_due(uow, now):
-                await self._owe(uow, report, now, self._sprint_end(ended, now))
-            for group in await uow.groups.due(now, self._batch):
-                await self._owe(uow, report, now, await self._group_summary(uow, group, now))
-            await uow.commit()
-        await self._drain(report, now, lambda uow: uow.schedule.due_reminders(now, self._batch), self._reminder)
-        await self._drain(report, now, lambda uow: uow.schedule.due_lastcalls(now, self._batch), self._lastcall)
-        await self._drain(report, now, lambda uow: uow.schedule.due_dayends(now, self._batch), self._day_end)
-        await self._drain(report, now, lambda uow: uow.schedule.due_digests(now, self._batch), self._digest)
-        await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
+            due = await uow.schedule.due_kinds(now)
+            if "sprints" in due or "groups" in due:
+                for ended in await sprints.complete_due(uow, now):
+                    await self._owe(uow, report, now, self._sprint_end(ended, now))
+                for group in await uow.groups.due(now, self._batch):
+                    await self._owe(uow, report, now, await self._group_summary(uow, group, now))
+                await uow.commit()
+        if "reminders" in due:
+            await self._drain_due(report, now, "next_reminder_at", self._reminders)
+        if "lastcalls" in due:
+            await self._drain_due(report, now, "next_lastcall_at", self._lastcalls)
+        if "dayends" in due:
+            await self._drain_due(report, now, "next_dayend_at", self._day_ends)
+        if "digests" in due:
+            await self._drain(report, now, lambda uow: uow.schedule.due_digests(now, self._batch), self._digest)
+        if "recaps" in due:
+            await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
         return report
 
     async def next_due_at(self) -> datetime | None:
@@ -88,87 +102,148 @@ class Scheduler:
             if len(rows) < self._batch:
                 return
 
+    async def _drain_due(self, report: TickReport, now: datetime, column: DueColumn, handle: BatchHandler) -> None:
+        """Due memberships batch by batch (locked, so concurrent ticks on Postgres share the work rather than
+        repeat it; the outbox keys keep every message once either way), until none is due any more."""
+        while True:
+            async with self._unit_of_work() as uow:
+                due = await uow.schedule.due_enrolments(column, now, self._batch)
+                if not due:
+                    return
+                messages, instants = await handle(uow, due, now)
+                await uow.schedule.reschedule(column, instants)
+                await self._owe_all(uow, report, now, messages)
+                await uow.commit()
+            if len(due) < self._batch:
+                return
+
     async def _owe(self, uow: UnitOfWork, report: TickReport, now: datetime, message: OutboxMessage) -> None:
+        late = self._mark_late(message, now)
+        if await uow.outbox.add(message):
+            (report.skipped if late else report.enqueued).append(message.key)
+
+    async def _owe_all(self, uow: UnitOfWork, report: TickReport, now: datetime,
+                       messages: Sequence[OutboxMessage]) -> None:
+        late = {message.key for message in messages if self._mark_late(message, now)}
+        for key in await uow.outbox.add_many(messages):
+            (report.skipped if key in late else report.enqueued).append(key)
+
+    def _mark_late(self, message: OutboxMessage, now: datetime) -> bool:
+        """Past its window a message is recorded as skipped instead of sent stale."""
         late = now - message.due_at > self._window(message.kind)
         if late:
             message.status = OutboxStatus.SKIPPED
             message.last_error = f"skipped: {int((now - message.due_at).total_seconds() // 60)} min late"
-        if await uow.outbox.add(message):
-            (report.skipped if late else report.enqueued).append(message.key)
+        return late
 
     def _window(self, kind: str) -> timedelta:
         return getattr(self._windows, kind)  # each kind of owed message has a window of its own name
 
-    async def _reminder(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
-        assert row.id is not None and row.next_reminder_at is not None
-        due = row.next_reminder_at
-        enrolment = await load_enrolment(uow, row.id)
-        if enrolment is None:
-            row.next_reminder_at = None
-            await uow.memberships.save(row)
-            return None
-        membership, cohort = enrolment.membership, enrolment.cohort
-        at = membership.reminder_time
-        membership.next_reminder_at = next_daily(due, at, enrolment.zone, cohort.rollover_hour) if at else None
-        await uow.memberships.save(membership)
-        day = enrolment.local_date(due)
-        minutes = await uow.checkins.minutes_on(row.id, day)
-        if at is None or enrolment.is_paused(day) or minutes >= cohort.daily_target:
-            return None
-        status = await streak_status(uow, enrolment, enrolment.local_date(now))
-        reply = notices.reminder(enrolment, day, minutes, status.streak)
-        return owed(f"reminder:{row.id}:{day.isoformat()}", "reminder", cohort, "dm",
-                        enrolment.member.user_id, reply, due, now)
-
-    async def _lastcall(self, uow: UnitOfWork, row: Membership, now: datetime) -> OutboxMessage | None:
-        assert row.id is not None and row.next_lastcall_at is not None
-        due = row.next_lastcall_at
-        enrolment = await load_enrolment(uow, row.id)
-        if enrolment is None or not row.lastcall_minutes:
-            row.next_lastcall_at = None
-            await uow.memberships.save(row)
-            return None
-        membership, cohort = enrolment.membership, enrolment.cohort
-        membership.next_lastcall_at = next_lastcall(due, row.lastcall_minutes, enrolment.zone, cohort.rollover_hour)
-        await uow.memberships.save(membership)
-        day = enrolment.local_date(due)
-        if enrolment.is_paused(day):
-            return None
-        status = await streak_status(uow, enrolment, day)
-        if status.today_done or status.streak < 1:
-            return None
-        minutes = await uow.checkins.minutes_on(row.id, day)
-        reply = notices.last_call(enrolment, day, minutes, status.streak, row.lastcall_minutes)
-        return owed(f"lastcall:{row.id}:{day.isoformat()}", "lastcall", cohort, "dm",
-                        enrolment.member.user_id, reply, due, now)
-
-    async def _day_end(self, uow: UnitOfWork, row: Membership, now: datetime) -> list[OutboxMessage]:
-        """A watched member's day ended: tell each active buddy once if it ended undone."""
-        assert row.id is not None and row.next_dayend_at is not None
-        due = row.next_dayend_at
-        enrolment = await load_enrolment(uow, row.id)
-        if enrolment is None:
-            row.next_dayend_at = None
-            await uow.memberships.save(row)
-            return []
-        cohort, member = enrolment.cohort, enrolment.member
-        day = enrolment.local_date(due - timedelta(seconds=1))
-        pairs = [b for b in await uow.buddies.for_member(cohort.id or 0, member.id or 0)
-                 if b.status is BuddyStatus.ACTIVE]
-        enrolment.membership.next_dayend_at = (day_end(day + timedelta(days=1), enrolment.zone, cohort.rollover_hour)
-                                               if pairs else None)
-        await uow.memberships.save(enrolment.membership)
-        if enrolment.is_paused(day) or await uow.checkins.minutes_on(row.id, day) >= cohort.daily_target:
-            return []
-        messages = []
-        for pair in pairs:
-            buddy = await uow.members.get(pair.other(member.id or 0))
-            if buddy is None:
+    async def _reminders(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
+                         ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
+        """A reminder for each member whose local day is neither done nor paused; each rescheduled from the
+        instant it was due (so a skipped or repeated wall time is neither lost nor doubled)."""
+        instants: dict[int, datetime | None] = {}
+        wanted: list[tuple[Enrolment, datetime, date]] = []
+        next_at, day_of = cache(next_daily), cache(local_day)  # many are due at one instant in one zone
+        for enrolment in due:
+            membership, cohort = enrolment.membership, enrolment.cohort
+            assert membership.id is not None and membership.next_reminder_at is not None
+            at, due_at, zone = membership.reminder_time, membership.next_reminder_at, enrolment.zone
+            instants[membership.id] = next_at(due_at, at, zone, cohort.rollover_hour) if at else None
+            day = day_of(due_at, zone, cohort.rollover_hour)
+            if at is not None and not enrolment.is_paused(day):
+                wanted.append((enrolment, due_at, day))
+        messages: list[OutboxMessage] = []
+        if not wanted:
+            return messages, instants
+        inputs = await uow.schedule.streak_inputs([e.membership.id or 0 for e, _, _ in wanted],
+                                                  min(day for _, _, day in wanted))
+        checkpoints: dict[int, StreakState | None] = {}
+        for enrolment, due_at, day in wanted:
+            membership_id = enrolment.membership.id or 0
+            mine = inputs[membership_id]
+            minutes = mine.minutes_by_day.get(day, 0)
+            if minutes >= enrolment.cohort.daily_target:
                 continue
-            reply = notices.buddy_missed(member.display_name, cohort.name, day)
-            messages.append(owed(f"buddy:{row.id}:{day.isoformat()}:{buddy.id}", "buddy", cohort, "dm",
-                                 buddy.user_id, reply, due, now))
-        return messages
+            streak = 0 if mine.first_day is None else _streak(  # no check-in yet: no streak, no walk
+                enrolment, mine, day_of(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints).streak
+            reply = notices.reminder(enrolment, day, minutes, streak)
+            messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
+                                 enrolment.member.user_id, reply, due_at, now))
+        await uow.memberships.save_streak_states(checkpoints)
+        return messages, instants
+
+    async def _lastcalls(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
+                         ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
+        """A last call for each member whose streak is alive but whose day is not done yet."""
+        instants: dict[int, datetime | None] = {}
+        wanted: list[tuple[Enrolment, datetime, date]] = []
+        next_at, day_of = cache(next_lastcall), cache(local_day)  # many are due at one instant in one zone
+        for enrolment in due:
+            membership, cohort = enrolment.membership, enrolment.cohort
+            assert membership.id is not None and membership.next_lastcall_at is not None
+            due_at, lead = membership.next_lastcall_at, membership.lastcall_minutes
+            if not lead:
+                instants[membership.id] = None
+                continue
+            zone = enrolment.zone
+            instants[membership.id] = next_at(due_at, lead, zone, cohort.rollover_hour)
+            day = day_of(due_at, zone, cohort.rollover_hour)
+            if not enrolment.is_paused(day):
+                wanted.append((enrolment, due_at, day))
+        messages: list[OutboxMessage] = []
+        if not wanted:
+            return messages, instants
+        inputs = await uow.schedule.streak_inputs([e.membership.id or 0 for e, _, _ in wanted],
+                                                  min(day for _, _, day in wanted))
+        checkpoints: dict[int, StreakState | None] = {}
+        for enrolment, due_at, day in wanted:
+            membership = enrolment.membership
+            mine = inputs[membership.id or 0]
+            status = _streak(enrolment, mine, day, checkpoints)
+            if status.today_done or status.streak < 1:
+                continue
+            reply = notices.last_call(enrolment, day, mine.minutes_by_day.get(day, 0), status.streak,
+                                      membership.lastcall_minutes or 0)
+            messages.append(owed(f"lastcall:{membership.id}:{day.isoformat()}", "lastcall", enrolment.cohort, "dm",
+                                 enrolment.member.user_id, reply, due_at, now))
+        await uow.memberships.save_streak_states(checkpoints)
+        return messages, instants
+
+    async def _day_ends(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
+                        ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
+        """A watched member's day ended: tell each active buddy once if it ended undone."""
+        instants: dict[int, datetime | None] = {}
+        wanted: list[tuple[Enrolment, datetime, date, list[int]]] = []
+        end_of, day_of = cache(day_end), cache(local_day)  # many are due at one instant in one zone
+        for enrolment in due:
+            membership, cohort, member = enrolment.membership, enrolment.cohort, enrolment.member
+            assert membership.id is not None and membership.next_dayend_at is not None
+            due_at, zone = membership.next_dayend_at, enrolment.zone
+            day = day_of(due_at - timedelta(seconds=1), zone, cohort.rollover_hour)
+            pairs = await uow.buddies.for_member(cohort.id or 0, member.id or 0)
+            buddies = [pair.other(member.id or 0) for pair in pairs if pair.status is BuddyStatus.ACTIVE]
+            instants[membership.id] = end_of(day + timedelta(days=1), zone, cohort.rollover_hour) if buddies else None
+            if buddies and not enrolment.is_paused(day):
+                wanted.append((enrolment, due_at, day, buddies))
+        messages: list[OutboxMessage] = []
+        if not wanted:
+            return messages, instants
+        inputs = await uow.schedule.streak_inputs([e.membership.id or 0 for e, _, _, _ in wanted],
+                                                  min(day for _, _, day, _ in wanted))
+        for enrolment, due_at, day, buddies in wanted:
+            cohort, membership_id = enrolment.cohort, enrolment.membership.id or 0
+            if inputs[membership_id].minutes_by_day.get(day, 0) >= cohort.daily_target:
+                continue
+            for buddy_id in buddies:
+                buddy = await uow.members.get(buddy_id)
+                if buddy is None:
+                    continue
+                reply = notices.buddy_missed(enrolment.member.display_name, cohort.name, day)
+                messages.append(owed(f"buddy:{membership_id}:{day.isoformat()}:{buddy.id}", "buddy", cohort, "dm",
+                                     buddy.user_id, reply, due_at, now))
+        return messages, instants
 
     async def _group_summary(self, uow: UnitOfWork, group: GroupSprint, now: datetime) -> OutboxMessage:
         group.status = SprintStatus.COMPLETED
@@ -237,6 +312,22 @@ class Scheduler:
                       data={**ended.reply.data, "type": "sprint_end"})
         return owed(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.cohort, "dm",
                         ended.enrolment.member.user_id, reply, ended.sprint.ends_at, now)
+
+
+def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,
+            checkpoints: dict[int, StreakState | None]) -> StreakStatus:
+    """`bot.progress.streak_status` on check-ins loaded for a whole batch: the walk resumes from the saved state,
+    and a new checkpoint worth saving is collected in `checkpoints` (by membership id) to be written at once."""
+    if inputs.first_day is None:
+        return StreakStatus(0, 0, 0, False)
+    membership = enrolment.membership
+    saved = membership.streak_state
+    result, checkpoint = streaks.status(saved, inputs.first_day, today, inputs.minutes_by_day,
+                                        enrolment.cohort.daily_target, enrolment.is_paused)
+    if checkpoint != saved:
+        membership.streak_state = checkpoint
+        checkpoints[membership.id or 0] = checkpoint
+    return result
 
 
 def _week(by_day: dict[date, int], monday: date) -> list[int]:

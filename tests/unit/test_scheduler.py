@@ -315,3 +315,36 @@ def test_the_discord_pace_never_puts_more_than_50_sends_in_any_second() -> None:
         sent_at.append(now[0])
     assert max(sum(1 for t in sent_at if start <= t < start + 1.0) for start in sent_at) <= 50
     assert 299 / sent_at[-1] >= 45  # and it keeps close to the full pace
+
+
+async def test_an_idle_tick_is_one_look_at_the_database(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")  # 14:00 UTC: her reminder is at 19:00, the digest at 20:00
+    opened: list[object] = []
+
+    def counting_unit_of_work():  # type: ignore[no-untyped-def]
+        opened.append(h.clock.now())
+        return h.store.unit_of_work()
+
+    scheduler = Scheduler(counting_unit_of_work, h.clock)
+    report = await scheduler.tick()
+    assert (report.enqueued, report.skipped, len(opened)) == ([], [], 1)
+    h.clock.set(utc(2026, 3, 6, 19))
+    assert len((await scheduler.tick()).enqueued) == 1 and len(opened) > 2  # the look, then the reminders
+
+
+async def test_reminders_due_together_are_handled_batch_by_batch_each_once(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    members = ["ann", *(f"m{n}" for n in range(6))]
+    for user in members[1:]:
+        await h.ok(user, "cohort join ml-club")
+    await h.ok("m0", "checkin 30")  # done for the day: no reminder
+    await h.ok("m1", "pause 1d")  # on a break: no reminder
+    await h.ok("m2", "remind off")
+    h.clock.set(utc(2026, 3, 6, 19, 1))
+    report = await Scheduler(h.store.unit_of_work, h.clock, batch=2).tick()
+    async with h.store.unit_of_work() as uow:
+        messages = [await uow.outbox.get_by_key(key) for key in report.enqueued]
+        due_left = await uow.schedule.due_kinds(h.clock.now())
+    assert sorted(m.target for m in messages if m is not None) == ["ann", "m3", "m4", "m5"]
+    assert len(set(report.enqueued)) == 4 and "reminders" not in due_left
+    assert (await Scheduler(h.store.unit_of_work, h.clock, batch=2).tick()).enqueued == []
