@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from adapters.bench import seed
 from adapters.bench.common import Result, Scale, median, ms, repeat
+from adapters.serve import settle_heap
 from bot.clock import SimulatedClock
 from bot.scheduler import Scheduler
 from storage import Database
@@ -41,6 +42,7 @@ async def reminder_tick(database: Database, scale: Scale) -> Result:
         due_rows = (await connection.execute(select(func.count()).where(
             MembershipRow.next_reminder_at <= seed.NOW))).scalar_one()
     scheduler = Scheduler(database.unit_of_work, SimulatedClock(seed.NOW))
+    settle_heap()  # as `studybot run` does once started
 
     async def busy(round_: int) -> float:
         if round_:

@@ -79,7 +79,8 @@ async def leave(ctx: Context, args: Args) -> Reply:
     membership, cohort = enrolment.membership, enrolment.cohort
     assert cohort.id is not None
     membership.active = False
-    membership.next_reminder_at = None
+    schedule_reminder(enrolment, ctx.now)  # inactive: no reminder, no last call
+    membership.next_dayend_at = None
     was_organizer = membership.is_organizer
     membership.role = Role.MEMBER
     await ctx.uow.memberships.save(membership)

@@ -127,8 +127,9 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
     recap's; the board itself ranks from stored board streaks)."""
     assert cohort.id is not None
     firsts = await uow.checkins.first_days_in_cohort(cohort.id)
-    starts = [_resume_day(m, firsts.get(_id(m.id))) for m, _ in pairs if _id(m.id) in firsts]
-    by_day = await uow.checkins.minutes_by_day_in_cohort(cohort.id, min(starts)) if starts else {}
+    # Each from its own resume day: one member without a saved walk must not pull in everyone's history.
+    by_day = await uow.checkins.minutes_by_day_since(
+        {_id(m.id): _resume_day(m, firsts[_id(m.id)]) for m, _ in pairs if _id(m.id) in firsts})
     pauses = await uow.pauses.for_members([_id(member.id) for _, member in pairs])
     standings = []
     changed: dict[int, StreakState | None] = {}

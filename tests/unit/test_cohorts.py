@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from bot.domain import Membership
 from tests.unit.conftest import Harness
 
 
@@ -53,6 +54,26 @@ async def test_leave_keeps_history_and_hands_over_organizing(h: Harness) -> None
     assert (await h.ok("bob", "cohort info")).data["organizers"] == ["bob"]
     await h.ok("alice", "cohort join ml-club")
     assert (await h.ok("alice", "streak")).data["minutes_today"] == 30
+
+
+async def test_leaving_unschedules_reminders_last_calls_and_buddy_notices(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ben", "cohort join")
+    await h.ok("ben", "remind lastcall 2h")
+    await h.ok("ann", "buddy @ben")
+    await h.ok("ben", "buddy accept")
+    ben = _membership(h, "ben")
+    assert ben.next_reminder_at and ben.next_lastcall_at and ben.next_dayend_at
+    await h.ok("ben", "cohort leave")
+    ben = _membership(h, "ben")
+    assert (ben.active, ben.next_reminder_at, ben.next_lastcall_at, ben.next_dayend_at) == (False, None, None, None)
+
+
+def _membership(h: Harness, user: str) -> Membership:
+    tables = h.store.snapshot()
+    (member_id,) = [m.id for m in tables["members"].values() if m.user_id == user]
+    (membership,) = [m for m in tables["memberships"].values() if m.member_id == member_id]
+    return membership
 
 
 async def test_remove_needs_an_organizer_and_a_typed_confirmation(h: Harness) -> None:
