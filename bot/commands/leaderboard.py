@@ -64,10 +64,10 @@ async def run(ctx: Context, args: Args) -> Reply:
         ahead += sum(1 for entry in walked if entry.key > mine.key)
         you = {"rank": ahead + 1, "value": mine.value}
     title = f"{cohort.name} — {LABELS[kind]}"
-    lines = [f"{row['rank']}. {row['name']} — {row['value']} {unit}" for row in rows] or \
+    lines = [f"{row['rank']}. {row['name']} — {_amount(row['value'], unit)}" for row in rows] or \
         ["Nobody is on the board yet. A `checkin` puts you on it."]
     if you is not None:
-        lines.append(f"You: #{you['rank']} with {you['value']} {unit}.")
+        lines.append(f"You: #{you['rank']} with {_amount(you['value'], unit)}.")
     return Reply(text="\n".join(lines), title=title,
                  data={"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit})
 
@@ -152,6 +152,10 @@ def _resume_day(membership: Membership, first: date | None) -> date:
     if state is None or state.through is None:
         return first
     return max(first, state.through + timedelta(days=1))
+
+
+def _amount(value: int, unit: str) -> str:
+    return f"{value} day" if unit == "days" and value == 1 else f"{value} {unit}"
 
 
 def _id(value: int | None) -> int:

@@ -61,3 +61,10 @@ async def test_unknown_board_says_which_exist(h: Harness) -> None:
     await _cohort_of(h, "ann")
     reply = await h.refused("ann", "leaderboard year", "bad_board")
     assert "streak, week, month, all" in reply.text
+
+
+async def test_a_one_day_streak_reads_as_one_day(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ann", "checkin 30")
+    board = await h.ok("ann", "leaderboard")
+    assert board.text.splitlines() == ["1. ann — 1 day", "You: #1 with 1 day."]
