@@ -4,7 +4,8 @@ batch, in one transaction, instead of queueing for the connection one by one."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -37,17 +38,42 @@ class Batcher(Generic[T, R]):
                 batch, self._waiting = self._waiting[:self._max_size], self._waiting[self._max_size:]
                 try:
                     results = await self._process([item for item, _ in batch])
+                    if len(results) != len(batch):
+                        raise RuntimeError(f"{len(results)} results for a batch of {len(batch)}")
                 except Exception as error:
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(error)
                     continue
-                except BaseException:  # cancelled (shutting down): so are the waiters of this batch
-                    for _, future in batch:
+                except BaseException:  # cancelled (shutting down): so is everyone still waiting
+                    for _, future in batch + self._waiting:
                         future.cancel()
+                    self._waiting = []
                     raise
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():  # its caller may have given up (cancelled) meanwhile
                         future.set_result(result)
         finally:
             self._drain = None
+
+
+class Turns:
+    """One at a time per key, first come first served; a key's lock lives only while someone holds or
+    awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def of(self, key: Hashable) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            users = self._locks[key][1] - 1
+            if users:
+                self._locks[key] = (lock, users)
+            else:
+                del self._locks[key]

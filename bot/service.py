@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
-from bot.batching import Batcher
+from bot.batching import Batcher, Turns
 from bot.clock import Clock
 from bot.commands import HANDLERS
 from bot.commands import roadmap as roadmaps
@@ -16,7 +16,7 @@ from bot.commands.context import Args, Context, Invocation, Toolkit, shown_name
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Member
 from bot.errors import CommandError, StorageUnavailable
-from bot.grammar import BY_NAME
+from bot.grammar import BY_NAME, CommandSpec
 from bot.parser import parse
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error_reply
@@ -38,6 +38,7 @@ class StudyBot:
         self.throttle = Throttle()
         self._group_commit = group_commit
         self._checkins: Batcher[Request, Reply | None] = Batcher(self._record_checkins, CHECKIN_BATCH)
+        self._turns = Turns()
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
         """A typed line (console, Slack's `/study …`)."""
@@ -66,17 +67,12 @@ class StudyBot:
                                             "and try again.", retry_after=seconds)
         try:
             if name == "checkin" and self._group_commit:
-                batched = await self._checkins.submit(Request(invocation, args))
-                if batched is not None:
-                    return batched
-            async with self._unit_of_work() as uow:
-                now = self.clock.now()
-                member = await self._member(uow, invocation)
-                assert member.id is not None
-                await sprints.complete_due(uow, now, member_id=member.id)
-                reply = await HANDLERS[name](Context(invocation, spec, uow, now, member, self.tools), Args(spec, args))
-                await uow.commit()
-                return reply
+                # One member's check-ins take turns (as typed), whichever path each takes: a later one never
+                # overtakes an earlier one that fell back to the ordinary path.
+                async with self._turns.of((invocation.platform, invocation.workspace, invocation.user_id)):
+                    batched = await self._checkins.submit(Request(invocation, args))
+                    return batched if batched is not None else await self._run(invocation, spec, args)
+            return await self._run(invocation, spec, args)
         except CommandError as error:
             return error_reply(error.code, error.message, **error.data)
         except StorageUnavailable:
@@ -87,6 +83,18 @@ class StudyBot:
             log.exception("command %s failed", name)
             return error_reply("internal", "Something went wrong on my side and nothing was recorded. "
                                            "Please try again; if it keeps happening, tell an organizer.")
+
+    async def _run(self, invocation: Invocation, spec: CommandSpec, args: Mapping[str, str]) -> Reply:
+        """One command in a transaction of its own."""
+        async with self._unit_of_work() as uow:
+            now = self.clock.now()
+            member = await self._member(uow, invocation)
+            assert member.id is not None
+            await sprints.complete_due(uow, now, member_id=member.id)
+            reply = await HANDLERS[spec.name](Context(invocation, spec, uow, now, member, self.tools),
+                                              Args(spec, args))
+            await uow.commit()
+            return reply
 
     async def _record_checkins(self, requests: Sequence[Request]) -> list[Reply | None]:
         """One transaction for check-ins that arrived together; None sends one down the ordinary path."""

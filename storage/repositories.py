@@ -297,7 +297,9 @@ class SqlCheckInRepository(_Repository):
         statement = (insert(table).on_conflict_do_nothing(index_elements=["member_id", "idempotency_key"])
                      .returning(table.c.id, table.c.member_id, table.c.idempotency_key))
         ids: dict[tuple[int, str], int] = {}
-        for part in _slices(checkins):
+        # In key order: two processes inserting the same keys then take their locks in the same order (on
+        # Postgres, opposite orders deadlock).
+        for part in _slices(sorted(checkins, key=lambda checkin: (checkin.member_id, checkin.idempotency_key))):
             rows = await self._session.execute(statement, [_columns(checkin) for checkin in part])
             ids.update(((member_id, key), row_id) for row_id, member_id, key in rows)
         stored: list[CheckIn | None] = []

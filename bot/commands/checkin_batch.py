@@ -163,8 +163,10 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
                                             enrolment.is_paused)
         if checkpoint != enrolment.membership.streak_state:
             moved[membership_id] = checkpoint
-        replies.append(compose_reply(enrolment, Recorded(checkin, duplicate=False), status,
-                                     item.logged + entry.minutes, entry.today))
+        # The day's minutes as read after the insert (with whatever another process committed meanwhile), as
+        # `checkin_reply` reads them; the new day always lies within what was read.
+        that_day = by_day.get(membership_id, {}).get(checkin.local_date, item.logged + entry.minutes)
+        replies.append(compose_reply(enrolment, Recorded(checkin, duplicate=False), status, that_day, entry.today))
     await uow.memberships.save_streak_states(moved)
     return replies
 

@@ -78,3 +78,17 @@ async def test_a_caller_that_gives_up_does_not_disturb_the_others() -> None:
     with pytest.raises(asyncio.CancelledError):
         await impatient
     assert await batcher.submit(3) == 30  # the batcher is still working
+
+
+async def test_a_cancelled_drain_cancels_everyone_still_waiting() -> None:
+    recorder = Recorder()
+    recorder.gate = asyncio.Event()
+    batcher = Batcher(recorder.process, max_size=2)
+    waiting = [asyncio.ensure_future(batcher.submit(n)) for n in range(5)]
+    await recorder.started.wait()  # [0, 1] in flight, [2, 3, 4] queued behind them
+    assert batcher._drain is not None
+    batcher._drain.cancel()  # as when the loop shuts down
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(result, asyncio.CancelledError) for result in results)
+    recorder.gate.set()
+    assert await batcher.submit(7) == 70  # and the next one starts afresh

@@ -149,3 +149,16 @@ async def test_a_failing_batch_falls_back_to_one_command_at_a_time(monkeypatch: 
     reply = await h.ok("ann", "checkin 30")
     assert reply.data["minutes_today"] == 30
     assert len(store.snapshot()["checkins"]) == 1
+
+
+async def test_one_members_check_ins_keep_their_order_when_the_first_takes_the_ordinary_path() -> None:
+    store = InMemoryStore()
+    h = Harness(store, SimulatedClock(START))
+    await h.ok("ann", "cohort create ml-club roadmap:build-first-6m start:2026-02-23")
+    bot = StudyBot(store.unit_of_work, h.clock, TOOLS)
+    lines = ["checkin 30 topic:1", "checkin 20", "checkin 10", "checkin 30 yesterday:true"]  # topic: ordinary path
+    replies = await asyncio.gather(*(bot.handle_text(_invocation("ann", "general", f"a{n}"), line)
+                                     for n, line in enumerate(lines)))
+    assert [reply.data["minutes_today"] for reply in replies] == [30, 50, 60, 30]
+    assert [reply.data["streak"] for reply in replies] == [1, 1, 1, 2]
+    assert bot._turns._locks == {}  # nobody waiting: nothing kept
