@@ -71,11 +71,14 @@ async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
 
 
 def settle_heap() -> None:
-    """Move what start-up built (libraries, schema, roadmaps, clients) out of the garbage collector's sight.
-    Otherwise each full collection during a burst of commands walks all of it again: measured on a burst of
-    2,000 check-ins, collections took 120-180 ms of its time before and about 30 ms after."""
+    """Move what start-up built (libraries, schema, roadmaps, clients) out of the garbage collector's sight,
+    and collect the young generation every 50,000 allocations instead of every 700. A burst of commands or a
+    busy tick allocates hundreds of thousands of short-lived objects. Measured: collections took 120-180 ms of
+    a 2,000 check-in burst before the freeze and about 30 ms after; the larger young generation then took the
+    10,000-reminder tick from 0.94-1.00 s to 0.83-0.91 s."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, routes: list[web.RouteDef]) -> None:
