@@ -28,16 +28,14 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import CheckIn, Member, Membership, Pause
 from bot.localtime import week_start
 from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day
 from storage.models import CheckInRow, CohortRow, LeaderboardTotalRow, MemberRow, MembershipRow, PauseRow
+from storage.sql import insert_for, slices
 
-IN_LIST = 900  # ids per `IN (...)`: well under every driver's limit on bound parameters
 M = MembershipRow.__table__
 P = MemberRow.__table__
 T = LeaderboardTotalRow.__table__
@@ -45,10 +43,6 @@ C = CohortRow.__table__
 K = CheckInRow.__table__
 UNKNOWN = {"board_day": None, "board_streak": None, "board_freezes": None, "board_longest": None,
            "board_alive_until": None}
-
-
-def _parts(values: Sequence[Any]) -> list[Sequence[Any]]:
-    return [values[start:start + IN_LIST] for start in range(0, len(values), IN_LIST)]
 
 
 def _streak_values(state: BoardStreak | None) -> dict[str, Any]:
@@ -80,8 +74,7 @@ async def tally(session: AsyncSession, checkins: Sequence[CheckIn]) -> None:
         update(M).where(M.c.id == bindparam("row_id"))
         .values(minutes_total=M.c.minutes_total + bindparam("added"), board_version=M.c.board_version + 1),
         [{"row_id": membership, "added": minutes} for membership, minutes in sorted(added.items())])
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    upsert = insert(T)
+    upsert = insert_for(session)(T)
     upsert = upsert.on_conflict_do_update(index_elements=[T.c.membership_id, T.c.period, T.c.starts_on],
                                           set_={"minutes": T.c.minutes + upsert.excluded.minutes})
     await session.execute(upsert, [
@@ -94,7 +87,7 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
     """A check-in that makes its day done moves a known board streak on to that day (a later day) or makes
     it unknown (an earlier one: the walk after it changed)."""
     known: dict[int, tuple[int, BoardStreak, int]] = {}  # membership -> (member, state, daily target)
-    for part in _parts(sorted({membership for membership, _ in on_day})):
+    for part in slices(sorted({membership for membership, _ in on_day})):
         rows = await session.execute(
             select(M.c.id, M.c.member_id, M.c.board_day, M.c.board_streak, M.c.board_freezes, M.c.board_longest,
                    M.c.board_alive_until, C.c.sprint_minutes * C.c.daily_goal)
@@ -106,7 +99,7 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
     if not asked:
         return
     after: dict[tuple[int, date], int] = {}
-    for part in _parts(asked):
+    for part in slices(asked):
         rows = await session.execute(
             select(K.c.membership_id, K.c.local_date, func.sum(K.c.minutes))
             .where(K.c.membership_id.in_({membership for membership, _ in part}),
@@ -146,7 +139,7 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
 async def _pauses(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, list[Pause]]:
     result: dict[int, list[Pause]] = defaultdict(list)
     table = PauseRow.__table__
-    for part in _parts(member_ids):
+    for part in slices(member_ids):
         rows = await session.execute(select(table.c.member_id, table.c.start_date, table.c.end_date)
                                      .where(table.c.member_id.in_(part)))
         for member, start, end in rows:

@@ -15,8 +15,6 @@ from typing import Any, TypeVar, get_type_hints
 
 from sqlalchemy import BigInteger, String, any_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,16 +46,10 @@ from storage.models import (
     PauseRow,
     SprintRow,
 )
+from storage.sql import insert_for, slices
 
 D = TypeVar("D")
 R = TypeVar("R", bound=Base)
-T = TypeVar("T")
-
-IN_LIST = 900  # ids per `IN (...)`: well under every driver's limit on bound parameters
-
-
-def _slices(values: Sequence[T], size: int = IN_LIST) -> list[Sequence[T]]:
-    return [values[start:start + size] for start in range(0, len(values), size)]
 
 
 def _columns(obj: object) -> dict[str, Any]:
@@ -136,7 +128,7 @@ class SqlMemberRepository(_Repository):
     async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
         table = MemberRow.__table__
         found: dict[str, Member] = {}
-        for part in _slices(sorted(set(user_ids))):
+        for part in slices(sorted(set(user_ids))):
             query = select(table).where(table.c.platform == platform, table.c.workspace == workspace,
                                         table.c.user_id.in_(part))
             found.update((row.user_id, _load(Member, row)) for row in await self._session.execute(query))
@@ -235,7 +227,7 @@ class SqlMembershipRepository(_Repository, SqlBoards):
     async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
         table = MembershipRow.__table__  # plain rows: no ORM bookkeeping for a thousand memberships
         found: dict[int, Membership] = {}
-        for part in _slices(sorted(set(member_ids))):
+        for part in slices(sorted(set(member_ids))):
             query = select(table).where(table.c.cohort_id == cohort_id, table.c.member_id.in_(part))
             found.update((row.member_id, _membership(row)) for row in await self._session.execute(query))
         return found
@@ -292,14 +284,13 @@ class SqlCheckInRepository(_Repository):
         if not checkins:
             return []
         table = CheckInRow.__table__
-        dialect = self._session.bind.dialect.name
-        insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        insert = insert_for(self._session)
         statement = (insert(table).on_conflict_do_nothing(index_elements=["member_id", "idempotency_key"])
                      .returning(table.c.id, table.c.member_id, table.c.idempotency_key))
         ids: dict[tuple[int, str], int] = {}
         # In key order: two processes inserting the same keys then take their locks in the same order (on
         # Postgres, opposite orders deadlock).
-        for part in _slices(sorted(checkins, key=lambda checkin: (checkin.member_id, checkin.idempotency_key))):
+        for part in slices(sorted(checkins, key=lambda checkin: (checkin.member_id, checkin.idempotency_key))):
             rows = await self._session.execute(statement, [_columns(checkin) for checkin in part])
             ids.update(((member_id, key), row_id) for row_id, member_id, key in rows)
         stored: list[CheckIn | None] = []
@@ -312,7 +303,7 @@ class SqlCheckInRepository(_Repository):
     async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
         totals = dict.fromkeys(days, 0)
         table = CheckInRow.__table__
-        for part in _slices(sorted(set(days))):
+        for part in slices(sorted(set(days))):
             query = (select(table.c.membership_id, table.c.local_date, func.sum(table.c.minutes))
                      .where(table.c.membership_id.in_({membership for membership, _ in part}),
                             table.c.local_date.in_({day for _, day in part}))
@@ -325,7 +316,7 @@ class SqlCheckInRepository(_Repository):
     async def first_days(self, membership_ids: Sequence[int]) -> dict[int, date]:
         table = CheckInRow.__table__
         found: dict[int, date] = {}
-        for part in _slices(sorted(set(membership_ids))):
+        for part in slices(sorted(set(membership_ids))):
             query = (select(table.c.membership_id, func.min(table.c.local_date))
                      .where(table.c.membership_id.in_(part)).group_by(table.c.membership_id))
             found.update((membership, day) for membership, day in await self._session.execute(query))
@@ -339,7 +330,7 @@ class SqlCheckInRepository(_Repository):
         table = CheckInRow.__table__
         result: dict[int, dict[date, int]] = defaultdict(dict)
         for start, memberships in by_start.items():
-            for part in _slices(sorted(memberships)):
+            for part in slices(sorted(memberships)):
                 query = (select(table.c.membership_id, table.c.local_date, func.sum(table.c.minutes))
                          .where(table.c.membership_id.in_(part), table.c.local_date >= start)
                          .group_by(table.c.membership_id, table.c.local_date))
@@ -419,7 +410,7 @@ class SqlSprintRepository(_Repository):
     async def active_for_members(self, member_ids: Sequence[int]) -> dict[int, Sprint]:
         table = SprintRow.__table__
         found: dict[int, Sprint] = {}
-        for part in _slices(sorted(set(member_ids))):
+        for part in slices(sorted(set(member_ids))):
             query = select(table).where(table.c.status == str(SprintStatus.ACTIVE), table.c.member_id.in_(part))
             found.update((row.member_id, _load(Sprint, row)) for row in await self._session.execute(query))
         return found
@@ -453,7 +444,7 @@ class SqlPauseRepository(_Repository):
         result: dict[int, list[Pause]] = {member_id: [] for member_id in member_ids}
         if not result:
             return result
-        for part in _slices(list(result)):
+        for part in slices(list(result)):
             rows = await self._session.scalars(
                 select(PauseRow).where(PauseRow.member_id.in_(part)).order_by(PauseRow.start, PauseRow.id))
             for row in rows:
@@ -677,7 +668,7 @@ class SqlOutboxRepository(_Repository):
                     del row[name]
         table = OutboxRow.__table__
         dialect = self._session.bind.dialect
-        insert = sqlite_insert if dialect.name == "sqlite" else postgresql_insert
+        insert = insert_for(self._session)
         statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
         if dialect.name == "sqlite":
             # A batch shares a few instants (its due minutes, this tick's now): each distinct one goes through
