@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from bot import streaks
 from bot.domain import Enrolment, Membership
 from bot.ports import UnitOfWork
-from bot.streaks import StreakStatus
+from bot.streaks import StreakState, StreakStatus
 
 
 async def streak_status(uow: UnitOfWork, enrolment: Enrolment, today: date) -> StreakStatus:
@@ -17,8 +17,7 @@ async def streak_status(uow: UnitOfWork, enrolment: Enrolment, today: date) -> S
     if first is None:
         return StreakStatus(0, 0, 0, False)
     saved = membership.streak_state
-    since = first if saved is None or saved.through is None else max(first, saved.through + timedelta(days=1))
-    minutes = await uow.checkins.minutes_by_day(membership.id, since)
+    minutes = await uow.checkins.minutes_by_day(membership.id, resume_day(saved, first))
     result, checkpoint = streaks.status(
         saved, first, today, minutes, enrolment.cohort.daily_target, enrolment.is_paused
     )
@@ -30,7 +29,18 @@ async def streak_status(uow: UnitOfWork, enrolment: Enrolment, today: date) -> S
 
 async def forget_saved_walk_from(uow: UnitOfWork, membership: Membership, day: date) -> None:
     """A write that changes `day` makes any saved walk that already covered it stale."""
-    state = membership.streak_state
-    if state is not None and state.through is not None and day <= state.through:
+    if membership.streak_state is not None and still_valid(membership.streak_state, day) is None:
         membership.streak_state = None
         await uow.memberships.save(membership)
+
+
+def still_valid(saved: StreakState | None, written: date) -> StreakState | None:
+    """The saved walk, unless a write to `written` changed a day it already covered."""
+    if saved is not None and saved.through is not None and written <= saved.through:
+        return None
+    return saved
+
+
+def resume_day(saved: StreakState | None, first: date) -> date:
+    """The first day whose minutes a walk resuming from `saved` needs (from `first` when nothing is saved)."""
+    return first if saved is None or saved.through is None else max(first, saved.through + timedelta(days=1))

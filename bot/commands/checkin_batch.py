@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot import streaks
 from bot.commands.checkin import MAX_MINUTES_PER_DAY, Entry, Recorded, compose_reply, read_entry
@@ -20,6 +20,7 @@ from bot.domain import CheckIn, Cohort, Enrolment, Member
 from bot.errors import CommandError
 from bot.grammar import BY_NAME
 from bot.ports import UnitOfWork
+from bot.progress import resume_day, still_valid
 from bot.replies import Reply, error_reply
 from bot.streaks import StreakState
 
@@ -146,13 +147,9 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
     resume: dict[int, StreakState | None] = {}
     since = {}
     for item, checkin in recorded:
-        state = _enrolment(item).membership.streak_state
-        if state is not None and state.through is not None and checkin.local_date <= state.through:
-            state = None
+        state = still_valid(_enrolment(item).membership.streak_state, checkin.local_date)
         resume[item.membership_id] = state
-        first = firsts[item.membership_id]
-        since[item.membership_id] = first if state is None or state.through is None \
-            else max(first, state.through + timedelta(days=1))
+        since[item.membership_id] = resume_day(state, firsts[item.membership_id])
     by_day = await uow.checkins.minutes_by_day_since(since)
     replies: list[Reply] = []
     moved: dict[int, StreakState | None] = {}

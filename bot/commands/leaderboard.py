@@ -10,7 +10,7 @@ members whose stored streak cannot speak for their today (see `board_irregular`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import ranking, streaks
@@ -20,6 +20,7 @@ from bot.domain import Cohort, Enrolment, Member, Membership, Pause
 from bot.errors import CommandError
 from bot.localtime import local_day, week_start
 from bot.ports import UnitOfWork
+from bot.progress import resume_day
 from bot.ranking import Board, BoardEntry, best_first, competition_ranks
 from bot.replies import Reply
 from bot.streaks import StreakState
@@ -129,7 +130,7 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
     firsts = await uow.checkins.first_days_in_cohort(cohort.id)
     # Each from its own resume day: one member without a saved walk must not pull in everyone's history.
     by_day = await uow.checkins.minutes_by_day_since(
-        {_id(m.id): _resume_day(m, firsts[_id(m.id)]) for m, _ in pairs if _id(m.id) in firsts})
+        {_id(m.id): resume_day(m.streak_state, firsts[_id(m.id)]) for m, _ in pairs if _id(m.id) in firsts})
     pauses = await uow.pauses.for_members([_id(member.id) for _, member in pairs])
     standings = []
     changed: dict[int, StreakState | None] = {}
@@ -144,14 +145,6 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
         standings.append(Standing(_id(membership.id), member.display_name, status.streak, status.longest))
     await uow.memberships.save_streak_states(changed)  # one statement, not one write per member
     return standings
-
-
-def _resume_day(membership: Membership, first: date | None) -> date:
-    assert first is not None
-    state = membership.streak_state
-    if state is None or state.through is None:
-        return first
-    return max(first, state.through + timedelta(days=1))
 
 
 def _amount(value: int, unit: str) -> str:
