@@ -34,6 +34,10 @@ NAMING_CONVENTION = {
 
 # BIGINT on Postgres; SQLite needs exactly INTEGER for a rowid alias (autoincrementing key).
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# Every table with a surrogate id: ids name outbox keys ("sprint:<id>", "digest:<cohort>:<date>", ...) that outlive
+# their rows, so an id is never handed out twice. Postgres sequences never go back; SQLite would reuse the highest
+# rowid once that row is deleted, unless the table is AUTOINCREMENT (migration 0005_ids_never_reused).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -74,6 +78,7 @@ class MemberRow(Base):
         Index("ix_members_hidden", "id", sqlite_where=text("hidden = 1"), postgresql_where=text("hidden = true")),
         Index("ix_members_zoned", "timezone", sqlite_where=text("timezone IS NOT NULL"),
               postgresql_where=text("timezone IS NOT NULL")),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -91,6 +96,7 @@ class CohortRow(Base):
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "name_key"),
         Index("ix_cohorts_channel", "platform", "workspace", "channel_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -129,6 +135,7 @@ class MembershipRow(Base):
               "board_longest", "active", "member_id"),
         Index("ix_memberships_board_unknown", "cohort_id", sqlite_where=text("board_streak IS NULL"),
               postgresql_where=text("board_streak IS NULL")),  # board streaks to work out
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -180,6 +187,7 @@ class CheckInRow(Base):
         UniqueConstraint("member_id", "idempotency_key"),
         Index("ix_checkins_membership_day", "membership_id", "local_date"),
         Index("ix_checkins_cohort_day", "cohort_id", "local_date"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -211,6 +219,7 @@ class SprintRow(Base):
             sqlite_where=text(f"status = '{ACTIVE}'"),
             postgresql_where=text(f"status = '{ACTIVE}'"),
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -227,6 +236,7 @@ class SprintRow(Base):
 
 class PauseRow(Base):
     __tablename__ = "pauses"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), index=True)
@@ -237,7 +247,7 @@ class PauseRow(Base):
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -263,7 +273,7 @@ class OutboxRow(Base):
 
 class CustomRoadmapRow(Base):
     __tablename__ = "roadmaps"
-    __table_args__ = (UniqueConstraint("platform", "workspace", "key"),)
+    __table_args__ = (UniqueConstraint("platform", "workspace", "key"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -275,7 +285,7 @@ class CustomRoadmapRow(Base):
 
 class StepDoneRow(Base):
     __tablename__ = "roadmap_progress"
-    __table_args__ = (UniqueConstraint("membership_id", "step"),)
+    __table_args__ = (UniqueConstraint("membership_id", "step"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"))
@@ -285,7 +295,7 @@ class StepDoneRow(Base):
 
 class BuddyRow(Base):
     __tablename__ = "buddies"
-    __table_args__ = (Index("ix_buddies_cohort_members", "cohort_id", "requester_id", "partner_id"),)
+    __table_args__ = (Index("ix_buddies_cohort_members", "cohort_id", "requester_id", "partner_id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
@@ -297,7 +307,7 @@ class BuddyRow(Base):
 
 class GroupSprintRow(Base):
     __tablename__ = "group_sprints"
-    __table_args__ = (Index("ix_group_sprints_status_ends_at", "status", "ends_at"),)
+    __table_args__ = (Index("ix_group_sprints_status_ends_at", "status", "ends_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
