@@ -113,9 +113,15 @@ class Dispatcher:
         notifier = self._notifiers.get(message.platform)
         if not await self._still_ours(message):
             return  # the lease ran out while earlier messages of the batch were sent; its new owner sends it
+        if message.expires_at is not None and self._clock.now() > message.expires_at:
+            message.status = OutboxStatus.SKIPPED
+            late = int((self._clock.now() - message.due_at).total_seconds() // 60)
+            message.last_error = f"skipped: {late} min late, past the time it was still worth sending"
+            await self._record(message)
+            return
         if not await self._still_wanted(message):
             message.status = OutboxStatus.SKIPPED
-            message.last_error = "skipped: the day was done or paused before the message went out"
+            message.last_error = "skipped: no longer applies (day done or paused, member or cohort gone)"
             await self._record(message)
             return
         message.attempts += 1
@@ -158,8 +164,12 @@ class Dispatcher:
         return ours
 
     async def _still_wanted(self, message: OutboxMessage) -> bool:
-        """A reminder or last call held back by retries is dropped once the day is done or paused."""
+        """A reminder or last call held back by retries is dropped once the day is done or paused, or the member
+        left; a digest or recap once its cohort is gone."""
         parts = message.key.split(":")
+        if message.kind in ("digest", "recap") and len(parts) == 3 and parts[1].isdigit():
+            async with self._unit_of_work() as uow:
+                return await uow.cohorts.get(int(parts[1])) is not None
         if message.kind not in ("reminder", "lastcall") or len(parts) != 3 or not parts[1].isdigit():
             return True
         _, membership_id, day = parts

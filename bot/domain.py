@@ -53,6 +53,8 @@ class Cohort:
     created_at: datetime | None = None
     next_digest_at: datetime | None = None  # UTC; the scheduler's indexed "due" columns
     next_recap_at: datetime | None = None
+    next_digest_day: date | None = None  # the local dates those two occurrences belong to (bot.schedule.Slot)
+    next_recap_day: date | None = None
     digest_mentions: bool = True  # ping pending members (who allow mentions), or only name them
     digest_thread: bool = False  # post each day's digest in the thread of the week's first digest
     roadmap_id: str | None = None
@@ -82,6 +84,8 @@ class Membership:
     lastcall_minutes: int | None = None  # opt-in "streak at risk" DM this long before the day rolls over
     next_lastcall_at: datetime | None = None
     next_dayend_at: datetime | None = None  # set while the member has a buddy to tell about an undone day
+    next_reminder_day: date | None = None  # the local dates the next reminder and last call belong to
+    next_lastcall_day: date | None = None
     id: int | None = None
 
     @property
@@ -231,4 +235,5 @@ class OutboxMessage:
     last_error: str | None = None
     sent_at: datetime | None = None
     platform_message_id: str | None = None
+    expires_at: datetime | None = None  # the last instant it may still be sent; later it is recorded skipped
     id: int | None = None

@@ -29,6 +29,7 @@ from bot.domain import (
 )
 from bot.ranking import Board, BoardEntry, BoardStreak
 from bot.replies import Reply
+from bot.schedule import Slot
 from bot.streaks import StreakState
 
 
@@ -277,6 +278,9 @@ class PauseRepository(Protocol):
 
 DueColumn = Literal["next_reminder_at", "next_lastcall_at", "next_dayend_at"]
 DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps"]
+# Where each due column keeps the local date of its occurrence (Membership fields and columns of that name).
+DUE_DAY: dict[str, str | None] = {"next_reminder_at": "next_reminder_day", "next_lastcall_at": "next_lastcall_day",
+                                  "next_dayend_at": None}
 
 
 @dataclass(frozen=True)
@@ -327,14 +331,18 @@ class ScheduleRepository(Protocol):
         Enrolments of one cohort may share one Cohort object."""
         ...
 
-    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
-        """Set `column` of many memberships at once: membership id -> its new instant (None: unscheduled)."""
+    async def reschedule(self, column: DueColumn, slots: Mapping[int, Slot | None]) -> None:
+        """Set `column` of many memberships at once: membership id -> its next occurrence (None: unscheduled);
+        the occurrence's local date goes with it (`next_reminder_day`, `next_lastcall_day`; a day end's date is
+        not stored, the second before it always lies in it)."""
         ...
 
     async def streak_inputs(self, membership_ids: Sequence[int], since: date) -> dict[int, StreakInputs]:
         """For each asked membership: its first local date with a check-in (None without any) and its minutes
         per local date for every date its saved streak state has not walked yet (every date when none is
-        saved) and every date >= `since`; what `streaks.status` and a day's total need, for many at once."""
+        saved, or when the save is dated on or after `since`: `streaks.trusted`) and every date >= `since`;
+        what `streaks.status` and a day's total need, for many at once. `since` is never after the `today`
+        the caller walks to."""
         ...
 
 
@@ -369,6 +377,13 @@ class OutboxRepository(Protocol):
     async def release(self, owner: str) -> int:
         """Drop every claim `owner` holds on pending messages (graceful shutdown); returns how many."""
         ...
+
+    async def mentioning(self, platform: str, workspace: str, user_id: str, name: str) -> Sequence[OutboxMessage]:
+        """Every message of the workspace, in any status, sent to `user_id`, or whose text contains `name`, or whose
+        data contains `user_id` (a superset of the messages about that member; the caller looks closer)."""
+        ...
+
+    async def remove(self, message_id: int) -> None: ...
 
 
 class UnitOfWork(Protocol):

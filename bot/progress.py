@@ -17,7 +17,7 @@ async def streak_status(uow: UnitOfWork, enrolment: Enrolment, today: date) -> S
     if first is None:
         return StreakStatus(0, 0, 0, False)
     saved = membership.streak_state
-    minutes = await uow.checkins.minutes_by_day(membership.id, resume_day(saved, first))
+    minutes = await uow.checkins.minutes_by_day(membership.id, resume_day(saved, first, today))
     result, checkpoint = streaks.status(
         saved, first, today, minutes, enrolment.cohort.daily_target, enrolment.is_paused
     )
@@ -41,6 +41,9 @@ def still_valid(saved: StreakState | None, written: date) -> StreakState | None:
     return saved
 
 
-def resume_day(saved: StreakState | None, first: date) -> date:
-    """The first day whose minutes a walk resuming from `saved` needs (from `first` when nothing is saved)."""
+def resume_day(saved: StreakState | None, first: date, today: date | None = None) -> date:
+    """The first day whose minutes a walk resuming from `saved` needs (from `first` when nothing is saved, or,
+    given the walk's `today`, when the save is dated on or after it: `streaks.trusted`)."""
+    if today is not None:
+        saved = streaks.trusted(saved, today)
     return first if saved is None or saved.through is None else max(first, saved.through + timedelta(days=1))

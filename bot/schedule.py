@@ -7,10 +7,22 @@ A local date D owns the wall times from its rollover hour on D up to the rollove
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.domain import Cohort, Enrolment
 from bot.localtime import local_day, wall_time_to_utc
+
+
+class Slot(NamedTuple):
+    """One scheduled occurrence: the local date it belongs to, and its UTC instant.
+
+    The date is kept with the instant, never re-derived from it: when a DST gap meets the rollover hour, a
+    skipped wall time's first valid instant already lies in the next local date.
+    """
+
+    day: date
+    at: datetime
 
 
 def occurrence(day: date, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
@@ -19,17 +31,18 @@ def occurrence(day: date, at: time, zone: ZoneInfo, rollover_hour: int) -> datet
     return wall_time_to_utc(wall_day, at, zone)
 
 
-def next_daily(after: datetime, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
+def next_daily(after: datetime, at: time, zone: ZoneInfo, rollover_hour: int) -> Slot:
     """The first occurrence of `at` strictly after `after`."""
     start = local_day(after, zone, rollover_hour) - timedelta(days=1)
     for offset in range(4):
-        instant = occurrence(start + timedelta(days=offset), at, zone, rollover_hour)
+        day = start + timedelta(days=offset)
+        instant = occurrence(day, at, zone, rollover_hour)
         if instant > after:
-            return instant
+            return Slot(day, instant)
     raise AssertionError("a daily time always recurs within three days")
 
 
-def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollover_hour: int) -> datetime:
+def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollover_hour: int) -> Slot:
     """The first occurrence of `at` on a local date with `weekday` strictly after `after`."""
     start = local_day(after, zone, rollover_hour) - timedelta(days=1)
     for offset in range(9):
@@ -37,7 +50,7 @@ def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollove
         if day.weekday() == weekday:
             instant = occurrence(day, at, zone, rollover_hour)
             if instant > after:
-                return instant
+                return Slot(day, instant)
     raise AssertionError("a weekly time always recurs within nine days")
 
 
@@ -46,13 +59,14 @@ def day_end(day: date, zone: ZoneInfo, rollover_hour: int) -> datetime:
     return wall_time_to_utc(day + timedelta(days=1), time(rollover_hour), zone)
 
 
-def next_lastcall(after: datetime, minutes: int, zone: ZoneInfo, rollover_hour: int) -> datetime:
+def next_lastcall(after: datetime, minutes: int, zone: ZoneInfo, rollover_hour: int) -> Slot:
     """The first "last call" instant (`minutes` before a day's roll-over) strictly after `after`."""
     start = local_day(after, zone, rollover_hour) - timedelta(days=1)
     for offset in range(4):
-        instant = day_end(start + timedelta(days=offset), zone, rollover_hour) - timedelta(minutes=minutes)
+        day = start + timedelta(days=offset)
+        instant = day_end(day, zone, rollover_hour) - timedelta(minutes=minutes)
         if instant > after:
-            return instant
+            return Slot(day, instant)
     raise AssertionError("a day ends within three days")
 
 
@@ -61,15 +75,26 @@ def schedule_reminder(enrolment: Enrolment, after: datetime) -> None:
     membership = enrolment.membership
     at, lastcall = membership.reminder_time, membership.lastcall_minutes
     rollover = enrolment.cohort.rollover_hour
-    membership.next_reminder_at = (
-        next_daily(after, at, enrolment.zone, rollover) if at is not None and membership.active else None
-    )
-    membership.next_lastcall_at = (
-        next_lastcall(after, lastcall, enrolment.zone, rollover) if lastcall and membership.active else None
-    )
+    reminder = next_daily(after, at, enrolment.zone, rollover) if at is not None and membership.active else None
+    lastcall_slot = next_lastcall(after, lastcall, enrolment.zone, rollover) if lastcall and membership.active else None
+    membership.next_reminder_day, membership.next_reminder_at = reminder or (None, None)
+    membership.next_lastcall_day, membership.next_lastcall_at = lastcall_slot or (None, None)
 
 
 def schedule_cohort(cohort: Cohort, after: datetime) -> None:
-    cohort.next_digest_at = next_daily(after, cohort.digest_time, cohort.zone, cohort.rollover_hour)
-    cohort.next_recap_at = next_weekly(after, cohort.recap_weekday, cohort.recap_time, cohort.zone,
-                                       cohort.rollover_hour)
+    set_digest(cohort, next_daily(after, cohort.digest_time, cohort.zone, cohort.rollover_hour))
+    set_recap(cohort, next_weekly(after, cohort.recap_weekday, cohort.recap_time, cohort.zone, cohort.rollover_hour))
+
+
+def set_digest(cohort: Cohort, slot: Slot) -> None:
+    cohort.next_digest_day, cohort.next_digest_at = slot
+
+
+def set_recap(cohort: Cohort, slot: Slot) -> None:
+    cohort.next_recap_day, cohort.next_recap_at = slot
+
+
+def slot_day(day: date | None, instant: datetime, zone: ZoneInfo, rollover_hour: int) -> date:
+    """The local date an occurrence was scheduled for; rows scheduled before dates were stored (migration
+    0006) derive it from the instant, as they always did."""
+    return day if day is not None else local_day(instant, zone, rollover_hour)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import notices, streaks
 from bot.clock import Clock
@@ -20,14 +21,14 @@ from bot.owed import owed
 from bot.ports import DueColumn, StreakInputs, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.roadmap import Roadmap, position
-from bot.schedule import day_end, next_daily, next_lastcall, next_weekly
+from bot.schedule import Slot, day_end, next_daily, next_lastcall, next_weekly, set_digest, set_recap, slot_day
 from bot.streaks import StreakState, StreakStatus
 
 Finder = Callable[[UnitOfWork], Awaitable[Sequence[Any]]]
 Handler = Callable[[UnitOfWork, Any, datetime], Awaitable["OutboxMessage | list[OutboxMessage] | None"]]
 # A batch of due memberships in, the messages they owe and each one's next due instant out.
 BatchHandler = Callable[[UnitOfWork, Sequence[Enrolment], datetime],
-                        Awaitable[tuple[list[OutboxMessage], dict[int, "datetime | None"]]]]
+                        Awaitable[tuple[list[OutboxMessage], dict[int, "Slot | None"]]]]
 BATCH = 2000  # due rows per transaction: big enough to be set-based, small enough never to hold locks long
 
 
@@ -129,8 +130,11 @@ class Scheduler:
             (report.skipped if key in late else report.enqueued).append(key)
 
     def _mark_late(self, message: OutboxMessage, now: datetime) -> bool:
-        """Past its window a message is recorded as skipped instead of sent stale."""
-        late = now - message.due_at > self._window(message.kind)
+        """Past its window (or whatever else it was owed `until`) a message is recorded as skipped instead of sent
+        stale; the dispatcher checks the same `expires_at` again at send time."""
+        deadline = message.due_at + self._window(message.kind)
+        message.expires_at = deadline if message.expires_at is None else min(deadline, message.expires_at)
+        late = now > message.expires_at
         if late:
             message.status = OutboxStatus.SKIPPED
             message.last_error = f"skipped: {int((now - message.due_at).total_seconds() // 60)} min late"
@@ -140,18 +144,19 @@ class Scheduler:
         return getattr(self._windows, kind)  # each kind of owed message has a window of its own name
 
     async def _reminders(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
-                         ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
+                         ) -> tuple[list[OutboxMessage], dict[int, Slot | None]]:
         """A reminder for each member whose local day is neither done nor paused; each rescheduled from the
-        instant it was due (so a skipped or repeated wall time is neither lost nor doubled)."""
-        instants: dict[int, datetime | None] = {}
+        instant it was due (so a skipped or repeated wall time is neither lost nor doubled), for the local date
+        it was scheduled for."""
+        instants: dict[int, Slot | None] = {}
         wanted: list[tuple[Enrolment, datetime, date]] = []
-        next_at, day_of = cache(next_daily), cache(local_day)  # many are due at one instant in one zone
+        next_at, day_of = cache(next_daily), cache(slot_day)  # many are due at one instant in one zone
         for enrolment in due:
             membership, cohort = enrolment.membership, enrolment.cohort
             assert membership.id is not None and membership.next_reminder_at is not None
             at, due_at, zone = membership.reminder_time, membership.next_reminder_at, enrolment.zone
             instants[membership.id] = next_at(due_at, at, zone, cohort.rollover_hour) if at else None
-            day = day_of(due_at, zone, cohort.rollover_hour)
+            day = day_of(membership.next_reminder_day, due_at, zone, cohort.rollover_hour)
             if at is not None and not enrolment.is_paused(day):
                 wanted.append((enrolment, due_at, day))
         messages: list[OutboxMessage] = []
@@ -167,19 +172,19 @@ class Scheduler:
             if minutes >= enrolment.cohort.daily_target:
                 continue
             streak = 0 if mine.first_day is None else _streak(  # no check-in yet: no streak, no walk
-                enrolment, mine, day_of(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints).streak
+                enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints).streak
             reply = notices.reminder(enrolment, day, minutes, streak)
             messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now))
+                                 enrolment.member.user_id, reply, due_at, now, until=_last_moment(enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
     async def _lastcalls(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
-                         ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
+                         ) -> tuple[list[OutboxMessage], dict[int, Slot | None]]:
         """A last call for each member whose streak is alive but whose day is not done yet."""
-        instants: dict[int, datetime | None] = {}
+        instants: dict[int, Slot | None] = {}
         wanted: list[tuple[Enrolment, datetime, date]] = []
-        next_at, day_of = cache(next_lastcall), cache(local_day)  # many are due at one instant in one zone
+        next_at, day_of = cache(next_lastcall), cache(slot_day)  # many are due at one instant in one zone
         for enrolment in due:
             membership, cohort = enrolment.membership, enrolment.cohort
             assert membership.id is not None and membership.next_lastcall_at is not None
@@ -189,7 +194,7 @@ class Scheduler:
                 continue
             zone = enrolment.zone
             instants[membership.id] = next_at(due_at, lead, zone, cohort.rollover_hour)
-            day = day_of(due_at, zone, cohort.rollover_hour)
+            day = day_of(membership.next_lastcall_day, due_at, zone, cohort.rollover_hour)
             if not enrolment.is_paused(day):
                 wanted.append((enrolment, due_at, day))
         messages: list[OutboxMessage] = []
@@ -207,14 +212,15 @@ class Scheduler:
             reply = notices.last_call(enrolment, day, mine.minutes_by_day.get(day, 0), status.streak,
                                       membership.lastcall_minutes or 0)
             messages.append(owed(f"lastcall:{membership.id}:{day.isoformat()}", "lastcall", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now))
+                                 enrolment.member.user_id, reply, due_at, now, until=_last_moment(enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
     async def _day_ends(self, uow: UnitOfWork, due: Sequence[Enrolment], now: datetime,
-                        ) -> tuple[list[OutboxMessage], dict[int, datetime | None]]:
-        """A watched member's day ended: tell each active buddy once if it ended undone."""
-        instants: dict[int, datetime | None] = {}
+                        ) -> tuple[list[OutboxMessage], dict[int, Slot | None]]:
+        """A watched member's day ended: tell each active buddy once if it ended undone. (The day is read off the
+        instant: a day's end is the first instant of the next day, so the second before it is always in it.)"""
+        instants: dict[int, Slot | None] = {}
         wanted: list[tuple[Enrolment, datetime, date, list[int]]] = []
         end_of, day_of = cache(day_end), cache(local_day)  # many are due at one instant in one zone
         for enrolment in due:
@@ -224,7 +230,8 @@ class Scheduler:
             day = day_of(due_at - timedelta(seconds=1), zone, cohort.rollover_hour)
             pairs = await uow.buddies.for_member(cohort.id or 0, member.id or 0)
             buddies = [pair.other(member.id or 0) for pair in pairs if pair.status is BuddyStatus.ACTIVE]
-            instants[membership.id] = end_of(day + timedelta(days=1), zone, cohort.rollover_hour) if buddies else None
+            after = day + timedelta(days=1)
+            instants[membership.id] = Slot(after, end_of(after, zone, cohort.rollover_hour)) if buddies else None
             if buddies and not enrolment.is_paused(day):
                 wanted.append((enrolment, due_at, day, buddies))
         messages: list[OutboxMessage] = []
@@ -261,9 +268,9 @@ class Scheduler:
     async def _digest(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
         assert cohort.id is not None and cohort.next_digest_at is not None
         due = cohort.next_digest_at
-        cohort.next_digest_at = next_daily(due, cohort.digest_time, cohort.zone, cohort.rollover_hour)
+        day = slot_day(cohort.next_digest_day, due, cohort.zone, cohort.rollover_hour)
+        set_digest(cohort, next_daily(due, cohort.digest_time, cohort.zone, cohort.rollover_hour))
         await uow.cohorts.save(cohort)
-        day = local_day(due, cohort.zone, cohort.rollover_hour)
         pairs = await uow.memberships.active_in_cohort(cohort.id)
         if not pairs:
             return None
@@ -285,10 +292,9 @@ class Scheduler:
     async def _recap(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
         assert cohort.id is not None and cohort.next_recap_at is not None
         due = cohort.next_recap_at
-        cohort.next_recap_at = next_weekly(due, cohort.recap_weekday, cohort.recap_time, cohort.zone,
-                                           cohort.rollover_hour)
+        monday = week_start(slot_day(cohort.next_recap_day, due, cohort.zone, cohort.rollover_hour))
+        set_recap(cohort, next_weekly(due, cohort.recap_weekday, cohort.recap_time, cohort.zone, cohort.rollover_hour))
         await uow.cohorts.save(cohort)
-        monday = week_start(local_day(due, cohort.zone, cohort.rollover_hour))
         pairs = list(await uow.memberships.active_in_cohort(cohort.id))
         if not pairs:
             return None
@@ -328,6 +334,18 @@ def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,
         membership.streak_state = checkpoint
         checkpoints[membership.id or 0] = checkpoint
     return result
+
+
+@cache
+def _day_end(day: date, zone: str, rollover_hour: int) -> datetime:
+    return day_end(day, ZoneInfo(zone), rollover_hour)
+
+
+def _last_moment(enrolment: Enrolment, day: date) -> datetime:
+    """A reminder or last call is about its day: once the day has ended it is not sent. (When a DST gap meets the
+    rollover hour, a skipped reminder time's first valid instant is that very end, and so it is not sent.)"""
+    zone = enrolment.member.timezone or enrolment.cohort.timezone
+    return _day_end(day, zone, enrolment.cohort.rollover_hour) - timedelta(microseconds=1)
 
 
 def _week(by_day: dict[date, int], monday: date) -> list[int]:

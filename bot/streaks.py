@@ -64,6 +64,15 @@ def walk(
     return StreakState(streak, freezes, longest, max(until, state.through))
 
 
+def trusted(saved: StreakState | None, today: date) -> StreakState | None:
+    """The saved walk, unless it is dated on or after `today`: then the member's local day has moved back since
+    it was saved (a zone or rollover change; or a process still on the old zone saved it meanwhile), and it may
+    have walked today, or later days, as missed. Such a save is not resumed from; the walk starts afresh."""
+    if saved is not None and saved.through is not None and saved.through >= today:
+        return None
+    return saved
+
+
 def status(
     saved: StreakState | None,
     first_day: date | None,
@@ -74,8 +83,9 @@ def status(
 ) -> tuple[StreakStatus, StreakState | None]:
     """The streak as of `today`, and a state worth saving (through the day before yesterday).
 
-    `minutes_by_day` must hold every day after `saved.through` (or after `first_day` when nothing
-    is saved). The saved state stops two days back so a check-in for `yesterday` never invalidates it.
+    `minutes_by_day` must hold every day after `saved.through` (every day from `first_day` when nothing
+    is saved or the save is not `trusted`: `bot.progress.resume_day` says which). The saved state stops
+    two days back so a check-in for `yesterday` never invalidates it.
     """
     if first_day is None:
         return StreakStatus(0, 0, 0, False), None
@@ -83,6 +93,7 @@ def status(
     def is_done(day: date) -> bool:
         return minutes_by_day.get(day, 0) >= target_minutes
 
+    saved = trusted(saved, today)
     start = saved if saved is not None and saved.through is not None else None
     if start is None or start.through < first_day - timedelta(days=1):
         start = StreakState(through=first_day - timedelta(days=1))

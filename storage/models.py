@@ -117,6 +117,8 @@ class CohortRow(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_recap_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_digest_day: Mapped[date | None] = mapped_column(Date)  # the local dates of those two (bot.schedule.Slot)
+    next_recap_day: Mapped[date | None] = mapped_column(Date)
     digest_mentions: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     digest_thread: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     roadmap_id: Mapped[str | None] = mapped_column(String(40))
@@ -154,6 +156,8 @@ class MembershipRow(Base):
     lastcall_minutes: Mapped[int | None] = mapped_column(Integer)
     next_lastcall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_dayend_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_reminder_day: Mapped[date | None] = mapped_column(Date)  # the local dates of the next reminder and
+    next_lastcall_day: Mapped[date | None] = mapped_column(Date)  # last call (bot.schedule.Slot)
     # The leaderboards' figures, kept by the check-in write path (SqlCheckInRepository): all-time minutes,
     # a version every change of these figures bumps, and the board streak (bot.ranking.BoardStreak: the
     # walk's state on the last done day; board_streak NULL means unknown, to be worked out by the board).
@@ -269,6 +273,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     platform_message_id: Mapped[str | None] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CustomRoadmapRow(Base):

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, get_type_hints
 
-from sqlalchemy import BigInteger, String, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,8 @@ from bot.domain import (
     Sprint,
     SprintStatus,
 )
-from bot.ports import DueColumn, DueKind, DuplicateKey, StreakInputs
+from bot.ports import DUE_DAY, DueColumn, DueKind, DuplicateKey, StreakInputs
+from bot.schedule import Slot
 from bot.streaks import StreakState
 from storage.boards import SqlBoards, forget_streaks, tally
 from storage.errors import is_unique_violation
@@ -212,7 +213,8 @@ def _membership(row: MembershipRow) -> Membership:
     return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
                       reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
                       next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
-                      next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at, id=row.id)
+                      next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at,
+                      next_reminder_day=row.next_reminder_day, next_lastcall_day=row.next_lastcall_day, id=row.id)
 
 
 class SqlMembershipRepository(_Repository, SqlBoards):
@@ -559,24 +561,35 @@ class SqlScheduleRepository(_Repository):
                           pauses=tuple(pauses.get(membership.member_id, ())))
                 for membership, member in found]
 
-    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
-        """Members due together mostly move on together (same zone, same time): one UPDATE per shared new
-        instant, and one executemany for the rest."""
-        if not instants:
+    async def reschedule(self, column: DueColumn, slots: Mapping[int, Slot | None]) -> None:
+        """Members due together mostly move on together (same zone, same time): one UPDATE per shared next
+        occurrence, and one executemany for the rest."""
+        if not slots:
             return
         table = MembershipRow.__table__
-        by_instant: dict[datetime | None, list[int]] = defaultdict(list)
-        for membership_id, instant in instants.items():
-            by_instant[instant].append(membership_id)
+        day_column = DUE_DAY[column]
+
+        def values(slot: Slot | None) -> dict[str, Any]:
+            changes: dict[str, Any] = {column: slot.at if slot else None}
+            if day_column is not None:
+                changes[day_column] = slot.day if slot else None
+            return changes
+
+        by_slot: dict[Slot | None, list[int]] = defaultdict(list)
+        for membership_id, slot in slots.items():
+            by_slot[slot].append(membership_id)
         rest = []
-        for instant, ids in by_instant.items():
+        for slot, ids in by_slot.items():
             if len(ids) < _SHARED:
-                rest += [{"row_id": membership_id, "instant": instant} for membership_id in ids]
+                rest += [{"row_id": membership_id, **{f"new_{name}": value for name, value in values(slot).items()}}
+                         for membership_id in ids]
             else:
-                await self._session.execute(update(table).where(self._among(table.c.id, ids)).values({column: instant}))
+                await self._session.execute(update(table).where(self._among(table.c.id, ids)).values(values(slot)))
         if rest:
+            names = [column] if day_column is None else [column, day_column]
             await self._session.execute(
-                update(table).where(table.c.id == bindparam("row_id")).values({column: bindparam("instant")}), rest)
+                update(table).where(table.c.id == bindparam("row_id"))
+                .values({name: bindparam(f"new_{name}") for name in names}), rest)
         self._session.expire_all()  # rows already in the session must be read again
 
     def _among(self, column: Any, ids: Sequence[int]) -> Any:
@@ -596,8 +609,10 @@ class SqlScheduleRepository(_Repository):
                      .where(self._among(checkins.membership_id, ids)).group_by(checkins.membership_id))
             firsts.update((membership_id, day) for membership_id, day in await self._session.execute(query))
             # Only the days the saved walk has not covered yet (the index on (membership_id, local_date)
-            # finds them), plus the days from `since` a caller needs the totals of.
+            # finds them), plus the days from `since` a caller needs the totals of; every day when the save
+            # is dated on or after `since` (the walk will not trust it: `bot.streaks.trusted`).
             unwalked = or_(memberships.streak_streak.is_(None), memberships.streak_through.is_(None),
+                           memberships.streak_through >= since,
                            checkins.local_date > memberships.streak_through, checkins.local_date >= since)
             query = (select(checkins.membership_id, checkins.local_date, func.sum(checkins.minutes))
                      .select_from(CheckInRow.__table__.join(MembershipRow.__table__,
@@ -612,12 +627,13 @@ class SqlScheduleRepository(_Repository):
 
 _MEMBERSHIP_COLUMNS = ("id", "cohort_id", "member_id", "role", "active", "reminder_time", "joined_at",
                        "streak_streak", "streak_freezes", "streak_longest", "streak_through", "next_reminder_at",
-                       "lastcall_minutes", "next_lastcall_at", "next_dayend_at")  # what `_membership` reads
+                       "lastcall_minutes", "next_lastcall_at", "next_dayend_at", "next_reminder_day",
+                       "next_lastcall_day")  # what `_membership` reads
 _MEMBER_FIELDS = tuple(field.name for field in fields(Member))
 _SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
-_OUTBOX_INSTANTS = ("due_at", "created_at", "next_attempt_at", "claimed_until", "sent_at")
+_OUTBOX_INSTANTS = ("due_at", "created_at", "next_attempt_at", "claimed_until", "sent_at", "expires_at")
 _OUTBOX_OPTIONAL = ("title", "next_attempt_at", "claimed_until", "claimed_by", "last_error", "sent_at",
-                    "platform_message_id")  # the outbox columns that may be NULL
+                    "platform_message_id", "expires_at")  # the outbox columns that may be NULL
 
 
 class SqlOutboxRepository(_Repository):
@@ -714,3 +730,15 @@ class SqlOutboxRepository(_Repository):
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session="fetch"))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mentioning(self, platform: str, workspace: str, user_id: str, name: str) -> Sequence[OutboxMessage]:
+        about = [OutboxRow.target == user_id, cast(OutboxRow.data, Text).contains(user_id, autoescape=True)]
+        if name:
+            about.append(OutboxRow.text.contains(name, autoescape=True))
+        rows = await self._session.scalars(
+            select(OutboxRow).where(OutboxRow.platform == platform, OutboxRow.workspace == workspace, or_(*about))
+            .order_by(OutboxRow.id))
+        return [_load(OutboxMessage, row) for row in rows]
+
+    async def remove(self, message_id: int) -> None:
+        await self._session.execute(delete(OutboxRow).where(OutboxRow.id == message_id))

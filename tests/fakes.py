@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -40,7 +41,8 @@ from bot.domain import (
     StepDone,
 )
 from bot.errors import StorageUnavailable
-from bot.ports import DueColumn, DueKind, DuplicateKey, StreakInputs
+from bot.ports import DUE_DAY, DueColumn, DueKind, DuplicateKey, StreakInputs
+from bot.schedule import Slot
 from bot.streaks import StreakState
 from tests import fake_boards
 
@@ -618,11 +620,15 @@ class ScheduleRepository:
                                    membership=copy.deepcopy(membership), pauses=tuple(copy.deepcopy(pauses))))
         return found
 
-    async def reschedule(self, column: DueColumn, instants: Mapping[int, datetime | None]) -> None:
-        for membership_id, instant in instants.items():
+    async def reschedule(self, column: DueColumn, slots: Mapping[int, Slot | None]) -> None:
+        day_column = DUE_DAY[column]
+        for membership_id, slot in slots.items():
             row = self._uow.state["memberships"].get(membership_id)
             if row is not None:
-                self._uow.write("memberships", _to_row(dataclasses.replace(row, **{column: instant})))
+                changes: dict[str, object] = {column: slot.at if slot else None}
+                if day_column is not None:
+                    changes[day_column] = slot.day if slot else None
+                self._uow.write("memberships", _to_row(dataclasses.replace(row, **changes)))
 
     async def streak_inputs(self, membership_ids: Sequence[int], since: date) -> dict[int, StreakInputs]:
         memberships = self._uow.state["memberships"]
@@ -636,7 +642,7 @@ class ScheduleRepository:
             day, first = checkin.local_date, firsts.get(checkin.membership_id)
             firsts[checkin.membership_id] = day if first is None else min(first, day)
             saved = membership.streak_state
-            if saved is None or saved.through is None or day > saved.through or day >= since:
+            if saved is None or saved.through is None or saved.through >= since or day > saved.through or day >= since:
                 by_day = minutes[checkin.membership_id]
                 by_day[day] = by_day.get(day, 0) + checkin.minutes
         return {membership_id: StreakInputs(firsts.get(membership_id), dict(minutes.get(membership_id, {})))
@@ -706,6 +712,17 @@ class OutboxRepository:
                 self._uow.write("outbox", row)
                 released += 1
         return released
+
+    async def mentioning(self, platform: str, workspace: str, user_id: str, name: str) -> Sequence[OutboxMessage]:
+        def about(row: OutboxMessage) -> bool:
+            # The JSON text a database would search (ASCII-escaped, as SQLAlchemy's JSON type writes it).
+            return (row.target == user_id or user_id in json.dumps(row.data)
+                    or (bool(name) and name in row.text))
+        return [copy.deepcopy(row) for row in sorted(self._uow.rows("outbox"), key=lambda r: r.id)
+                if (row.platform, row.workspace) == (platform, workspace) and about(row)]
+
+    async def remove(self, message_id: int) -> None:
+        self._uow.delete("outbox", message_id)
 
 
 class RoadmapRepository:

@@ -156,6 +156,49 @@ async def refresh_day_end(uow: UnitOfWork, cohort_id: int, member_id: int, now: 
     await uow.memberships.save(enrolment.membership)
 
 
+def move_day_end(enrolment: Enrolment, now: datetime) -> None:
+    """After a change that moves the member's local day (their zone, the cohort's zone or rollover hour): a
+    watched day end moves to the end of today as it now is. Left at the old instant it would judge the new
+    day before it is over (a false "missed" that cannot be taken back), and could skip the day that ends
+    first. Only the member's own day end moves: a buddy's day end follows the buddy's zone, so a cohort-wide
+    change moves each membership in the cohort, both sides of every pairing included."""
+    membership = enrolment.membership
+    if membership.next_dayend_at is not None and membership.active:
+        membership.next_dayend_at = day_end(enrolment.local_date(now), enrolment.zone, enrolment.cohort.rollover_hour)
+
+
+async def end_pairings(uow: UnitOfWork, cohort_id: int, member_id: int, now: datetime) -> list[str]:
+    """Leaving a cohort ends the leaver's pairings (and open requests) in it, on both sides: buddies and
+    nudges stay inside a cohort two members share, so a pairing cannot outlive one side leaving. The buddy
+    stops being told about, and telling, someone who left; `cohort pair` may pair them anew; and whoever
+    rejoins starts without a buddy and pairs up again with `buddy @name`. Returns the ex-buddies' names."""
+    ended = []
+    touched = {member_id}
+    for pair in await uow.buddies.for_member(cohort_id, member_id):
+        if pair.status is BuddyStatus.ENDED:
+            continue
+        if pair.status is BuddyStatus.ACTIVE and (other := await uow.members.get(pair.other(member_id))):
+            ended.append(other.display_name)
+        pair.status = BuddyStatus.ENDED
+        await uow.buddies.save(pair)
+        touched |= {pair.requester_id, pair.partner_id}
+    for touched_id in sorted(touched):
+        await refresh_day_end(uow, cohort_id, touched_id, now)
+    return sorted(ended)
+
+
+async def watch_after_rejoin(uow: UnitOfWork, cohort_id: int, member_id: int, now: datetime) -> None:
+    """Rejoining a cohort: leaving ended the member's pairings (`end_pairings`), so normally there is nothing to
+    watch. A pairing still active (left before leaving ended pairings) is watched on both sides again: the
+    member's day end, and a buddy's if it is not scheduled. A scheduled one is left alone (it may be due)."""
+    members = {member_id} | {pair.other(member_id) for pair in await uow.buddies.for_member(cohort_id, member_id)
+                             if pair.status is BuddyStatus.ACTIVE}
+    for one in sorted(members):
+        membership = await uow.memberships.get(cohort_id, one)
+        if membership is not None and membership.active and membership.next_dayend_at is None:
+            await refresh_day_end(uow, cohort_id, one, now)
+
+
 async def _cohort_mate(ctx: Context, mine: Enrolment, text: str | None, usage: str) -> Member:
     other = await mentioned_member(ctx, text, usage)
     if other.id == ctx.member.id:

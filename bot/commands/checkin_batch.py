@@ -149,7 +149,7 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
     for item, checkin in recorded:
         state = still_valid(_enrolment(item).membership.streak_state, checkin.local_date)
         resume[item.membership_id] = state
-        since[item.membership_id] = resume_day(state, firsts[item.membership_id])
+        since[item.membership_id] = resume_day(state, firsts[item.membership_id], _entry(item).today)
     by_day = await uow.checkins.minutes_by_day_since(since)
     replies: list[Reply] = []
     moved: dict[int, StreakState | None] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
+from bot.commands import buddy as buddies
 from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
@@ -67,8 +68,10 @@ async def join(ctx: Context, args: Args) -> Reply:
         await ctx.uow.memberships.add(membership)
     else:
         membership.active = True
+        membership.streak_state = None  # the member's zone may have changed while away: walk afresh
         schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
         await ctx.uow.memberships.save(membership)
+        await buddies.watch_after_rejoin(ctx.uow, cohort.id, ctx.member.id, ctx.now)
     return Reply(text=f"Welcome to {cohort.name}, {ctx.member.display_name}! Your day's goal is "
                       f"{cohort.daily_target} minutes. `checkin` when you've done it.",
                  data={"cohort": cohort.name, "joined": True}, title="Cohort")
@@ -84,6 +87,8 @@ async def leave(ctx: Context, args: Args) -> Reply:
     was_organizer = membership.is_organizer
     membership.role = Role.MEMBER
     await ctx.uow.memberships.save(membership)
+    assert ctx.member.id is not None
+    ended = await buddies.end_pairings(ctx.uow, cohort.id, ctx.member.id, ctx.now)  # on both sides: see there
     remaining = await ctx.uow.memberships.active_in_cohort(cohort.id)
     if was_organizer and remaining and not any(m.is_organizer for m, _ in remaining):
         successor, person = min(remaining, key=lambda pair: (pair[0].joined_at is None, pair[0].joined_at, pair[0].id))
@@ -92,8 +97,10 @@ async def leave(ctx: Context, args: Args) -> Reply:
         handover = f" {person.display_name} is now its organizer."
     else:
         handover = ""
+    paired = f" Your buddy pairing with {', '.join(ended)} has ended." if ended else ""
     return Reply(text=f"You left {cohort.name}. Your history is kept if you `cohort join {cohort.name}` again."
-                      + handover, data={"cohort": cohort.name, "left": True}, private=True, title="Cohort")
+                      + paired + handover, data={"cohort": cohort.name, "left": True, "buddies_ended": ended},
+                 private=True, title="Cohort")
 
 
 async def info(ctx: Context, args: Args) -> Reply:
@@ -131,6 +138,7 @@ async def settings(ctx: Context, args: Args) -> Reply:
     if changed & {"rollover", "timezone"}:
         for membership, member in await ctx.uow.memberships.active_in_cohort(cohort.id):
             schedule_reminder(Enrolment(cohort, member, membership), ctx.now)
+            buddies.move_day_end(Enrolment(cohort, member, membership), ctx.now)
             await ctx.uow.memberships.save(membership)
     return Reply(text=f"Updated {', '.join(sorted(changed))}.\n{_settings_line(cohort)}",
                  data={"cohort": cohort.name, "changed": sorted(changed), **settings_data(cohort)},

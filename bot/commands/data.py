@@ -13,6 +13,7 @@ from bot.commands.resolve import require_organizer, target_cohort
 from bot.commands.stats import days_between
 from bot.domain import CheckIn, Role
 from bot.errors import CommandError
+from bot.forgetting import forget_messages
 from bot.replies import Attachment, Reply
 
 MAX_EXPORT_BYTES = 8 * 1024 * 1024  # Discord's attachment limit for most servers; Slack takes more
@@ -118,6 +119,7 @@ async def forget(ctx: Context, args: Args) -> Reply:
         await ctx.uow.memberships.save(heir)
         cohort.created_by = person.id or 0
         await ctx.uow.cohorts.save(cohort)
+    await forget_messages(ctx.uow, ctx.member)
     await ctx.uow.members.remove(member_id)
     gone = f" and the cohorts only you were in ({', '.join(removed_cohorts)})" if removed_cohorts else ""
     return Reply(text=f"Done: {checkins} check-ins, {len(memberships)} memberships, your settings, pauses, "

@@ -129,15 +129,17 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
     assert cohort.id is not None
     firsts = await uow.checkins.first_days_in_cohort(cohort.id)
     # Each from its own resume day: one member without a saved walk must not pull in everyone's history.
+    today = {_id(m.id): Enrolment(cohort, member, m).local_date(now) for m, member in pairs}
     by_day = await uow.checkins.minutes_by_day_since(
-        {_id(m.id): resume_day(m.streak_state, firsts[_id(m.id)]) for m, _ in pairs if _id(m.id) in firsts})
+        {_id(m.id): resume_day(m.streak_state, firsts[_id(m.id)], today[_id(m.id)])
+         for m, _ in pairs if _id(m.id) in firsts})
     pauses = await uow.pauses.for_members([_id(member.id) for _, member in pairs])
     standings = []
     changed: dict[int, StreakState | None] = {}
     for membership, member in pairs:
         enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(_id(member.id), ())))
         status, checkpoint = streaks.status(
-            membership.streak_state, firsts.get(_id(membership.id)), enrolment.local_date(now),
+            membership.streak_state, firsts.get(_id(membership.id)), today[_id(membership.id)],
             by_day.get(_id(membership.id), {}), cohort.daily_target, enrolment.is_paused)
         if checkpoint != membership.streak_state:
             membership.streak_state = checkpoint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.commands.buddy import move_day_end
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Enrolment, Pause
@@ -111,6 +112,9 @@ async def timezone_set(ctx: Context, args: Args) -> Reply:
     assert ctx.member.id is not None
     for membership, cohort in await ctx.uow.memberships.active_for_member(ctx.member.id):
         schedule_reminder(Enrolment(cohort, ctx.member, membership), ctx.now)
+        move_day_end(Enrolment(cohort, ctx.member, membership), ctx.now)
+        # The local day moved: a saved walk may cover today or later days (moving west by a day or two).
+        membership.streak_state = None
         await ctx.uow.memberships.save(membership)
     return Reply(text=f"Your time zone is now {zone.key}. Check-ins already made keep their dates; "
                       "reminders and new check-ins follow the new zone.",

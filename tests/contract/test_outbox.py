@@ -3,6 +3,7 @@ with leases, and a claim renewed only by its live owner."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain import OutboxMessage, OutboxStatus
@@ -51,3 +52,29 @@ async def test_only_the_live_owner_renews_a_claim(uow_factory: UnitOfWorkFactory
         assert not await uow.outbox.renew(taken.id or 0, "a", NOW + 3 * LEASE, NOW + 5 * LEASE)
         assert await uow.outbox.release("b") == 1
         await uow.commit()
+
+
+async def test_messages_mentioning_a_member_and_their_removal(uow_factory: UnitOfWorkFactory) -> None:
+    rows = {
+        "to-her": replace(_message("a"), target="U1", text="Hi Zoë"),
+        "names-her": replace(_message("b"), destination_kind="channel", target="C1", text="done — Zoë, Max"),
+        "mentions-her": replace(_message("c"), target="C1", text="nobody", data={"mentions": ["U1"]}),
+        "sent-to-her": replace(_message("d"), target="U1", status=OutboxStatus.SENT),
+        "other-workspace": replace(_message("e"), workspace="w2", target="U1", text="Zoë"),
+        "unrelated": replace(_message("f"), target="U2", text="Hi Max", data={"mentions": ["U2"]}),
+        "like-wildcards": replace(_message("g"), target="U2", text="100% Zo_"),
+    }
+    async with uow_factory() as uow:
+        for message in rows.values():
+            assert await uow.outbox.add(message)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.outbox.mentioning("test", "w", "U1", "Zoë")
+        assert [m.key for m in found] == ["a", "b", "c", "d"]  # in id order, any status
+        assert found[0].id is not None
+        await uow.outbox.remove(found[0].id)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.outbox.get_by_key("a") is None and await uow.outbox.get_by_key("b") is not None
+        assert [m.key for m in await uow.outbox.mentioning("test", "w", "U9", "Zo_")] == ["g"]  # _ is no wildcard
+        assert [m.key for m in await uow.outbox.mentioning("test", "w", "U9", "")] == []

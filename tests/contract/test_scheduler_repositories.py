@@ -24,6 +24,7 @@ from bot.domain import (
     SprintStatus,
 )
 from bot.ports import StreakInputs, UnitOfWork, UnitOfWorkFactory
+from bot.schedule import Slot
 from bot.scheduler import Scheduler
 from bot.streaks import StreakState
 from tests.contract.test_repositories import D0, T0, a_sprint, enrol, new_cohort
@@ -591,36 +592,55 @@ async def test_due_enrolments_skip_memberships_another_unit_of_work_holds(uow_fa
         async with uow_factory() as second:
             theirs = await asyncio.wait_for(second.schedule.due_enrolments("next_reminder_at", T0, 10), 10)
             assert [e.membership.id for e in theirs] == earliest_first[4:]  # skipped, not waited for
-        await first.schedule.reschedule("next_reminder_at", {e.membership.id or 0: T0 + 60 * MINUTE for e in mine})
+        later = Slot(T0.date(), T0 + 60 * MINUTE)
+        await first.schedule.reschedule("next_reminder_at", {e.membership.id or 0: later for e in mine})
         await first.commit()
     async with uow_factory() as uow:  # the first one's rows moved on; the others are due still
         again = await uow.schedule.due_enrolments("next_reminder_at", T0, 10)
         assert [e.membership.id for e in again] == earliest_first[4:]
 
 
-async def test_reschedule_sets_one_due_column_of_many_memberships(uow_factory: UnitOfWorkFactory) -> None:
+async def test_reschedule_sets_one_due_column_and_its_day_of_many_memberships(uow_factory: UnitOfWorkFactory,
+                                                                               ) -> None:
     async with uow_factory() as uow:
         cohort = await new_cohort(uow)
-        stored = [await enrol(uow, f"u{n:02d}", cohort, next_reminder_at=T0, next_lastcall_at=T0) for n in range(24)]
+        stored = [await enrol(uow, f"u{n:02d}", cohort, next_reminder_at=T0, next_lastcall_at=T0,
+                              next_reminder_day=T0.date()) for n in range(24)]
         await uow.commit()
-    shared = (T0 + 60 * MINUTE).astimezone(PLUS_0530)
-    instants: dict[int, datetime | None] = {m.id or 0: shared for m in stored[:20]}  # many moving together
-    instants |= {stored[20].id or 0: T0 + 5 * MINUTE, stored[21].id or 0: T0 + 6 * MINUTE,
-                 stored[22].id or 0: None}  # and a few on their own
+    tomorrow, later = T0.date() + timedelta(days=1), T0.date() + timedelta(days=2)
+    shared = Slot(tomorrow, (T0 + 60 * MINUTE).astimezone(PLUS_0530))
+    slots: dict[int, Slot | None] = {m.id or 0: shared for m in stored[:20]}  # many moving together
+    slots |= {stored[20].id or 0: Slot(tomorrow, T0 + 5 * MINUTE), stored[21].id or 0: Slot(later, T0 + 6 * MINUTE),
+              stored[22].id or 0: None}  # and a few on their own
     async with uow_factory() as uow:
         got = await uow.memberships.get_by_id(stored[0].id or 0)  # already loaded in this unit of work
         assert got is not None and got.next_reminder_at == T0
-        await uow.schedule.reschedule("next_reminder_at", instants)
+        await uow.schedule.reschedule("next_reminder_at", slots)
         await uow.schedule.reschedule("next_lastcall_at", {})
         again = await uow.memberships.get_by_id(stored[0].id or 0)
-        assert again is not None and again.next_reminder_at == shared  # what it reads next is the new value
+        assert again is not None and again.next_reminder_at == shared.at  # what it reads next is the new value
+        assert again.next_reminder_day == tomorrow
         await uow.commit()
     async with uow_factory() as uow:
         for membership in stored:
             got = await uow.memberships.get_by_id(membership.id or 0)
-            expected = instants.get(membership.id or 0, T0)
-            assert got == replace(membership, next_reminder_at=expected)  # only that column changed
+            expected = slots.get(membership.id or 0, Slot(T0.date(), T0))
+            assert got == replace(membership, next_reminder_at=expected and expected.at,
+                                  next_reminder_day=expected and expected.day)  # only those columns changed
             assert expected is None or _is_utc(got.next_reminder_at)
+
+
+async def test_reschedule_of_day_ends_keeps_no_day(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        stored = await enrol(uow, "u1", cohort, next_dayend_at=T0, next_reminder_day=T0.date())
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.schedule.reschedule("next_dayend_at", {stored.id or 0: Slot(T0.date(), T0 + 60 * MINUTE)})
+        await uow.commit()
+    async with uow_factory() as uow:
+        got = await uow.memberships.get_by_id(stored.id or 0)
+        assert got == replace(stored, next_dayend_at=T0 + 60 * MINUTE)
 
 
 async def test_streak_inputs_are_first_days_and_the_days_not_walked_yet(uow_factory: UnitOfWorkFactory) -> None:
@@ -647,9 +667,14 @@ async def test_streak_inputs_are_first_days_and_the_days_not_walked_yet(uow_fact
         assert got[walked.id or 0] == StreakInputs(D0 - timedelta(days=9), {
             D0 - timedelta(days=5): 15, D0 - timedelta(days=1): 30})  # only after the saved walk's day
         assert got[idle.id or 0] == StreakInputs(None, {})
-        older = await uow.schedule.streak_inputs([walked.id or 0], D0 - timedelta(days=7))
+        older = await uow.schedule.streak_inputs([walked.id or 0], D0 - timedelta(days=5))
         assert older[walked.id or 0].minutes_by_day == {  # and every day from `since`
-            D0 - timedelta(days=d): m for d, m in [(7, 30), (6, 30), (5, 15), (1, 30)]}
+            D0 - timedelta(days=d): m for d, m in [(5, 15), (1, 30)]}
+        # A save dated on or after `since` (and so perhaps after the walk's today: `streaks.trusted`) is
+        # not resumed from: every day.
+        stale = await uow.schedule.streak_inputs([walked.id or 0], D0 - timedelta(days=7))
+        assert stale[walked.id or 0].minutes_by_day == {
+            D0 - timedelta(days=d): m for d, m in [(9, 40), (7, 30), (6, 30), (5, 15), (1, 30)]}
         assert await uow.schedule.streak_inputs([], D0) == {}
 
 
