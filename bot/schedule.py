@@ -44,14 +44,17 @@ def next_daily(after: datetime, at: time, zone: ZoneInfo, rollover_hour: int) ->
 
 def next_weekly(after: datetime, weekday: int, at: time, zone: ZoneInfo, rollover_hour: int) -> Slot:
     """The first occurrence of `at` on a local date with `weekday` strictly after `after`."""
+    # From the day before `after`'s local date, and one week and three days on: in the second pass of a hour
+    # repeated across the rollover hour (Antarctica/Troll, rollover 2), `local_day` gives a date that has already
+    # ended, so the next date of that weekday may be eight days after the one it says.
     start = local_day(after, zone, rollover_hour) - timedelta(days=1)
-    for offset in range(9):
+    for offset in range(10):
         day = start + timedelta(days=offset)
         if day.weekday() == weekday:
             instant = occurrence(day, at, zone, rollover_hour)
             if instant > after:
                 return Slot(day, instant)
-    raise AssertionError("a weekly time always recurs within nine days")
+    raise AssertionError("a weekly time always recurs within ten days")
 
 
 def day_end(day: date, zone: ZoneInfo, rollover_hour: int) -> datetime:

@@ -285,15 +285,10 @@ class Mismatches:
         self.by_function: dict[str, int] = defaultdict(int)
         self.samples: list[str] = []
         self.comparisons = 0
-        self.known = 0
 
-    def check(self, function: str, context: tuple[object, ...], expected: object, got: object,
-              known: bool = False) -> None:
+    def check(self, function: str, context: tuple[object, ...], expected: object, got: object) -> None:
         self.comparisons += 1
         if expected == got:
-            return
-        if known:
-            self.known += 1
             return
         self.count += 1
         self.by_function[function] += 1
@@ -301,14 +296,12 @@ class Mismatches:
             self.samples.append(f"{function}{context}: expected {expected!r}, got {got!r}")
 
 
-# --- a known defect ------------------------------------------------------------------------------------------
+# --- a defect the oracle found (fixed) -------------------------------------------------------------------------
 # When the rollover hour lies strictly inside a repeated (fall-back) hour -- Antarctica/Troll (03:00 -> 01:00)
 # with rollover 2, Pacific/Chatham (03:45 -> 02:45) with rollover 3 -- the wall clock passes r:00 (local date
 # D+1 begins) and then goes back below it, so during the second pass `local_day` says D although D ended.
-# `next_weekly` then starts its nine-day walk one date too early: when D+1's occurrence has already happened,
-# the next one (D+8) is outside the walk and it raises AssertionError. The examples below are the smallest;
-# the big test tolerates exactly this class while the first example still fails, and is strict again once
-# it is fixed (when this xfail starts passing, remove it and `_weekly_defect_present`).
+# `next_weekly` started its nine-day walk one date too early: when D+1's occurrence had already happened,
+# the next one (D+8) was outside the walk and it raised AssertionError. The smallest examples:
 
 WEEKLY_DEFECT_EXAMPLES = [
     # zone, rollover, after, weekday (Sunday), wall time, expected Slot
@@ -331,18 +324,10 @@ def test_reference_on_the_weekly_defect_examples(example: tuple) -> None:
     assert reference.first_after(after) == expected
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="next_weekly raises when `after` lies in a fold's second pass past the rollover hour")
 @pytest.mark.parametrize("example", WEEKLY_DEFECT_EXAMPLES, ids=lambda example: example[0])
 def test_next_weekly_in_a_repeated_rollover_hour(example: tuple) -> None:
     name, rollover, after, weekday, at, expected = example
-    got = _call(next_weekly, after, weekday, at, ZoneInfo(name), rollover)
-    assert got == expected, got
-
-
-def _weekly_defect_present() -> bool:
-    name, rollover, after, weekday, at, _ = WEEKLY_DEFECT_EXAMPLES[0]
-    return isinstance(_call(next_weekly, after, weekday, at, ZoneInfo(name), rollover), str)
+    assert next_weekly(after, weekday, at, ZoneInfo(name), rollover) == expected
 
 
 def _call(function, *args):  # returns whatever the product returns, or the exception it raised
@@ -358,7 +343,6 @@ def test_schedule_matches_the_reference_in_every_dst_zone(capsys: pytest.Capture
     representatives = _distinct(tables)
     found = Mismatches()
     chains = 0
-    tolerate_weekly_defect = _weekly_defect_present()
     for table in representatives:
         zone, name = table.zone, table.name
         for transition, before, after in _in_window(table):
@@ -426,9 +410,7 @@ def test_schedule_matches_the_reference_in_every_dst_zone(capsys: pytest.Capture
                         for after_ in sorted(around | {o - SECOND for o in near[2:5]} | set(near[2:5])):
                             got = _call(next_weekly, after_, weekday, at, zone, rollover)
                             expected = weekly.first_after(after_)
-                            known = (tolerate_weekly_defect and isinstance(got, str) and "AssertionError" in got
-                                     and after_ >= table.day_end(table.local_day(after_, rollover), rollover))
-                            found.check("next_weekly", (name, rollover, weekday, at, after_), expected, got, known)
+                            found.check("next_weekly", (name, rollover, weekday, at, after_), expected, got)
 
     # Every other zone directly too, lighter: day ends, and each daily occurrence next to a transition
     # (reached from the previous one), for every rollover hour.
@@ -452,7 +434,7 @@ def test_schedule_matches_the_reference_in_every_dst_zone(capsys: pytest.Capture
     elapsed = clock.perf_counter() - started
     with capsys.disabled():
         print(f"\ntime oracle: {len(tables)} DST zones in {len(representatives)} distinct transition tables, "
-              f"{found.comparisons} comparisons ({chains} chains), {found.count} disagreements "
-              f"(+{found.known} of the known next_weekly defect), {elapsed:.1f} s")
+              f"{found.comparisons} comparisons ({chains} chains), {found.count} disagreements, "
+              f"{elapsed:.1f} s")
     assert not found.count, (
         f"{found.count} disagreements {dict(found.by_function)}:\n" + "\n".join(found.samples))
