@@ -1062,4 +1062,4 @@ class PostgresMachine(StudyBotMachine):
 TestStudyBotOnPostgres = pytest.mark.postgres(
     pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"needs {POSTGRES_ENV}")(PostgresMachine.TestCase))
 TestStudyBotOnPostgres.settings = settings(TestStudyBotOnSqlite.settings,
-                                           max_examples=max(5, EXAMPLES // 3))
+                                           max_examples=max(4, EXAMPLES // 5))
