@@ -540,6 +540,9 @@ class StudyBotMachine(RuleBasedStateMachine):
         remaining = [o for o in self.active_memberships() if o.cohort is m.cohort]
         if was_organizer and remaining and not any(o.organizer for o in remaining):
             min(remaining, key=lambda o: (o.joined_at, o.serial)).organizer = True
+        # Leaving ends the leaver's pairings and requests in that cohort, on both sides (README decisions).
+        for key in [k for k in self.pairs if k[0] == m.cohort.name and m.user.uid in k[1]]:
+            del self.pairs[key]
         self.refresh_epochs()
 
     @rule(u=st.integers(0, 3))
