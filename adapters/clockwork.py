@@ -30,6 +30,7 @@ class Clockwork:
         self._dispatcher = dispatcher
         self._beating: asyncio.Task[None] | None = None
         self.last_beat: datetime | None = None
+        self._outage = False  # one warning when the database goes away, one line when it is back
         self._clock = AsyncIOScheduler(timezone="UTC")
         self._clock.add_job(self._beat, "interval", seconds=every.total_seconds(), id="tick", max_instances=1,
                             coalesce=True, next_run_time=datetime.now(UTC))  # overdue work at once, not a tick later
@@ -43,8 +44,15 @@ class Clockwork:
             await self._dispatcher.drain()
             self.last_beat = datetime.now(UTC)
             self._telemetry.tick(time.perf_counter() - started)
-        except StorageUnavailable:
-            log.warning("tick skipped: the database is unavailable; the next tick catches up")
+            if self._outage:
+                self._outage = False
+                log.info("database available again: ticks resume and catch up")
+        except StorageUnavailable as error:
+            if not self._outage:
+                self._outage = True
+                log.warning("tick skipped: database unavailable (%s); skipping ticks quietly until it is back", error)
+            else:
+                log.debug("tick skipped: database still unavailable")
         finally:
             self._beating = None
 
