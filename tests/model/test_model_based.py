@@ -19,7 +19,8 @@ Profiles (environment variable STUDYBOT_MODEL_PROFILE):
       pytest tests/model -x -q
 - "nightly": 400 examples of up to 60 steps, random each run, shrunk failures kept in .hypothesis/:
       STUDYBOT_MODEL_PROFILE=nightly pytest tests/model -x -q
-  (STUDYBOT_MODEL_EXAMPLES=N overrides the number of examples of either profile.)
+  (STUDYBOT_MODEL_EXAMPLES=N overrides the number of examples of either profile; STUDYBOT_MODEL_SHRINK=0 skips
+  shrinking, to see a failure on old code quickly.)
 
 What the model does not predict, and so does not assert (see the comments at each place):
 - DESIGN.md's second-wave streak rules (repair, holidays, study days, rest days, undo): no such commands
@@ -40,6 +41,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -50,7 +53,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import text
@@ -60,7 +63,7 @@ from adapters.console.clock import ConsoleClock
 from adapters.console.timetravel import run_due_work
 from bot.commands.context import Invocation, Toolkit
 from bot.delivery import Dispatcher
-from bot.ports import Destination
+from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 from bot.scheduler import Scheduler
 from bot.service import StudyBot
@@ -75,7 +78,11 @@ USERS = (("u-aurelia", "Aurelia"), ("u-bartholomew", "Bartholomew"), ("u-cosima"
          ("u-desmond", "Desmond"))
 CHANNELS = ("room-north", "room-south")
 ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York", "Europe/Berlin", "Australia/Sydney",
-         "UTC")
+         "UTC", "Etc/GMT-14", "Etc/GMT+12")
+# `timezone set` favours moves between the zones a day or two apart (issue 13 defect 7: a member moving two local
+# days back) and into New York (a DST night that can meet a rollover hour: defect 3)
+MEMBER_ZONES = (*ZONES, "Etc/GMT-14", "Etc/GMT+12", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York")
+FORMER = "a former member"  # what `forget` leaves of a member's name in messages still owed (README decisions)
 STARTS = (  # a little before DST nights: New York 8 Mar, Berlin 29 Mar, Sydney 5 Apr / 4 Oct, Berlin 25 Oct,
     # New York 1 Nov 2026
     datetime(2026, 3, 7, 9, 0, tzinfo=UTC), datetime(2026, 3, 28, 14, 0, tzinfo=UTC),
@@ -90,6 +97,9 @@ PROFILE = os.environ.get("STUDYBOT_MODEL_PROFILE", "ci")
 _NIGHTLY = PROFILE == "nightly"
 EXAMPLES = int(os.environ.get("STUDYBOT_MODEL_EXAMPLES", "400" if _NIGHTLY else "25"))
 STEPS = 60 if _NIGHTLY else 35
+# Triage of old code only (never in CI): STUDYBOT_MODEL_SKIP=crash,check_outbox_forgets turns those rules or
+# checks into no-ops, to see what else the model finds once one known failure is out of the way.
+SKIP = frozenset(filter(None, os.environ.get("STUDYBOT_MODEL_SKIP", "").split(",")))
 
 
 def _daily(day: date, *, at: time, zone: ZoneInfo, rollover: int) -> datetime:
@@ -122,6 +132,7 @@ class Sent:
     data: dict[str, Any]
     message_id: str
     key: str | None = None
+    queued_at: datetime | None = None  # when the tick wrote it to the outbox (what it says is as of then)
 
 
 class RecordingNotifier:
@@ -132,8 +143,11 @@ class RecordingNotifier:
     def __init__(self, clock: ConsoleClock) -> None:
         self.clock = clock
         self.sent: list[Sent] = []
+        self.down = False  # a platform outage: every send fails (transiently) until it is over
 
     async def send(self, destination: Destination, reply: Reply) -> str | None:
+        if self.down:
+            raise DeliveryFailed("the platform is down (model outage)")
         message_id = f"model-{len(self.sent) + 1}"
         self.sent.append(Sent(self.clock.now(), destination.kind, destination.target, reply.text,
                               dict(reply.data), message_id))
@@ -188,11 +202,29 @@ class System:
             return
         ids = {item.message_id: item for item in sent}
         async with self.database.engine.connect() as connection:
-            rows = await connection.execute(
-                text("SELECT key, platform_message_id FROM outbox WHERE platform_message_id LIKE 'model-%'"))
-            for key, message_id in rows:
+            rows = await connection.execute(text(
+                "SELECT key, platform_message_id, created_at FROM outbox WHERE platform_message_id LIKE 'model-%'"))
+            for key, message_id, created in rows:
                 if message_id in ids:
                     ids[message_id].key = key
+                    ids[message_id].queued_at = _instant(created)
+
+    async def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a plain query, read straight from the database (table and column names as in the first
+        schema, so the model runs against older code too)."""
+        assert self.database is not None
+        async with self.database.engine.connect() as connection:
+            result = await connection.execute(text(sql), params)
+            return [dict(row._mapping) for row in result]
+
+
+def _instant(value: Any) -> datetime | None:
+    """A timestamp as SQLite (text) or Postgres (datetime) hands it back, as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 async def postgres_url() -> tuple[str, Any]:
@@ -309,6 +341,14 @@ class Failure(AssertionError):
     pass
 
 
+_FAILURES: dict[int, type[Failure]] = {}
+
+
+def _failure_at(line: int) -> type[Failure]:
+    """One Failure class per check (the line that raised it), so hypothesis tells different checks apart."""
+    return _FAILURES.setdefault(line, type(f"FailureAtLine{line}", (Failure,), {}))
+
+
 # ----------------------------------------------------------------------------------------------------------
 
 
@@ -333,6 +373,9 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.identities: dict[tuple[Any, ...], Sent] = {}
         self.log: list[str] = []
         self.views = 0
+        self.ids: dict[str, dict[int, str]] = {"cohorts": {}, "members": {}, "memberships": {}}
+        for name in SKIP:
+            setattr(self, name, lambda *args, **kwargs: None)
 
     # --- plumbing ---
 
@@ -358,7 +401,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.log.append(f"{self.now:%Y-%m-%dT%H:%MZ} {line}")
 
     def fail(self, message: str) -> None:
-        raise Failure(message + "\n--- steps ---\n" + "\n".join(self.log[-60:]))
+        raise _failure_at(sys._getframe(1).f_lineno)(message + "\n--- steps ---\n" + "\n".join(self.log[-60:]))
 
     def command(self, user: MUser, line: str, channel: str | None, admin: bool = False, *,
                 quiet: bool = False) -> Reply:
@@ -447,16 +490,35 @@ class StudyBotMachine(RuleBasedStateMachine):
 
     @initialize(start=st.sampled_from(STARTS), zones=st.lists(st.sampled_from(ZONES), min_size=2, max_size=2),
                 rollovers=st.lists(st.integers(0, 6), min_size=2, max_size=2), second=st.booleans(),
-                joins=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1)), max_size=5))
+                joins=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1)), max_size=5),
+                buddies=st.sampled_from((True, True, False)), night=st.sampled_from((False, False, True)))
     def boot(self, start: datetime, zones: list[str], rollovers: list[int], second: bool,
-             joins: list[tuple[int, int]]) -> None:
-        """A running bot with a cohort or two and a few members: most sequences start from there."""
+             joins: list[tuple[int, int]], buddies: bool = False, night: bool = False) -> None:
+        """A running bot with a cohort or two and a few members: most sequences start from there.
+
+        `buddies`: the first two members of the first cohort pair up (buddy day-end notices only exist for
+        pairs, and two random rules rarely meet: issue 13 defects 5 and 6). `night`: the second cohort is in
+        New York with rollover 3 and its digest at 02:30, a day before the 8 March spring-forward skips 02:30
+        into the rollover hour (defect 3)."""
+        night = night and "night" not in SKIP
+        if night:
+            start, zones[1], rollovers[1], second = STARTS[0], "America/New_York", 3, True
         self.start_system(start)
         self.cohort_create(0, zones[0], rollovers[0], "20:00", 30, 1)
         if second:
             self.cohort_create(1, zones[1], rollovers[1], "02:30", 10, 2)
         for u, c in joins:
             self.join(u, c)
+        if buddies:
+            first = next(iter(self.cohorts.values()))
+            if sum(m.cohort is first for m in self.active_memberships()) < 2:
+                self.join(1, 0)
+            mates = [m for m in self.active_memberships() if m.cohort is first]
+            self.buddy(self.active_memberships().index(mates[0]), 0, False)
+            self.buddy(self.active_memberships().index(mates[1]), 0, True)
+        if night:
+            newyork = [m for m in self.active_memberships() if m.cohort.zone == "America/New_York"]
+            self.remind(self.active_memberships().index(newyork[-1]), "02:30")
 
     def start_system(self, start: datetime) -> None:
         if self.backend == "postgres":
@@ -572,6 +634,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         for key in [k for k in self.pairs if user.uid in k[1]]:
             del self.pairs[key]
         self.refresh_epochs()
+        self.check_outbox_forgets()
 
     @rule(i=st.integers(0, 7), minutes=st.sampled_from((30, 10, 5, 45, 60, 120, 300, 600)),
           yesterday=st.booleans())
@@ -612,11 +675,14 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.expect_ok(reply, "sprint start")
         sprint = MSprint(int(reply.data["sprint_id"]), m, self.now,
                          self.now + timedelta(minutes=m.cohort.sprint), m.cohort.sprint)
-        if sprint.sprint_id in self.sprints:
-            # ids are never reused (decision (c)); a reused sprint id is defect 2 of issue 13
-            self.fail(f"sprint id {sprint.sprint_id} given out twice (defect 2: ids reused)")
+        self.check_new_sprint_id(sprint.sprint_id)
         self.sprints[sprint.sprint_id] = sprint
         m.user.sprint = sprint
+
+    def check_new_sprint_id(self, sprint_id: int) -> None:
+        if sprint_id in self.sprints:
+            # ids are never reused (decision (c)); a reused sprint id is defect 2 of issue 13
+            self.fail(f"sprint id {sprint_id} given out twice (defect 2: ids reused)")
 
     @rule(u=st.integers(0, 3))
     def sprint_stop(self, u: int) -> None:
@@ -707,7 +773,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         m.lastcall = {"2h": 120, "90m": 90, "15m": 15, "off": None}[lead]
         self.refresh_epochs()
 
-    @rule(u=st.integers(0, 3), zone=st.sampled_from(ZONES))
+    @rule(u=st.integers(0, 3), zone=st.sampled_from(MEMBER_ZONES))
     def timezone(self, u: int, zone: str) -> None:
         user = self.pick(self.live_users(), u)
         if not self.ready() or user is None:
@@ -742,16 +808,46 @@ class StudyBotMachine(RuleBasedStateMachine):
 
     @rule(minutes=st.one_of(st.integers(1, 120), st.integers(120, 1800), st.sampled_from((1440, 1380, 1500))))
     def advance(self, minutes: int) -> None:
+        self.move_clock(minutes, complete=True)
+
+    def move_clock(self, minutes: int, *, complete: bool) -> None:
         if not self.ready():
             return
         assert self.system is not None
         start, end = self.now, self.now + timedelta(minutes=minutes)
-        self.note(f"advance {minutes} min to {end:%Y-%m-%dT%H:%MZ}")
+        self.note(f"advance {minutes} min to {end:%Y-%m-%dT%H:%MZ}" + ("" if complete else " (platform down)"))
         self.finish_by_ticks(start, normal=False)  # overdue after a crash: the first tick records them
-        self.finish_by_ticks(end, normal=True)
+        self.finish_by_ticks(end, normal=complete)
         self.run(self.system.advance(end))
         self.check_messages()
-        self.check_complete(start, end)
+        self.check_outbox_forgets()
+        if complete:
+            self.check_complete(start, end)
+
+    @rule(minutes=st.integers(3, 300))
+    def outage(self, minutes: int) -> None:
+        """The platform is down for a while: every send fails and is retried with back-off (or given up);
+        what was due meanwhile is not required, but what does go out later must still be right, and rows still
+        pending stay in the outbox (for `forget` to find: issue 13 defect 8)."""
+        if not self.ready():
+            return
+        assert self.system is not None
+        self.system.notifier.down = True
+        try:
+            self.move_clock(minutes, complete=False)
+        finally:
+            self.system.notifier.down = False
+
+    @rule(hour=st.integers(0, 23))
+    def advance_to(self, hour: int) -> None:
+        """To the next hh:17 UTC: an hour of the day picked on purpose (a zone move in the hour that puts two
+        far-apart zones two local dates apart; the instant a DST jump meets a rollover hour)."""
+        if not self.ready():
+            return
+        target = self.now.replace(hour=hour, minute=17, second=0, microsecond=0)
+        while target <= self.now:
+            target += timedelta(days=1)
+        self.move_clock(int((target - self.now) // timedelta(minutes=1)), complete=True)
 
     @rule(minutes=st.integers(60, 1800))
     def advance_hours(self, minutes: int) -> None:
@@ -773,7 +869,7 @@ class StudyBotMachine(RuleBasedStateMachine):
     @rule(before=st.integers(1, 600), down=st.integers(10, 900))
     def crash(self, before: int, down: int) -> None:
         """The process ticks (queuing messages) but dies before draining, stays down, then starts again."""
-        if not self.ready():
+        if not self.ready() or "crash" in SKIP:
             return
         assert self.system is not None
         died = self.now + timedelta(minutes=before)
@@ -787,6 +883,45 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.run(self.system.boot())
 
     # --- invariants: the views ---
+
+    @invariant()
+    def ids_are_never_reused(self) -> None:
+        """Ids name outbox keys (`sprint:<id>`, `digest:<cohort>:<date>`, `reminder:<membership>:<date>`), so
+        an id once given out never names anything else (issue 13 defect 2: SQLite handed out the id of a
+        deleted last row again, and the new row's messages collided with the old one's)."""
+        if not self.ready() or "ids_are_never_reused" in SKIP:
+            return
+        assert self.system is not None
+        queries = {
+            "cohorts": "SELECT id, name AS who FROM cohorts",
+            "members": "SELECT id, user_id AS who FROM members",
+            "memberships": "SELECT ms.id AS id, m.user_id || ' in ' || c.name AS who FROM memberships ms "
+                           "JOIN members m ON m.id = ms.member_id JOIN cohorts c ON c.id = ms.cohort_id"}
+        for table, sql in queries.items():
+            seen = self.ids[table]
+            for row in self.run(self.system.rows(sql)):
+                earlier = seen.setdefault(int(row["id"]), str(row["who"]))
+                if earlier != str(row["who"]):
+                    self.fail(f"{table} id {row['id']} given out twice: first {earlier}, now {row['who']} "
+                              f"(defect 2: ids reused)")
+
+    def check_outbox_forgets(self) -> None:
+        """DESIGN.md Privacy and the README's decision on `forget`: afterwards no row of the outbox, sent or
+        not, holds the forgotten member's user id or name in any column (issue 13 defect 8)."""
+        gone = [u for u in self.users if u.forgotten_at is not None]
+        if not gone or not self.ready():
+            return
+        assert self.system is not None
+        for row in self.run(self.system.rows("SELECT * FROM outbox")):
+            for column, value in row.items():
+                if value is None or isinstance(value, int | float | datetime):
+                    continue
+                raw = value if isinstance(value, str) else repr(value)
+                for user in gone:
+                    if user.uid in raw or re.search(rf"(?<!\w){re.escape(user.name)}(?!\w)", raw):
+                        self.fail(f"the outbox still holds {user.name} (forgotten at "
+                                  f"{user.forgotten_at:%Y-%m-%dT%H:%MZ}) in {column} of {row.get('key')} "
+                                  f"({row.get('status')}): {raw[:300]}")
 
     @invariant()
     def views_match_the_model(self) -> None:
@@ -927,8 +1062,9 @@ class StudyBotMachine(RuleBasedStateMachine):
             self.fail(f"the day was already done ({minutes}/{m.cohort.target} min): {where}")
         if m.user.paused(day):
             self.fail(f"the member is paused on {day}: {where}")
-        if sent.data.get("minutes_today") != minutes:
-            self.fail(f"says {sent.data.get('minutes_today')} min, the model has {minutes}: {where}")
+        queued = m.minutes_by_day(sent.queued_at or sent.at).get(day, 0)  # it says what was true when queued
+        if sent.data.get("minutes_today") != queued:
+            self.fail(f"says {sent.data.get('minutes_today')} min, the model has {queued}: {where}")
         if kind == "lastcall" and m.streak(day, sent.at).streak < 1:
             self.fail(f"last call without a streak at risk: {where}")
 
@@ -949,9 +1085,12 @@ class StudyBotMachine(RuleBasedStateMachine):
         else:
             self.fail(f"digest not due at that time under any of the cohort's schedules: {where}")
         members = [m for m in self.active_memberships() if m.cohort is cohort]
-        done = sorted(m.user.name for m in members if m.minutes_by_day(sent.at).get(day, 0) >= cohort.target)
+        as_of = sent.queued_at or sent.at  # a digest says what was true when the tick wrote it
+        done = sorted(m.user.name for m in members if m.minutes_by_day(as_of).get(day, 0) >= cohort.target)
         pending = sorted(m.user.name for m in members if m.user.name not in done and not m.user.paused(day))
-        if (sent.data.get("done"), sent.data.get("pending")) != (done, pending):
+        # Someone forgotten after it was queued is "a former member" in it (README decisions), not listed.
+        said = [sorted(name for name in sent.data.get(part) or () if name != FORMER) for part in ("done", "pending")]
+        if said != [done, pending]:
             self.fail(f"digest says done {sent.data.get('done')} pending {sent.data.get('pending')}; "
                       f"the model: done {done} pending {pending}: {where}")
 
@@ -1052,8 +1191,11 @@ class StudyBotMachine(RuleBasedStateMachine):
 
 
 TestStudyBotOnSqlite = StudyBotMachine.TestCase
+# STUDYBOT_MODEL_SHRINK=0: report the first failing sequence as found, without shrinking it (shrinking a long
+# sequence over a real database can take minutes; useful when triaging old code that fails)
+PHASES = tuple(phase for phase in Phase if phase is not Phase.shrink or os.environ.get("STUDYBOT_MODEL_SHRINK") != "0")
 TestStudyBotOnSqlite.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=not _NIGHTLY,
+    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=not _NIGHTLY, phases=PHASES,
     database=None if not _NIGHTLY else settings.default.database,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], print_blob=_NIGHTLY)
 
