@@ -75,11 +75,19 @@ class StudySlackApp:
         return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
     async def start_socket_mode(self, app_token: str) -> None:
-        """Connect over Socket Mode (apps.connections.open with the xapp- token, through SLACK_API_URL too)."""
+        """Connect over Socket Mode (apps.connections.open with the xapp- token, through SLACK_API_URL too).
+        The first URL is asked for here: a wrong or revoked app token fails start-up with SlackApiError, where
+        slack-sdk's `connect()` would retry it every 10 s for ever."""
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-        self._socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
-        await self._socket.connect_async()
+        handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except BaseException:
+            await handler.close_async()
+            raise
+        self._socket = handler
+        await handler.connect_async()
 
     async def stop(self) -> None:
         if self._socket is not None:

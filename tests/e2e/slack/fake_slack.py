@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,12 +30,11 @@ class Failure:
 
 
 class FakeSlack:
-    def __init__(self, token: str, admins: frozenset[str] = frozenset(), app_token: str = "xapp-test") -> None:
+    def __init__(self, token: str, admins: frozenset[str] = frozenset()) -> None:
         self.token = token
-        self.app_token = app_token
-        self.acks: list[dict[str, Any]] = []  # what Socket Mode clients sent back over the websocket
-        self._sockets: list[web.WebSocketResponse] = []
         self.admins = admins
+        # method -> its own handler, which checks the token itself (Socket Mode's apps.connections.open)
+        self.handlers: dict[str, Callable[[web.Request], Awaitable[web.Response]]] = {}
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # what `respond()` posted to response_url
         self.failures: dict[str, list[Failure]] = {}
@@ -69,7 +68,6 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # users.info and other reads are GETs
         app.router.add_post("/response/{name}", self._response)
         app.router.add_post("/upload/{file}", self._upload)
-        app.router.add_get("/socket", self._socket)
         self._runner, self.port = await serve(app)
 
     async def stop(self) -> None:
@@ -86,8 +84,9 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        expected = self.app_token if method == "apps.connections.open" else self.token
-        if request.headers.get("Authorization") != f"Bearer {expected}":
+        if method in self.handlers:
+            return await self.handlers[method](request)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         params = await _params(request)
         if method in self.delays:
@@ -118,38 +117,11 @@ class FakeSlack:
             return {"upload_url": f"http://127.0.0.1:{self.port}/upload/F1", "file_id": "F1"}
         if method == "files.completeUploadExternal":
             return {"files": [{"id": "F1"}]}
-        if method == "apps.connections.open":
-            return {"url": f"ws://127.0.0.1:{self.port}/socket"}
         return {}
 
     async def _response(self, request: web.Request) -> web.Response:
         await self._record(response=await request.json())
         return web.Response(text="ok")
-
-    async def push(self, envelope: dict[str, Any]) -> None:
-        """Send a Socket Mode envelope to every connected client."""
-        for socket in self._sockets:
-            await socket.send_json(envelope)
-
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"},
-                                "debug_info": {"host": "fake", "approximate_connection_time": 3600}})
-        async with self._changed:
-            self._sockets.append(socket)
-            self._changed.notify_all()
-        async for message in socket:
-            if message.type == web.WSMsgType.TEXT:
-                async with self._changed:
-                    self.acks.append(json.loads(message.data))
-                    self._changed.notify_all()
-        self._sockets.remove(socket)
-        return socket
-
-    async def stop_sockets(self) -> None:
-        for socket in list(self._sockets):
-            await socket.close()
 
     async def _upload(self, request: web.Request) -> web.Response:
         await self._record(Call("upload", {"bytes": len(await request.read())}))
