@@ -216,12 +216,18 @@ def _database_url(explicit: str | None) -> str:
 
 
 def _run(work: Coroutine[object, object, T]) -> T | None:
+    from slack_sdk.errors import SlackApiError
+
     from storage import SchemaTooNew
 
     try:
         return asyncio.run(work)
     except (SchemaTooNew, StorageUnavailable) as error:
         _fail(str(error) or "the database could not be opened")
+    except SlackApiError as error:  # at start-up: Socket Mode's apps.connections.open refused the app token
+        reason = error.response.get("error", "refused") if error.response is not None else "refused"
+        _fail(f"Slack refused SLACK_APP_TOKEN ({reason}): set it to the app-level token (xapp-…) with the "
+              "connections:write scope, from your app's Basic Information page")
     except KeyboardInterrupt:
         return None
     return None

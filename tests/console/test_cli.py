@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
@@ -65,3 +66,19 @@ def test_invite_and_manifest() -> None:
     manifest = invoke("slack-manifest", "--url", "https://study.example.org/")
     assert "url: https://study.example.org/slack/events" in manifest.output
     assert invoke("slack-manifest", "--url", "http://insecure.example").exit_code == 2
+
+
+def test_a_refused_slack_app_token_stops_start_up_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    from adapters.cli import _run
+
+    async def start() -> None:  # what Socket Mode's start-up raises when apps.connections.open says no
+        raise SlackApiError("The request to the Slack API failed.", {"ok": False, "error": "invalid_auth"})
+
+    with pytest.raises(SystemExit) as stopped:
+        _run(start())
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "SLACK_APP_TOKEN" in err and "invalid_auth" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
