@@ -366,7 +366,8 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.cohorts: dict[str, MCohort] = {}
         self.memberships: dict[tuple[str, str], MMembership] = {}
         self.pairs: dict[tuple[str, frozenset[str]], list[str]] = {}  # -> [requester, status]
-        self.sprints: dict[int, MSprint] = {}
+        self.sprints: dict[int, MSprint] = {}  # by the bot's sprint id: the latest sprint given that id
+        self.all_sprints: list[MSprint] = []  # every sprint, in order (its place is its identity in the model)
         self.serials = itertools.count(1)
         self.cohort_numbers = itertools.count(1)
         self.checked = 0  # messages already checked
@@ -677,6 +678,7 @@ class StudyBotMachine(RuleBasedStateMachine):
                          self.now + timedelta(minutes=m.cohort.sprint), m.cohort.sprint)
         self.check_new_sprint_id(sprint.sprint_id)
         self.sprints[sprint.sprint_id] = sprint
+        self.all_sprints.append(sprint)
         m.user.sprint = sprint
 
     def check_new_sprint_id(self, sprint_id: int) -> None:
@@ -1125,7 +1127,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         if sprint is None or not sprint.by_tick:
             self.fail(f"sprint-end DM for a sprint the clock did not finish: {where}")
             return
-        self.once(("sprint_end", sprint.sprint_id), sent, where)
+        self.once(("sprint_end", self.all_sprints.index(sprint)), sent, where)
         if sent.target != sprint.membership.user.uid:
             self.fail(f"sprint-end DM to the wrong member: {where}")
         if not sprint.ends_at <= sent.at <= sprint.ends_at + WINDOWS["sprint_end"]:
@@ -1180,9 +1182,9 @@ class StudyBotMachine(RuleBasedStateMachine):
                                             max(start, epoch.start), end):
                 if any(m.cohort is cohort for m in self.active_memberships()):
                     self.require(("digest", cohort.name, day), due, f"digest of {cohort.name} for {day}")
-        for sprint in self.sprints.values():
+        for number, sprint in enumerate(self.all_sprints):
             if sprint.dm_required and start < sprint.ends_at <= end:
-                self.require(("sprint_end", sprint.sprint_id), sprint.ends_at,
+                self.require(("sprint_end", number), sprint.ends_at,
                              f"sprint-end DM of {sprint.membership.user.name} (sprint {sprint.sprint_id})")
 
     def require(self, identity: tuple[Any, ...], due: datetime, what: str) -> None:
