@@ -1152,6 +1152,9 @@ class StudyBotMachine(RuleBasedStateMachine):
                                                 zone, rollover, after, end):
                     if due >= ref.day_end(day, zone, rollover):
                         continue  # (a) against (b): see check_personal
+                    if self.came_due_before(m.reminder_epochs, day, lambda c, d: ref.daily_due(
+                            d, c[1], ZoneInfo(c[3]), c[4]) if c[0] and c[1] is not None else None):
+                        continue  # once per date: that date's reminder was owed under the earlier schedule
                     if m.minutes_by_day(due).get(day, 0) < m.cohort.target and not m.user.paused(day):
                         self.require(("reminder", m.user.uid, m.cohort.name, day), due,
                                      f"reminder of {m.user.name} in {m.cohort.name} for {day}")
@@ -1169,6 +1172,9 @@ class StudyBotMachine(RuleBasedStateMachine):
                                             max(start, dayend.start), end):
                 if m.minutes_by_day(due).get(day, 0) >= m.cohort.target or m.user.paused(day):
                     continue
+                if self.came_due_before(m.dayend_epochs, day, lambda c, d: ref.day_end(
+                        d, ZoneInfo(c[1]), c[2]) if c[0] and c[3] else None):
+                    continue  # that date was judged once already (a move west re-lives it): once per date
                 for partner in partners:
                     other = self.find_membership(partner, m.cohort.name)
                     if other is not None and other.live:
@@ -1180,12 +1186,26 @@ class StudyBotMachine(RuleBasedStateMachine):
             zone = ZoneInfo(zone_key)
             for day, due in ref.occurrences(partial(_daily, at=at, zone=zone, rollover=rollover), zone, rollover,
                                             max(start, epoch.start), end):
+                if self.came_due_before(cohort.epochs, day, lambda c, d: ref.daily_due(
+                        d, c[3], ZoneInfo(c[1]), c[2]) if c[0] else None):
+                    continue  # once per date: owed under the earlier schedule (sent, or dropped as stale)
                 if any(m.cohort is cohort for m in self.active_memberships()):
                     self.require(("digest", cohort.name, day), due, f"digest of {cohort.name} for {day}")
         for number, sprint in enumerate(self.all_sprints):
             if sprint.dm_required and start < sprint.ends_at <= end:
                 self.require(("sprint_end", number), sprint.ends_at,
                              f"sprint-end DM of {sprint.membership.user.name} (sprint {sprint.sprint_id})")
+
+    @staticmethod
+    def came_due_before(epochs: list[Epoch], day: date, due: Any) -> bool:
+        """Whether `day`'s occurrence already came due under an earlier schedule (a settings change moved the
+        time later the same date): one per date, so the new time does not owe it again (if it was queued
+        during a crash and dropped as stale, it stays dropped)."""
+        for epoch in epochs[:-1]:
+            instant = due(epoch.config, day)
+            if instant is not None and epoch.end is not None and epoch.start < instant <= epoch.end:
+                return True
+        return False
 
     def require(self, identity: tuple[Any, ...], due: datetime, what: str) -> None:
         if identity not in self.identities:
