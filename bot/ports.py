@@ -52,6 +52,15 @@ class MemberRepository(Protocol):
         """Delete the member with everything of theirs (memberships, check-ins, sprints, pauses, buddies)."""
         ...
 
+    async def lock(self, member_ids: Sequence[int]) -> None:
+        """Hold these members until this unit of work commits or ends; another unit of work that asks for one
+        of them waits until then, and whatever it reads afterwards includes what this one committed. Every
+        path that adds minutes to a member's day takes it before reading the day's total, so the 960-minute
+        cap holds across processes. Locked in id order in one statement (no deadlock between two batches);
+        locking a member again, or one that does not exist, is harmless. (Postgres: SELECT ... FOR NO KEY
+        UPDATE under READ COMMITTED; SQLite: the transaction's BEGIN IMMEDIATE already holds the database.)"""
+        ...
+
 
 class CohortRepository(Protocol):
     async def get(self, cohort_id: int) -> Cohort | None: ...

@@ -150,6 +150,22 @@ class SqlMemberRepository(_Repository):
         await self._session.execute(delete(MemberRow).where(MemberRow.id == member_id))
         self._session.expunge_all()  # the database cascaded; drop whatever of theirs is still cached
 
+    async def lock(self, member_ids: Sequence[int]) -> None:
+        """FOR NO KEY UPDATE: it excludes other lockers and updates of the row, yet not the FOR KEY SHARE
+        locks that inserting rows which refer to the member (a sprint, a pause) takes. SQLite has no row
+        locks and drops the clause: there the statement begins the transaction, whose BEGIN IMMEDIATE
+        (storage/database.py) makes it the database's only writer until it ends."""
+        ids = sorted(set(member_ids))
+        if not ids:
+            return
+        table = MemberRow.__table__
+        query = select(table.c.id).order_by(table.c.id).with_for_update(key_share=True)
+        if self._session.bind.dialect.name == "sqlite":
+            for part in slices(ids):
+                await self._session.execute(query.where(table.c.id.in_(part)))
+            return
+        await self._session.execute(query.where(table.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))))
+
 
 def _cohort_columns(cohort: Cohort) -> dict[str, Any]:
     return {**_columns(cohort), "name_key": cohort.name.lower()}

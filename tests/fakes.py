@@ -13,6 +13,7 @@ The tests in `tests/contract/` hold this fake and the SQL storage to the same be
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import itertools
@@ -68,6 +69,9 @@ class InMemoryStore:
         self._failing_commits = 0
         # Row locks held by open units of work (what SELECT ... FOR UPDATE takes), released at commit/exit.
         self.row_locks: dict[tuple[str, int], InMemoryUnitOfWork] = {}
+        # Who waits for which locked row (`InMemoryUnitOfWork.lock_rows`), and the futures that wake them.
+        self.lock_waiters: dict[tuple[str, int], list[asyncio.Future[None]]] = defaultdict(list)
+        self.waiting: dict[InMemoryUnitOfWork, tuple[str, int]] = {}
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """The UnitOfWorkFactory: `StudyBot(store.unit_of_work, clock)`."""
@@ -104,6 +108,8 @@ class InMemoryUnitOfWork:
         self.store = store
         self._state: Tables | None = None
         self._written: set[tuple[str, int]] = set()
+        self._read_at = 0  # the store's commit count when `_state` was last read from it
+        self._locking_task: asyncio.Task[Any] | None = None
         self.members = MemberRepository(self)
         self.cohorts = CohortRepository(self)
         self.memberships = MembershipRepository(self)
@@ -139,12 +145,65 @@ class InMemoryUnitOfWork:
     def _begin(self) -> None:
         self._release_locks()
         self._state = self.store.snapshot()
+        self._read_at = self.store.commits
         self._written = set()
 
     def _release_locks(self) -> None:
         locks = self.store.row_locks
         for held in [key for key, holder in locks.items() if holder is self]:
             del locks[held]
+            for waiter in self.store.lock_waiters.pop(held, []):
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def lock_rows(self, table: str, row_ids: Sequence[int]) -> None:
+        """Lock rows the way SELECT ... FOR UPDATE does under READ COMMITTED, in the order given: a row another
+        open unit of work holds is waited for until that one commits or ends; a wait that could never end (a
+        deadlock, or a holder opened by this very task) raises FakeDeadlock, as Postgres would detect or hang.
+        Then, as every statement after such a lock does, this unit of work reads everything committed
+        meanwhile (its own writes kept): no kinder than the database, which is what makes the lock matter."""
+        store = self.store
+        self._locking_task = asyncio.current_task()
+        for row_id in row_ids:
+            key = (table, row_id)
+            while (holder := store.row_locks.get(key)) is not None and holder is not self:
+                self._refuse_endless_wait(holder, key)
+                released: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                store.lock_waiters[key].append(released)
+                store.waiting[self] = key
+                try:
+                    await released
+                finally:
+                    del store.waiting[self]
+            store.row_locks[key] = self
+        self._read_committed()
+
+    def _refuse_endless_wait(self, holder: InMemoryUnitOfWork, key: tuple[str, int]) -> None:
+        if holder._locking_task is not None and holder._locking_task is self._locking_task:
+            raise FakeDeadlock(f"{key} is locked by another unit of work of this same task, which cannot commit "
+                               "while this one waits for it")
+        seen: set[InMemoryUnitOfWork] = set()
+        current: InMemoryUnitOfWork | None = holder
+        while current is not None and current not in seen:
+            seen.add(current)
+            wanted = self.store.waiting.get(current)
+            current = self.store.row_locks.get(wanted) if wanted is not None else None
+            if current is self:
+                raise FakeDeadlock(f"deadlock: waiting for {key}, whose holder waits (in turn) for a row this "
+                                   "unit of work holds")
+
+    def _read_committed(self) -> None:
+        """The latest committed rows with this unit of work's own writes on top (what READ COMMITTED reads)."""
+        if self._read_at == self.store.commits:
+            return
+        state = self.store.snapshot()
+        for table, row_id in self._written:
+            row = self.state[table].get(row_id)
+            if row is None:
+                state[table].pop(row_id, None)
+            else:
+                state[table][row_id] = row
+        self._state, self._read_at = state, self.store.commits
 
     def lock_latest(self, table: str, row_id: int, where: Callable[[Any], bool]) -> Any | None:
         """Lock a row the way SELECT ... FOR UPDATE SKIP LOCKED does under READ COMMITTED: None when another
@@ -197,6 +256,10 @@ class InMemoryUnitOfWork:
         return _to_row(obj)
 
 
+class FakeDeadlock(RuntimeError):
+    """Two units of work would wait for each other's row locks for ever (Postgres: deadlock_detected)."""
+
+
 def _to_row(obj: Row) -> Row:
     """A private copy of `obj` as the database would store it: instants aware and in UTC."""
     row = copy.deepcopy(obj)
@@ -216,6 +279,9 @@ def _found(rows: Iterator[Row], match: Callable[[Row], bool]) -> Row | None:
 class MemberRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
+
+    async def lock(self, member_ids: Sequence[int]) -> None:
+        await self._uow.lock_rows("members", sorted(set(member_ids)))
 
     async def remove(self, member_id: int) -> None:
         """Cascades like the schema's foreign keys: memberships and all that hangs off them, pauses, buddies."""

@@ -81,6 +81,9 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
                  step: int | None = None) -> Recorded:
     member_id, membership = enrolment.member.id, enrolment.membership
     assert member_id is not None and membership.id is not None and enrolment.cohort.id is not None
+    # The day's total is read, and the check-in written, under the member's lock: whatever else adds minutes to
+    # their day (another process, a sprint ending) waits, so the cap holds (a relock by the caller is harmless).
+    await uow.members.lock([member_id])
     existing = await uow.checkins.find_by_key(member_id, key)
     if existing is not None:
         return Recorded(existing, duplicate=True)

@@ -47,6 +47,9 @@ class _Pending:
 async def record_many(uow: UnitOfWork, requests: Sequence[Request], now: datetime) -> list[Reply | None]:
     replies: list[Reply | None] = [None] * len(requests)
     pending = await _known_members(uow, requests)
+    # Everything about the members' days is read under their locks, taken in one ordered statement (see
+    # `MemberRepository.lock`): another process adding minutes waits, or is waited for, so the cap holds.
+    await uow.members.lock([_id(item.member.id) for item in pending])
     pending = await _without_sprints_due(uow, pending, now)
     pending = await _enrolled(uow, pending)
     for item in pending:

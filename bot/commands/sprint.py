@@ -97,8 +97,10 @@ async def _add_sprint(ctx: Context, sprint: Sprint) -> Sprint:
 
 async def stop(ctx: Context, args: Args) -> Reply:
     sprint = await ctx.uow.sprints.active_for_member(_id(ctx.member.id))
-    if sprint is None:
+    running = await _still_running(ctx.uow, [sprint] if sprint is not None else [])
+    if not running:
         raise CommandError("no_sprint", "You have no sprint running. Type `sprint start` to begin one.")
+    sprint = running[0]
     enrolment = await load_enrolment(ctx.uow, sprint.membership_id)
     assert enrolment is not None
     elapsed = int((ctx.now - sprint.started_at).total_seconds() // 60)
@@ -126,7 +128,7 @@ async def complete_due(uow: UnitOfWork, now: datetime, member_id: int | None = N
     else:
         due = list(await uow.sprints.due(now))
     ended: list[SprintEnded] = []
-    for sprint in due:
+    for sprint in await _still_running(uow, due):
         enrolment = await load_enrolment(uow, sprint.membership_id)
         if enrolment is None:
             continue
@@ -136,8 +138,22 @@ async def complete_due(uow: UnitOfWork, now: datetime, member_id: int | None = N
     return ended
 
 
+async def _still_running(uow: UnitOfWork, sprints: list[Sprint]) -> list[Sprint]:
+    """Lock the sprints' members (one ordered statement, as a batch of check-ins locks them: taking them one by
+    one in due order could deadlock with it), then keep the sprints still running: another process may have
+    finished one meanwhile. The day's room is then read under the lock (`_finish`), so the cap holds."""
+    if not sprints:
+        return []
+    members = [sprint.member_id for sprint in sprints]
+    await uow.members.lock(members)
+    running = await uow.sprints.active_for_members(members)
+    return [sprint for sprint in sprints
+            if (current := running.get(sprint.member_id)) is not None and current.id == sprint.id]
+
+
 async def _finish(uow: UnitOfWork, enrolment: Enrolment, sprint: Sprint, at: datetime, minutes: int,
                   final: SprintStatus) -> Reply:
+    """Record what fits of `minutes` (up to the day's cap). The caller holds the member's lock (`_still_running`)."""
     day = enrolment.local_date(at)
     room = checkin.MAX_MINUTES_PER_DAY - await uow.checkins.minutes_on(_id(enrolment.membership.id), day)
     minutes = min(minutes, room)

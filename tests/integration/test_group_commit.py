@@ -10,6 +10,7 @@ import pytest
 
 from bot.clock import SimulatedClock
 from bot.commands.context import Invocation
+from bot.replies import Reply
 from bot.service import StudyBot
 from storage import Database
 from tests.integration.conftest import NOW
@@ -75,10 +76,11 @@ async def test_one_members_check_ins_sent_at_once_are_recorded_in_order(database
         await database.dispose()
 
 
-async def test_a_batch_counts_a_check_in_another_process_committed_meanwhile(
+async def test_a_check_in_in_another_process_waits_for_a_batch_holding_the_member(
         database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """As the ordinary path does, the reply reads the day's minutes after its own insert (READ COMMITTED on
-    Postgres lets another process's commit in between): never "20/30 min" next to a streak counting today."""
+    """A batch reads a member's day under the member's lock (the 960-minute cap depends on it, see
+    test_day_cap_races.py): another process checking the member in meanwhile waits for the batch's commit
+    and then counts its minutes; neither reply misses the other's minutes nor counts them twice."""
     if not database_url.startswith("postgresql"):
         pytest.skip("needs two transactions at once (SQLite serialises writers)")
     from bot.commands import checkin_batch
@@ -90,17 +92,20 @@ async def test_a_batch_counts_a_check_in_another_process_committed_meanwhile(
         ordinary = StudyBot(second.unit_of_work, clock, group_commit=False)
         await _cohort(batched, 1)
         room_left = checkin_batch._room_left
-        others = []
+        others: list[asyncio.Task[Reply]] = []
 
-        async def then_another_process_commits(pending, uow):  # type: ignore[no-untyped-def]
+        async def while_another_process_checks_in(pending, uow):  # type: ignore[no-untyped-def]
             fits = await room_left(pending, uow)
-            others.append(await ordinary.handle_text(_invocation("u0", "elsewhere"), "checkin 20"))
+            others.append(asyncio.create_task(ordinary.handle_text(_invocation("u0", "elsewhere"), "checkin 20")))
+            done, _ = await asyncio.wait(others, timeout=0.2)
+            assert not done, "the other process read the member's day while this batch held it"
             return fits
 
-        monkeypatch.setattr(checkin_batch, "_room_left", then_another_process_commits)
+        monkeypatch.setattr(checkin_batch, "_room_left", while_another_process_checks_in)
         reply = await batched.handle_text(_invocation("u0", "here"), "checkin 20")
-        assert others[0].data["minutes_today"] == 20
-        assert (reply.data["minutes_today"], reply.data["day_done"], reply.data["streak"]) == (40, True, 1)
+        other = await asyncio.wait_for(others[0], 10)
+        assert (reply.data["minutes_today"], reply.data["day_done"]) == (20, False)
+        assert (other.data["minutes_today"], other.data["day_done"], other.data["streak"]) == (40, True, 1)
     finally:
         await first.dispose()
         await second.dispose()
