@@ -1,6 +1,8 @@
 """`studybot run` with platform tokens: the database, the core, the configured adapters, the clock and
-the dispatcher, plus /healthz and /metrics, until SIGTERM or SIGINT; then the message in flight finishes
-and unsent claims are given back for other processes."""
+the dispatcher, plus /healthz and /metrics, until SIGTERM or SIGINT. Then, in order: no new events (the
+Discord gateway closes, Slack requests get 503, the Socket Mode connection closes); commands in flight finish
+and answer, for up to DRAIN_SECONDS, while the clock's message in flight finishes and unsent claims are given
+back for other processes; then the platforms' clients and the database close."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from adapters.clockwork import Clockwork, start_clockwork
+from adapters.inflight import InFlight
 from adapters.settings import Settings
 from bot.clock import SystemClock
 from bot.commands.context import Toolkit
@@ -26,6 +29,12 @@ log = logging.getLogger(__name__)
 
 Stop = Callable[[], Awaitable[None]]
 
+# Seconds shutdown waits for commands in flight before cancelling them. A command normally takes well under a
+# second; one slower than 2 s has been deferred on Discord (its answer may follow for 15 minutes) and acked on
+# Slack, so this bounds a slow database, not the platforms' 3-second rule. Keep it under the orchestrator's
+# grace period (Kubernetes: 30 s by default; `docker stop`: 10 s, so give that one `--time 15`).
+DRAIN_SECONDS = 10.0
+
 
 class Runtime:
     """What `serve` builds, kept together so start-up and shutdown read in order."""
@@ -34,10 +43,12 @@ class Runtime:
         self.notifiers: dict[str, Notifier] = {}
         self.connected: dict[str, Callable[[], bool]] = {}
         self.stops: list[Stop] = []
+        self.quiets: list[Stop] = []  # stop taking new events, keep answering the ones taken
+        self.inflight = InFlight()
         self.clockwork: Clockwork | None = None
 
 
-async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
+async def serve(settings: Settings, tools: Toolkit, owner: str, *, drain_seconds: float = DRAIN_SECONDS) -> None:
     from adapters.ops import Operations, PrometheusTelemetry
     from storage import Database
 
@@ -62,12 +73,27 @@ async def serve(settings: Settings, tools: Toolkit, owner: str) -> None:
                                             dispatcher, every=every, telemetry=telemetry)
         settle_heap()
         await _until_stopped()
-        log.warning("shutting down")
-        await runtime.clockwork.stop()
+        await _shut_down(runtime, drain_seconds)
     finally:
         for stop in reversed(runtime.stops):
             await stop()
         await database.dispose()
+
+
+async def _shut_down(runtime: Runtime, drain_seconds: float) -> None:
+    log.warning("shutting down: no new events; waiting up to %.0f s for %s commands in flight",
+                drain_seconds, runtime.inflight.running)
+    runtime.inflight.closing = True
+    for quiet in runtime.quiets:
+        try:
+            await quiet()
+        except Exception:  # the rest of the shutdown still matters more
+            log.exception("shutdown: an adapter did not stop taking events cleanly")
+    assert runtime.clockwork is not None
+    clock = asyncio.ensure_future(runtime.clockwork.stop())  # the message in flight, then claims given back
+    cut = await runtime.inflight.drain(drain_seconds)
+    await clock
+    log.warning("shutdown: commands in flight %s", f"finished except {cut}" if cut else "all finished")
 
 
 def settle_heap() -> None:
@@ -86,7 +112,8 @@ async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, rout
 
     assert settings.slack_bot_token is not None
     slack = StudySlackApp(bot, bot_token=settings.slack_bot_token,
-                          signing_secret=settings.slack_signing_secret or "", api_url=settings.slack_api_url)
+                          signing_secret=settings.slack_signing_secret or "", api_url=settings.slack_api_url,
+                          inflight=runtime.inflight)
     if settings.slack_app_token:
         await slack.start_socket_mode(settings.slack_app_token)
         log.warning("Slack: connected in Socket Mode")
@@ -97,7 +124,8 @@ async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, rout
         port = await slack.start_http("0.0.0.0", settings.http_port, routes)
         log.warning("Slack: listening on port %s at /slack/events", port)
     runtime.notifiers["slack"] = slack.notifier
-    runtime.connected["slack"] = lambda: True
+    runtime.connected["slack"] = lambda: not runtime.inflight.closing  # a draining process takes no traffic
+    runtime.quiets.append(slack.stop_listening)
     runtime.stops.append(slack.stop)
 
 
@@ -117,16 +145,17 @@ async def _start_discord(settings: Settings, bot: StudyBot, runtime: Runtime) ->
     assert settings.discord_token is not None
     point_at(settings.discord_api_base_url, settings.discord_gateway_url)
     client = build_client(bot, guild_ids=settings.guild_ids, shard_count=settings.discord_shard_count,
-                          shard_ids=settings.shard_ids)
+                          shard_ids=settings.shard_ids, inflight=runtime.inflight)
     await client.login(settings.discord_token)  # fails fast on a wrong token
     running = asyncio.create_task(client.connect(reconnect=True))
 
     async def stop() -> None:
-        await client.close()
+        await client.close_rest()
         await asyncio.wait({running}, timeout=10)
 
     runtime.notifiers["discord"] = client.notifier
     runtime.connected["discord"] = client.is_ready
+    runtime.quiets.append(client.stop_listening)
     runtime.stops.append(stop)
     log.warning("Discord: logged in; connecting to the gateway")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 import yarl
@@ -14,6 +15,7 @@ from discord.gateway import DiscordWebSocket
 from adapters.discord import commands
 from adapters.discord.interactions import JoinSprint, Runner
 from adapters.discord.notifier import DiscordNotifier
+from adapters.inflight import InFlight
 from bot.service import StudyBot
 
 log = logging.getLogger(__name__)
@@ -47,12 +49,28 @@ class _StudyClient:
     tree: app_commands.CommandTree
     guild_ids: Sequence[int]
 
-    def _setup_commands(self, bot: StudyBot, guild_ids: Sequence[int]) -> None:
+    def _setup_commands(self, bot: StudyBot, guild_ids: Sequence[int], inflight: InFlight | None) -> None:
         self.tree = app_commands.CommandTree(self)  # type: ignore[arg-type]
         self.guild_ids = guild_ids
         self.notifier = DiscordNotifier(self)  # type: ignore[arg-type]
-        self.runner = Runner(bot)
+        self.runner = Runner(bot, inflight)
         commands.register(self.tree, self.runner)
+
+    async def stop_listening(self) -> None:
+        """Close the gateway -- no new events -- but keep REST open, so commands in flight can still answer
+        and the message being sent can finish; `close_rest()` closes it afterwards. discord.py's `close()`
+        closes both at once (and a second `close()` does nothing), so it runs here with an HTTP client whose
+        `close` is put off."""
+        http = self.http  # type: ignore[has-type]
+        self.http = _RestKeptOpen(http)
+        try:
+            await self.close()  # type: ignore[attr-defined]
+        finally:
+            self.http = http
+
+    async def close_rest(self) -> None:
+        await self.close()  # type: ignore[attr-defined]  # closes the gateway, unless stop_listening did
+        await self.http.close()
 
     async def setup_hook(self) -> None:
         self.add_view(JoinSprint(self.runner))  # type: ignore[attr-defined]
@@ -68,24 +86,41 @@ class _StudyClient:
 
 
 class StudyDiscordClient(_StudyClient, discord.Client):
-    def __init__(self, bot: StudyBot, *, guild_ids: Sequence[int] = ()) -> None:
+    def __init__(self, bot: StudyBot, *, guild_ids: Sequence[int] = (), inflight: InFlight | None = None) -> None:
         super().__init__(intents=_intents())
-        self._setup_commands(bot, guild_ids)
+        self._setup_commands(bot, guild_ids, inflight)
 
 
 class ShardedStudyDiscordClient(_StudyClient, discord.AutoShardedClient):
     def __init__(self, bot: StudyBot, *, shard_count: int, shard_ids: Sequence[int] | None,
-                 guild_ids: Sequence[int] = ()) -> None:
+                 guild_ids: Sequence[int] = (), inflight: InFlight | None = None) -> None:
         super().__init__(intents=_intents(), shard_count=shard_count,
                          shard_ids=list(shard_ids) if shard_ids is not None else None)
-        self._setup_commands(bot, guild_ids)
+        self._setup_commands(bot, guild_ids, inflight)
 
 
 def build_client(bot: StudyBot, *, guild_ids: Sequence[int] = (), shard_count: int | None = None,
-                 shard_ids: Sequence[int] | None = None) -> StudyDiscordClient | ShardedStudyDiscordClient:
+                 shard_ids: Sequence[int] | None = None, inflight: InFlight | None = None
+                 ) -> StudyDiscordClient | ShardedStudyDiscordClient:
+    """`inflight`: where the interactions' tasks are registered for shutdown to wait for."""
     if shard_count:
-        return ShardedStudyDiscordClient(bot, shard_count=shard_count, shard_ids=shard_ids, guild_ids=guild_ids)
-    return StudyDiscordClient(bot, guild_ids=guild_ids)
+        return ShardedStudyDiscordClient(bot, shard_count=shard_count, shard_ids=shard_ids, guild_ids=guild_ids,
+                                         inflight=inflight)
+    return StudyDiscordClient(bot, guild_ids=guild_ids, inflight=inflight)
+
+
+class _RestKeptOpen:
+    """discord.py's HTTP client while `stop_listening` closes the gateway: everything passes through,
+    except that closing it does nothing yet."""
+
+    def __init__(self, http: Any) -> None:
+        self._http = http
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._http, name)
+
+    async def close(self) -> None:
+        pass
 
 
 def _intents() -> discord.Intents:

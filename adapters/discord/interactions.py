@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import discord
 
 from adapters.discord.render import embed, files
+from adapters.inflight import InFlight
 from bot.commands.context import Invocation
 from bot.grammar import PUBLIC_COMMANDS
 from bot.replies import Reply
@@ -26,10 +27,15 @@ DEFER_AFTER = 2.0
 
 
 class Runner:
-    def __init__(self, bot: StudyBot) -> None:
+    def __init__(self, bot: StudyBot, inflight: InFlight | None = None) -> None:
         self.bot = bot
+        self.inflight = inflight if inflight is not None else InFlight()
 
     async def run(self, interaction: discord.Interaction, name: str, args: Mapping[str, object]) -> None:
+        # discord.py runs each interaction in a task it does not keep; shutdown waits for the ones kept here.
+        # Nothing awaits between the gateway event and this line, so a command read before the gateway closed
+        # is registered before shutdown starts waiting.
+        self.inflight.track()
         if interaction.guild_id is None:
             await interaction.response.send_message("studybot works in a server's channels; "
                                                     "use the command there.", ephemeral=True)

@@ -17,6 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.inflight import InFlight
 from adapters.slack import modal
 from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
 from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
@@ -47,8 +48,10 @@ class StudySlackApp:
     `start_http` / `start_socket_mode`, `stop`."""
 
     def __init__(self, bot: StudyBot, *, bot_token: str, signing_secret: str, api_url: str | None = None,
-                 client: AsyncWebClient | None = None) -> None:
+                 client: AsyncWebClient | None = None, inflight: InFlight | None = None) -> None:
         self.bot = bot
+        # The listeners' tasks, for shutdown to wait for.
+        self.inflight = inflight if inflight is not None else InFlight()
         self.client = client or web_client(bot_token, api_url)
         self._signing_secret = signing_secret
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret)
@@ -65,6 +68,7 @@ class StudySlackApp:
         if not self._signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack's HTTP mode")
         web_app = self.app.web_app(path=EVENTS_PATH, port=port)
+        web_app.middlewares.append(self._while_open)
         web_app.add_routes(routes)  # the operator's /healthz and /metrics share the port
         if not any(getattr(route, "path", None) == HEALTH_PATH for route in routes):
             web_app.router.add_get(HEALTH_PATH, _healthz)
@@ -89,6 +93,24 @@ class StudySlackApp:
         self._socket = handler
         await handler.connect_async()
 
+    @web.middleware
+    async def _while_open(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """During shutdown a request to /slack/events gets 503 before bolt sees it (nothing acked, nothing
+        done; Slack retries events); until then its handler's task is kept for shutdown to wait for."""
+        if request.path == EVENTS_PATH:
+            if self.inflight.closing:
+                return web.json_response({"error": "shutting down"}, status=503, headers={"Retry-After": "1"})
+            self.inflight.track()
+        return await handler(request)
+
+    async def stop_listening(self) -> None:
+        """No new requests (HTTP: 503 from now on; Socket Mode: the connection closes, so Slack sends the
+        next envelopes elsewhere); listeners already running keep the Web API client."""
+        self.inflight.closing = True
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()
@@ -99,12 +121,14 @@ class StudySlackApp:
 
     # --- listeners -------------------------------------------------------------------------------------
     def _register(self) -> None:
-        self.app.command("/study")(self._on_study)
-        self.app.view_submission(modal.CALLBACK)(self._on_checkin_submitted)
-        self.app.action(OPEN_CHECKIN)(self._on_open_checkin)
-        self.app.action(START_SPRINT)(self._on_start_sprint)
-        self.app.action(JOIN_SPRINT)(self._on_join_sprint)
-        self.app.event("app_home_opened")(self._on_home_opened)
+        # bolt runs each listener in a task of its own after the ack; `tracked` keeps it for shutdown.
+        tracked = self.inflight.tracked
+        self.app.command("/study")(tracked(self._on_study))
+        self.app.view_submission(modal.CALLBACK)(tracked(self._on_checkin_submitted))
+        self.app.action(OPEN_CHECKIN)(tracked(self._on_open_checkin))
+        self.app.action(START_SPRINT)(tracked(self._on_start_sprint))
+        self.app.action(JOIN_SPRINT)(tracked(self._on_join_sprint))
+        self.app.event("app_home_opened")(tracked(self._on_home_opened))
 
     async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any, context: Any, request: Any) -> None:
         await ack()

@@ -2,8 +2,9 @@
 HELLO / IDENTIFY / READY / GUILD_CREATE / heartbeats and dispatches INTERACTION_CREATE. It records
 every callback and message, and enforces a global 50 requests/s limit with 429s shaped like Discord's
 global ones (JSON `retry_after`, `global: true`, a `Via` header so discord.py retries instead of taking
-it for a Cloudflare ban); interaction callbacks are exempt, as on Discord. Refused requests are counted,
-not recorded: `requests` holds only what the fake accepted."""
+it for a Cloudflare ban); interaction callbacks and follow-ups are exempt, as on Discord ("interaction
+endpoints are not bound to the bot's global rate limit"). Refused requests are counted, not recorded:
+`requests` holds only what the fake accepted."""
 
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body = await _body(request)
-        exempt = path.startswith("/interactions/")
+        exempt = path.startswith(("/interactions/", f"/webhooks/{APP_ID}/"))
         wait = 0.0 if exempt else self._over_limit()
         if wait:
             async with self._changed:
