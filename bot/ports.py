@@ -395,6 +395,24 @@ class OutboxRepository(Protocol):
     async def remove(self, message_id: int) -> None: ...
 
 
+class RateBudgetRepository(Protocol):
+    """Send budgets shared by every process of one bot (one row per platform and bot in `rate_budgets`).
+
+    A budget is a schedule of evenly spaced sending slots (the generic cell rate algorithm): it remembers when
+    its next free slot is, never earlier than now. Taking slots moves that instant on, so slots taken by
+    different processes never overlap and all of them together keep the pace."""
+
+    async def reserve(self, key: str, slots: int, interval: float) -> float:
+        """Take `slots` consecutive slots `interval` seconds apart from budget `key`; the first is at the later of
+        now and the budget's next free slot (an idle budget saves up no burst). Returns the seconds from the
+        moment of answering until that first slot: negative when the slot began while the statement waited for
+        another process's reservation, so the caller sees how late it already is. Time is the database's own, so
+        processes on several machines agree whatever their clocks say; the answer is relative, so a caller that
+        counts from when it arrives is late by the trip back, never early. The budget row stays locked until
+        this unit of work ends: commit at once."""
+        ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     cohorts: CohortRepository
@@ -407,6 +425,7 @@ class UnitOfWork(Protocol):
     roadmaps: RoadmapRepository
     buddies: BuddyRepository
     groups: GroupSprintRepository
+    rate_budgets: RateBudgetRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -438,6 +457,7 @@ __all__ = [
     "Notifier",
     "OutboxRepository",
     "PauseRepository",
+    "RateBudgetRepository",
     "ScheduleRepository",
     "SprintRepository",
     "StreakState",

@@ -322,3 +322,13 @@ class GroupSprintRow(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     goal: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class RateBudgetRow(Base):
+    """A send budget every process of one bot shares (bot.ports.RateBudgetRepository): the instant of its next
+    free slot. Keyed by platform and bot; no surrogate id."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_free_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import StorageUnavailable
 from storage.errors import is_unavailable
+from storage.rate_budgets import SqlRateBudgetRepository
 from storage.repositories import (
     SqlCheckInRepository,
     SqlCohortRepository,
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     roadmaps: SqlRoadmapRepository
     buddies: SqlBuddyRepository
     groups: SqlGroupSprintRepository
+    rate_budgets: SqlRateBudgetRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.roadmaps = SqlRoadmapRepository(session)
         self.buddies = SqlBuddyRepository(session)
         self.groups = SqlGroupSprintRepository(session)
+        self.rate_budgets = SqlRateBudgetRepository(session)
         return self
 
     async def __aexit__(

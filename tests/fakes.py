@@ -18,6 +18,7 @@ import copy
 import dataclasses
 import itertools
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -72,6 +73,9 @@ class InMemoryStore:
         # Who waits for which locked row (`InMemoryUnitOfWork.lock_rows`), and the futures that wake them.
         self.lock_waiters: dict[tuple[str, int], list[asyncio.Future[None]]] = defaultdict(list)
         self.waiting: dict[InMemoryUnitOfWork, tuple[str, int]] = {}
+        # Send budgets (`rate_budgets`): key -> time.monotonic() of the next free slot. Outside the tables: a
+        # reservation takes effect at once, as the database's one-statement upsert all but does.
+        self.rate_budgets: dict[str, float] = {}
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """The UnitOfWorkFactory: `StudyBot(store.unit_of_work, clock)`."""
@@ -121,6 +125,7 @@ class InMemoryUnitOfWork:
         self.roadmaps = RoadmapRepository(self)
         self.buddies = BuddyRepository(self)
         self.groups = GroupSprintRepository(self)
+        self.rate_budgets = RateBudgetRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -865,3 +870,18 @@ class GroupSprintRepository:
     async def due(self, now: datetime, limit: int) -> Sequence[GroupSprint]:
         due = [g for g in self._uow.rows("group_sprints") if g.status is SprintStatus.ACTIVE and g.ends_at <= now]
         return [copy.deepcopy(g) for g in sorted(due, key=lambda g: (g.ends_at, g.id))[:limit]]
+
+
+class RateBudgetRepository:
+    """`bot.ports.RateBudgetRepository` on this machine's monotonic clock (one store, one process)."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def reserve(self, key: str, slots: int, interval: float) -> float:
+        self._uow.state  # noqa: B018 -- only inside `async with`, like the others
+        budgets = self._uow.store.rate_budgets
+        now = time.monotonic()
+        start = max(budgets.get(key, now), now)
+        budgets[key] = start + slots * interval
+        return start - now
