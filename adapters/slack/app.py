@@ -59,6 +59,8 @@ class StudySlackApp:
         self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
+        self._unacked: set[asyncio.Task[Any]] = set()  # Socket Mode envelopes taken, their acks not sent yet
+        self._socket_closer: asyncio.Task[None] | None = None
         self._register()
 
     # --- transports ------------------------------------------------------------------------------------
@@ -85,6 +87,11 @@ class StudySlackApp:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+
+        async def on_envelope(client: Any, request: Any) -> None:
+            await self._on_envelope(handler, client, request)
+
+        handler.client.socket_mode_request_listeners[:] = [on_envelope]  # instead of handler.handle, which it calls
         try:
             handler.client.wss_uri = await handler.client.issue_new_wss_url()
         except BaseException:
@@ -103,18 +110,45 @@ class StudySlackApp:
             self.inflight.track()
         return await handler(request)
 
+    async def _on_envelope(self, handler: Any, client: Any, request: Any) -> None:
+        """Socket Mode: one envelope, from bolt's dispatch to its ack on the socket (slack-sdk runs each in a
+        task of its own). During shutdown a new envelope is left unacknowledged before bolt sees it (nothing
+        done; Slack is to send it again); until then the task is kept, so that shutdown waits for its ack."""
+        if self.inflight.closing:
+            log.warning("shutting down: Slack envelope %s (%s) left unacknowledged", request.envelope_id, request.type)
+            return
+        self.inflight.track()
+        task = asyncio.current_task()
+        if task is not None:
+            self._unacked.add(task)
+            task.add_done_callback(self._unacked.discard)
+        await handler.handle(client, request)
+
     async def stop_listening(self) -> None:
-        """No new requests (HTTP: 503 from now on; Socket Mode: the connection closes, so Slack sends the
-        next envelopes elsewhere); listeners already running keep the Web API client."""
+        """No new requests (HTTP: 503 from now on; Socket Mode: new envelopes left unacknowledged); listeners
+        already running keep the Web API client. The Socket Mode connection closes once every envelope taken
+        has been acknowledged over it (a modal submission acks only after recording), or at `stop`."""
         self.inflight.closing = True
-        if self._socket is not None:
-            await self._socket.close_async()
-            self._socket = None
+        if self._socket is not None and self._socket_closer is None:
+            self._socket_closer = asyncio.ensure_future(self._close_socket_when_acked())
+
+    async def _close_socket_when_acked(self) -> None:
+        while self._unacked:
+            await asyncio.wait(set(self._unacked))
+        await self._close_socket()
+
+    async def _close_socket(self) -> None:
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            await socket.close_async()
 
     async def stop(self) -> None:
-        if self._socket is not None:
-            await self._socket.close_async()
-            self._socket = None
+        closer, self._socket_closer = self._socket_closer, None
+        if closer is not None and self._socket is not None:
+            closer.cancel()  # the drain is over and acks are still missing: close now
+        await self._close_socket()
+        if closer is not None:
+            await asyncio.wait({closer})
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -8,7 +8,9 @@
 - A test pushes envelopes (`envelope_id`, `type`, `payload`, `accepts_response_payload`) to the newest
   connection. Each must be acknowledged with `{"envelope_id": …}` within 3 s; a `payload` in the ack only
   where the envelope accepts one. Late, missing, unknown, repeated or malformed acks are recorded in
-  `problems`, and `settle()` (called at the end of a test) waits out the 3 s for what is still unacked.
+  `problems`, and `settle()` (called at the end of a test) waits out the 3 s for what is still unacked,
+  except envelopes a test declared with `leave_unacked` (one shutting down must not take): an ack of one of
+  those is a problem.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ OPEN = "apps.connections.open"
 class Delivery:
     envelope: dict[str, Any]
     sent_at: float  # loop time
+    sent_on: web.WebSocketResponse | None = None
     ack: dict[str, Any] | None = None
     acked_after: float | None = None  # seconds
+    acked_on: web.WebSocketResponse | None = None
 
 
 class FakeSocketMode:
@@ -49,6 +53,7 @@ class FakeSocketMode:
         self.connections: list[web.WebSocketResponse] = []  # every accepted websocket, oldest first
         self.deliveries: dict[str, Delivery] = {}
         self.problems: list[str] = []
+        self.unacked_expected: set[str] = set()  # envelope ids a test expects never to be acknowledged
         self.pongs: list[bytes] = []
         self._tickets: set[str] = set()  # issued and not used yet
         self._ids = itertools.count(1)
@@ -93,7 +98,7 @@ class FakeSocketMode:
                                     "accepts_response_payload": accepts_response_payload}
         if kind == "events_api":
             envelope.update(retry_attempt=retry_attempt or 0, retry_reason=retry_reason or "")
-        self.deliveries[envelope_id] = Delivery(envelope, asyncio.get_running_loop().time())
+        self.deliveries[envelope_id] = Delivery(envelope, asyncio.get_running_loop().time(), connection)
         await connection.send_str(json.dumps(envelope))
         return envelope_id
 
@@ -103,6 +108,12 @@ class FakeSocketMode:
         ack = self.deliveries[envelope_id].ack
         assert ack is not None
         return ack
+
+    def leave_unacked(self, envelope_id: str) -> None:
+        """Declare that `envelope_id` must never be acknowledged (settle() then does not wait for it)."""
+        self.unacked_expected.add(envelope_id)
+        if self.deliveries[envelope_id].ack is not None:
+            self.problems.append(f"{envelope_id} acknowledged though it was to be left unacknowledged")
 
     async def disconnect(self, reason: str = "refresh_requested") -> None:
         """What Slack sends before it retires a connection: the client must open a new one."""
@@ -119,14 +130,15 @@ class FakeSocketMode:
         """Wait (at most until each envelope's 3 s have passed) for every envelope to be acknowledged;
         record the ones that were not."""
         loop = asyncio.get_running_loop()
-        pending = [d for d in self.deliveries.values() if d.ack is None]
+        pending = [d for envelope_id, d in self.deliveries.items()
+                   if d.ack is None and envelope_id not in self.unacked_expected]
         if pending:
             deadline = max(d.sent_at for d in pending) + ACK_WITHIN
             with contextlib.suppress(TimeoutError):
                 await self.wait_for(lambda: all(d.ack is not None for d in pending), max(deadline - loop.time(), 0.01))
         for envelope_id, delivery in self.deliveries.items():
             missing = f"{envelope_id} ({delivery.envelope['type']}) never acknowledged"
-            if delivery.ack is None and missing not in self.problems:
+            if delivery.ack is None and envelope_id not in self.unacked_expected and missing not in self.problems:
                 self.problems.append(missing)
 
     # --- the Web API method -------------------------------------------------------------------------------
@@ -175,7 +187,7 @@ class FakeSocketMode:
             elif message.type == WSMsgType.PONG:
                 await self._note(lambda data=message.data: self.pongs.append(data))
             elif message.type == WSMsgType.TEXT:
-                await self._note(lambda text=message.data: self._ack(text))
+                await self._note(lambda text=message.data: self._ack(text, connection))
             else:
                 await self._note(lambda kind=message.type: self.problems.append(f"unexpected {kind!r} frame"))
         await self._note(lambda: None)
@@ -186,7 +198,7 @@ class FakeSocketMode:
             change()
             self._changed.notify_all()
 
-    def _ack(self, text: str) -> None:
+    def _ack(self, text: str, connection: web.WebSocketResponse) -> None:
         try:
             ack = json.loads(text)
         except ValueError:
@@ -200,7 +212,10 @@ class FakeSocketMode:
         if delivery.ack is not None:
             self.problems.append(f"{envelope_id} acknowledged twice")
             return
+        if envelope_id in self.unacked_expected:
+            self.problems.append(f"{envelope_id} acknowledged though it was to be left unacknowledged")
         delivery.ack = ack
+        delivery.acked_on = connection
         delivery.acked_after = asyncio.get_running_loop().time() - delivery.sent_at
         if delivery.acked_after > ACK_WITHIN:
             self.problems.append(f"{envelope_id} ({delivery.envelope['type']}) acknowledged late, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,21 +16,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 
-from adapters.serve import Runtime, _start_slack
+from adapters.serve import DRAIN_SECONDS, Runtime, _shut_down, _start_slack
 from adapters.settings import Settings
+from adapters.slack import modal
 from bot.clock import SimulatedClock
 from bot.delivery import Dispatcher
+from bot.domain import Cohort, Member, Membership
 from bot.scheduler import Scheduler
 from bot.service import StudyBot
 from storage import Database
 from tests.e2e.slack.conftest import TOKEN, texts
-from tests.e2e.slack.fake_slack import FakeSlack
+from tests.e2e.slack.fake_slack import Call, FakeSlack
 from tests.e2e.slack.fake_socket_mode import ACK_WITHIN, OPEN, FakeSocketMode
 from tests.unit.conftest import TOOLS
 
@@ -66,28 +70,36 @@ class SocketSlack:
         """`/study text` as a slash_commands envelope; returns the ack once it came, and waits (bounded) for
         the command's answer or modal, as the next command typed would see its effect."""
         answers, modals = len(self.web_api.responses), len(self.web_api.named("views.open"))
-        envelope_id = await self.socket.push("slash_commands", {
-            "token": "legacy", "team_id": "T1", "team_domain": "t1", "channel_id": channel, "channel_name": "general",
-            "user_id": user, "user_name": user.lower(), "command": "/study", "text": text, "api_app_id": "A1",
-            "is_enterprise_install": "false", "response_url": self.web_api.response_url(),
-            "trigger_id": trigger or f"trigger-{time.monotonic_ns()}"}, accepts_response_payload=True)
-        ack = await self.socket.acked(envelope_id)
+        ack = await self.socket.acked(await self.push_command(text, user=user, channel=channel, trigger=trigger))
         await self.web_api.wait_for(lambda: len(self.web_api.responses) > answers
                                     or len(self.web_api.named("views.open")) > modals)
         return ack
 
+    async def push_command(self, text: str, *, user: str = "U1", channel: str = "C1",
+                           trigger: str | None = None) -> str:
+        """The slash_commands envelope `command` sends, not waiting for anything: its envelope_id."""
+        return await self.socket.push("slash_commands", {
+            "token": "legacy", "team_id": "T1", "team_domain": "t1", "channel_id": channel, "channel_name": "general",
+            "user_id": user, "user_name": user.lower(), "command": "/study", "text": text, "api_app_id": "A1",
+            "is_enterprise_install": "false", "response_url": self.web_api.response_url(),
+            "trigger_id": trigger or f"trigger-{time.monotonic_ns()}"}, accepts_response_payload=True)
+
     async def submit(self, view: dict[str, Any], values: dict[str, str], *, view_id: str = "V1",
                      user: str = "U1") -> dict[str, Any]:
         """A view_submission (an `interactive` envelope) of `view` as views.open got it; returns the ack."""
+        return await self.socket.acked(await self.push_submission(view, values, view_id=view_id, user=user))
+
+    async def push_submission(self, view: dict[str, Any], values: dict[str, str], *, view_id: str = "V1",
+                              user: str = "U1") -> str:
+        """The view_submission `submit` sends, not waiting for its ack: its envelope_id."""
         state = {block_id: {"value": {"type": "plain_text_input", "value": value}}
                  for block_id, value in values.items()}
-        envelope_id = await self.socket.push("interactive", {
+        return await self.socket.push("interactive", {
             "type": "view_submission", "team": {"id": "T1", "domain": "t1"}, "user": {"id": user, "team_id": "T1"},
             "api_app_id": "A1", "token": "legacy", "trigger_id": f"trigger-{time.monotonic_ns()}",
             "view": {**view, "id": view_id, "hash": "h1", "team_id": "T1", "app_id": "A1",
                      "state": {"values": state}},
             "response_urls": [], "is_enterprise_install": False}, accepts_response_payload=True)
-        return await self.socket.acked(envelope_id)
 
     async def checkins(self) -> list[tuple[int, str | None]]:
         async with self.database.engine.connect() as connection:
@@ -256,3 +268,86 @@ async def test_apps_connections_open_takes_only_the_app_token(tmp_path: Path) ->
     finally:
         await socket.stop()
         await web_api.stop()
+
+
+class _Logged(logging.Handler):
+    """Set `seen` when a record containing `needle` is logged (the bot's I/O, waited for without polling)."""
+
+    def __init__(self, needle: str) -> None:
+        super().__init__()
+        self.needle = needle
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.seen.set()
+
+
+async def test_shutdown_acks_what_it_took_over_the_open_socket_and_leaves_new_envelopes(
+        socket_slack: SocketSlack, tmp_path: Path) -> None:
+    """Shutdown (serve's sequence, the clock aside) while a modal submission, which records before it acks,
+    waits for the database (the test holds SQLite's write lock) and an acked slash command waits for users.info:
+    an envelope arriving meanwhile is left unacknowledged and not handled; after the lock is let go the
+    submission is recorded once and acked over the socket it came on, within Slack's 3 s; the socket closes
+    after that, and the slash command still answers at its response_url and records."""
+    slack = socket_slack
+    now = slack.clock.now()
+    async with slack.database.unit_of_work() as uow:  # two members nobody has looked up yet
+        owner = await uow.members.add(Member("slack", "T1", "U1", "u1"))
+        cohort = await uow.cohorts.add(Cohort("slack", "T1", "ml-club", "C1", owner.id or 0, created_at=now,
+                                              next_digest_at=None, next_recap_at=None))
+        for user_id in ("U1", "U3"):
+            member = owner if user_id == "U1" else await uow.members.add(Member("slack", "T1", user_id, "u3"))
+            await uow.memberships.add(Membership(cohort.id or 0, member.id or 0, reminder_time=None,
+                                                 next_reminder_at=None, joined_at=now))
+        await uow.commit()
+
+    answered_after_close: list[bool] = []
+
+    async def users_info(request: web.Request) -> web.Response:
+        """users.info, held for U3 until the bot closed its socket (bounded by the socket fake's wait)."""
+        user = request.query.get("user") or (await request.post()).get("user")
+        await slack.web_api._record(Call("users.info", {"user": user}))
+        if user == "U3":
+            await slack.socket.wait_for(lambda: not slack.socket.live)
+            answered_after_close.append(not slack.socket.live)
+        return web.json_response({"ok": True, **slack.web_api._answer("users.info", {"user": user})})
+
+    slack.web_api.handlers["users.info"] = users_info
+    looked_up = lambda user: any(c.params["user"] == user for c in slack.web_api.named("users.info"))  # noqa: E731
+    stopping, dropped = _Logged("shutting down: no new events"), _Logged("left unacknowledged")
+    logging.getLogger("adapters.serve").addHandler(stopping)
+    logging.getLogger("adapters.slack.app").addHandler(dropped)
+    view = modal.checkin_modal("C1", source="command", cohorts=[])
+    lock = sqlite3.connect(tmp_path / "studybot.db", isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")  # the submission's check-in waits for the database (busy timeout 5 s)
+        command = await slack.push_command("checkin 25 by command", user="U3")
+        assert set(await slack.socket.acked(command)) == {"envelope_id"}  # acked first, the work follows
+        held = await slack.push_submission(view, {"minutes": "45", "note": "held"}, view_id="V-held", user="U1")
+        await slack.web_api.wait_for(lambda: looked_up("U1") and looked_up("U3"))  # both in flight
+
+        shutdown = asyncio.ensure_future(_shut_down(slack.runtime, DRAIN_SECONDS))
+        await asyncio.wait_for(stopping.seen.wait(), 1)  # its first step
+        assert slack.runtime.inflight.closing
+        assert slack.socket.live, "the socket closed while a submission in flight awaited its ack"
+        late = await slack.push_submission(view, {"minutes": "30", "note": "late"}, view_id="V-late", user="U1")
+        slack.socket.leave_unacked(late)
+        await asyncio.wait_for(dropped.seen.wait(), 3)
+    finally:
+        lock.close()  # lets the write lock go
+        logging.getLogger("adapters.serve").removeHandler(stopping)
+        logging.getLogger("adapters.slack.app").removeHandler(dropped)
+
+    ack = await slack.socket.acked(held)
+    delivery = slack.socket.deliveries[held]
+    assert ack == {"envelope_id": held}  # accepted: the modal closes
+    assert delivery.acked_on is delivery.sent_on and delivery.acked_after is not None
+    assert delivery.acked_after < ACK_WITHIN
+    await asyncio.wait_for(shutdown, DRAIN_SECONDS)
+    assert slack.socket.live == [] and len(slack.socket.connections) == 1  # closed after the drain, no reconnect
+    assert answered_after_close == [True]
+    (answer,) = slack.web_api.responses  # the slash command's answer, after the socket closed
+    assert "by command" in texts(valid_blocks(answer["blocks"]))
+    assert sorted(await slack.checkins()) == [(25, "by command"), (45, "held")]  # each once; the late one not
+    assert slack.socket.deliveries[late].ack is None
