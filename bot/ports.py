@@ -449,6 +449,7 @@ class DuplicateKey(Exception):
 __all__ = [
     "CheckInRepository",
     "CohortRepository",
+    "CountsRequests",
     "DeliveryFailed",
     "Destination",
     "DuplicateKey",
@@ -489,10 +490,22 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
-    """Sends one rendered reply; each adapter implements it. Raises DeliveryFailed, nothing else."""
+    """Sends one rendered reply; each adapter implements it. Raises DeliveryFailed, nothing else.
+
+    A send counts as one request of the platform's rate limit, unless the notifier also has `requests_for`
+    (`CountsRequests`): the dispatcher asks it just before each send and reserves that many sending slots."""
 
     platform: str
 
     async def send(self, destination: Destination, reply: Reply) -> str | None:
         """Deliver and return the platform's message id (or None)."""
+        ...
+
+
+class CountsRequests(Protocol):
+    """What a notifier whose sends may take several requests (e.g. Discord: open a DM channel, then post) adds."""
+
+    def requests_for(self, destination: Destination) -> int:
+        """How many requests of the platform's rate limit the next send to `destination` will make (at least 1),
+        from what the notifier itself knows; never fewer than it will make, or the platform's limit is passed."""
         ...
