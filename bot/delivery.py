@@ -52,6 +52,7 @@ SHARED_SLOTS = 5
 # stays under 50 in any second while lateness stays under 2 intervals; half of one leaves the rest for the trip
 # back from the database (counted as late, never early) and the network to Discord.
 LATE_SLOT = 0.5
+MAX_LEAD = 2.0  # seconds: the most a reservation waits for its own commit (a database that slow has bigger problems)
 
 
 class RateLimiter:
@@ -87,6 +88,7 @@ class RateLimiter:
         self._shared_slots = shared_slots
         self._slots: dict[str, deque[float]] = {}  # budget key -> when (monotonic) each slot taken is due
         self._take: dict[str, int] = {}  # budget key -> how many slots to take next time
+        self._lead = 0.0  # how long after a reservation its first slot should begin (see `_take_slots`)
         self.dropped = 0  # slots given up: this process came to them too late (or, for a send of several, not in a row)
 
     async def acquire(self, platform: str, target: str, requests: int = 1) -> float:
@@ -124,9 +126,14 @@ class RateLimiter:
     async def _take_slots(self, key: str, count: int, interval: float) -> None:
         assert self._unit_of_work is not None
         async with self._unit_of_work() as uow:
-            wait = await uow.rate_budgets.reserve(key, count, interval)
-            first = self._monotonic() + wait  # counted from the answer, before the commit's round trip
+            wait = await uow.rate_budgets.reserve(key, count, interval, self._lead)
+            answered = self._monotonic()
+            first = answered + wait  # counted from the answer, before the commit's round trip
             await uow.commit()
+        # The next trip asks for its first slot no sooner than this commit took (with room to spare): slots that
+        # begin before the commit is done would all be late, and a process whose commits take longer than half
+        # an interval would give up every slot it takes and never send.
+        self._lead = min(MAX_LEAD, 1.5 * (self._monotonic() - answered))
         slots = self._slots[key]
         slots.extend(first + number * interval for number in range(count))
         if len(slots) > count:

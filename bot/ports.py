@@ -402,9 +402,10 @@ class RateBudgetRepository(Protocol):
     its next free slot is, never earlier than now. Taking slots moves that instant on, so slots taken by
     different processes never overlap and all of them together keep the pace."""
 
-    async def reserve(self, key: str, slots: int, interval: float) -> float:
+    async def reserve(self, key: str, slots: int, interval: float, lead: float = 0.0) -> float:
         """Take `slots` consecutive slots `interval` seconds apart from budget `key`; the first is at the later of
-        now and the budget's next free slot (an idle budget saves up no burst). Returns the seconds from the
+        now + `lead` and the budget's next free slot (an idle budget saves up no burst; `lead` leaves the caller
+        the time its commit takes, so its first slot is not already behind it). Returns the seconds from the
         moment of answering until that first slot: negative when the slot began while the statement waited for
         another process's reservation, so the caller sees how late it already is. Time is the database's own, so
         processes on several machines agree whatever their clocks say; the answer is relative, so a caller that

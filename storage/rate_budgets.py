@@ -21,7 +21,7 @@ from storage.sql import insert_for
 _RESERVE_POSTGRES = text("""
 WITH clock AS (SELECT clock_timestamp() AS now)
 INSERT INTO rate_budgets AS budget (key, next_free_at)
-SELECT :key, clock.now + make_interval(secs => :span) FROM clock
+SELECT :key, clock.now + make_interval(secs => CAST(:lead AS float8) + CAST(:span AS float8)) FROM clock
 ON CONFLICT (key) DO UPDATE
 SET next_free_at = greatest(budget.next_free_at + make_interval(secs => :span), excluded.next_free_at)
 RETURNING extract(epoch FROM budget.next_free_at - clock_timestamp())::float8
@@ -32,14 +32,16 @@ class SqlRateBudgetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def reserve(self, key: str, slots: int, interval: float) -> float:
+    async def reserve(self, key: str, slots: int, interval: float, lead: float = 0.0) -> float:
         span = slots * interval
         if self._session.bind.dialect.name == "postgresql":
-            until_end = (await self._session.execute(_RESERVE_POSTGRES, {"key": key, "span": span})).scalar_one()
+            until_end = (await self._session.execute(
+                _RESERVE_POSTGRES, {"key": key, "span": span, "lead": lead})).scalar_one()
             return float(until_end) - span
         now = datetime.now(UTC)
         free_at = await self._session.scalar(select(RateBudgetRow.next_free_at).where(RateBudgetRow.key == key))
-        start = now if free_at is None else max(free_at, now)
+        earliest = now + timedelta(seconds=lead)
+        start = earliest if free_at is None else max(free_at, earliest)
         end = start + timedelta(seconds=span)
         insert = insert_for(self._session)
         await self._session.execute(insert(RateBudgetRow).values(key=key, next_free_at=end)

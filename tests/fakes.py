@@ -878,10 +878,10 @@ class RateBudgetRepository:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    async def reserve(self, key: str, slots: int, interval: float) -> float:
+    async def reserve(self, key: str, slots: int, interval: float, lead: float = 0.0) -> float:
         self._uow.state  # noqa: B018 -- only inside `async with`, like the others
         budgets = self._uow.store.rate_budgets
         now = time.monotonic()
-        start = max(budgets.get(key, now), now)
+        start = max(budgets.get(key, now), now + lead)
         budgets[key] = start + slots * interval
         return start - now

@@ -14,10 +14,11 @@ from bot.ports import UnitOfWorkFactory
 SLACK = 0.05  # seconds a database round trip may add to an answer on a busy machine
 
 
-async def _reserve(uow_factory: UnitOfWorkFactory, key: str, slots: int, interval: float) -> tuple[float, float]:
+async def _reserve(uow_factory: UnitOfWorkFactory, key: str, slots: int, interval: float,
+                   lead: float = 0.0) -> tuple[float, float]:
     """(seconds until the first slot, when that is on this machine's monotonic clock)."""
     async with uow_factory() as uow:
-        wait = await uow.rate_budgets.reserve(key, slots, interval)
+        wait = await uow.rate_budgets.reserve(key, slots, interval, lead)
         at = time.monotonic() + wait
         await uow.commit()
     return wait, at
@@ -32,6 +33,13 @@ async def test_an_idle_budget_starts_now_and_the_next_taker_after_the_slots_take
     assert second - first == pytest.approx(0.5, abs=SLACK)
     wait, _ = await _reserve(uow_factory, "discord:other-bot", 1, 0.1)  # budgets are independent
     assert -SLACK < wait <= 0.0
+
+
+async def test_a_lead_puts_the_first_slot_of_an_idle_budget_that_much_later(uow_factory: UnitOfWorkFactory) -> None:
+    wait, first = await _reserve(uow_factory, "discord", 2, 0.1, lead=0.3)
+    assert 0.3 - SLACK < wait <= 0.3
+    wait, second = await _reserve(uow_factory, "discord", 1, 0.1, lead=0.05)  # the budget is ahead of the lead
+    assert second - first == pytest.approx(0.2, abs=SLACK)
 
 
 async def test_an_idle_budget_saves_up_no_burst(uow_factory: UnitOfWorkFactory) -> None:
