@@ -19,7 +19,8 @@ async def forget_messages(uow: UnitOfWork, member: Member) -> None:
     for message in await uow.outbox.mentioning(member.platform, member.workspace, user_id, name):
         assert message.id is not None
         to_them = message.destination_kind == "dm" and message.target == user_id
-        about_them = message.kind == "buddy" and message.data.get("buddy") == name
+        about_them = ((message.kind == "buddy" and message.data.get("buddy") == name)
+                      or (message.kind == "buddy_request" and message.data.get("from") == name))
         if message.status is OutboxStatus.PENDING and (to_them or about_them):
             await uow.outbox.remove(message.id)
         elif to_them:

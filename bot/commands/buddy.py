@@ -28,13 +28,14 @@ async def request(ctx: Context, args: Args) -> Reply:
     if existing is not None and existing.requester_id == other.id:
         return await _activate(ctx, mine, existing, other)
     if existing is None:
-        await ctx.uow.buddies.add(Buddy(cohort_id=_id(mine.cohort.id), requester_id=_id(ctx.member.id),
-                                        partner_id=_id(other.id), created_at=ctx.now))
+        request = await ctx.uow.buddies.add(Buddy(cohort_id=_id(mine.cohort.id), requester_id=_id(ctx.member.id),
+                                                  partner_id=_id(other.id), created_at=ctx.now))
         invite = Reply(text=f"{ctx.member.display_name} would like to be your study buddy in {mine.cohort.name}: "
                             f"you'd each hear when the other misses a day. `buddy accept` to say yes.",
                        title="Buddy request", private=True,
-                       data={"type": "buddy_request", "from": ctx.member.display_name})
-        await ctx.uow.outbox.add(owed(f"buddyreq:{mine.cohort.id}:{ctx.member.id}:{other.id}", "buddy_request",
+                       data={"type": "buddy_request", "from": ctx.member.display_name, "cohort": mine.cohort.name})
+        # One message per request (ids are never reused): asking again after a pairing ended is a new request.
+        await ctx.uow.outbox.add(owed(f"buddyreq:{request.id}", "buddy_request",
                                       mine.cohort, "dm", other.user_id, invite, ctx.now, ctx.now))
     return Reply(text=f"Asked {other.display_name} to be your buddy; they can `buddy accept`.", private=True,
                  title="Buddy", data={"buddy": other.display_name, "status": "requested"})

@@ -145,3 +145,32 @@ async def test_forget_drops_a_buddy_notice_about_them(database: Database) -> Non
     await world.dispatcher().drain()
     assert world.platform.sent == []
     await assert_no_trace_of_bobby(world)
+
+
+async def test_forget_drops_their_buddy_request_still_to_be_sent(database: Database) -> None:
+    world = World(database)
+    await world.say("alice", "cohort create ml-club")
+    await world.say("bobby", "cohort join ml-club")
+    world.platform.down = True
+    await world.say("bobby", "buddy @U-alice")
+    await world.dispatcher().drain()  # the request to alice waits for the platform
+    await world.say("bobby", "forget confirm:yes")
+    world.platform.down = False
+    world.clock.set(START + timedelta(minutes=5))
+    await world.dispatcher().drain()
+    assert world.platform.sent == []  # not "a former member would like to be your study buddy"
+    await assert_no_trace_of_bobby(world)
+
+
+async def test_asking_again_after_a_pairing_ended_sends_a_new_request(database: Database) -> None:
+    world = World(database)
+    await world.say("alice", "cohort create ml-club")
+    await world.say("bobby", "cohort join ml-club")
+    await world.say("alice", "buddy @U-bobby")
+    await world.say("bobby", "buddy accept")
+    assert (await world.say("alice", "buddy end")).data.get("error") is None
+    assert (await world.say("alice", "buddy @U-bobby")).data.get("error") is None
+    await world.dispatcher().drain()
+    requests = [reply for destination, reply in world.platform.sent
+                if destination.target == "U-bobby" and reply.data["type"] == "buddy_request"]
+    assert len(requests) == 2 and all(r.data["cohort"] == "ml-club" for r in requests)

@@ -1016,7 +1016,9 @@ class StudyBotMachine(RuleBasedStateMachine):
                 self.fail(f"recap for a cohort that is gone: {where}")
             self.once(("recap", sent.target, sent.data.get("cohort"), sent.data.get("week")), sent, where)
         elif kind == "buddy_request":
-            self.once(("buddy_request", sent.target, sent.data.get("from")), sent, where)
+            # Once per request: the same two may ask again in another cohort, or after a pairing ended.
+            self.once(("buddy_request", sent.target, sent.data.get("from"), sent.data.get("cohort"), sent.key),
+                      sent, where)
         else:
             self.fail(f"a message the model never asked for: {where}")
 
