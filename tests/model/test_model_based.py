@@ -298,6 +298,7 @@ class MMembership:
     reminder: time | None = time(19, 0)
     lastcall: int | None = None
     checkins: list[tuple[datetime, date, int]] = field(default_factory=list)
+    spans: list[list[datetime | None]] = field(default_factory=list)  # [joined, left] of each stay in the cohort
     reminder_epochs: list[Epoch] = field(default_factory=list)
     dayend_epochs: list[Epoch] = field(default_factory=list)
 
@@ -311,6 +312,10 @@ class MMembership:
 
     def today(self, now: datetime) -> date:
         return ref.local_day(now, self.zone, self.cohort.rollover)
+
+    def member_at(self, instant: datetime) -> bool:
+        spans = self.spans or [[self.joined_at, None]]
+        return any(start is not None and start <= instant and (end is None or instant < end) for start, end in spans)
 
     def minutes_by_day(self, as_of: datetime | None = None) -> dict[date, int]:
         by_day: dict[date, int] = {}
@@ -549,7 +554,8 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.cohorts[name] = cohort
         old = self.membership(user, cohort)
         assert old is None
-        self.memberships[(user.uid, name)] = MMembership(user, cohort, next(self.serials), self.now, organizer=True)
+        self.memberships[(user.uid, name)] = MMembership(user, cohort, next(self.serials), self.now, organizer=True,
+                                                         spans=[[self.now, None]])
         self.refresh_epochs()
 
     @rule(c=st.integers(0, 1), u=st.integers(0, 3))
@@ -583,9 +589,10 @@ class StudyBotMachine(RuleBasedStateMachine):
         line = f"cohort join {cohort.name}"
         self.expect_ok(self.command(user, line, cohort.channel), line)
         if m is None:
-            self.memberships[(user.uid, cohort.name)] = MMembership(user, cohort, next(self.serials), self.now)
+            m = self.memberships[(user.uid, cohort.name)] = MMembership(user, cohort, next(self.serials), self.now)
         else:
             m.active = True
+        m.spans.append([self.now, None])
         self.refresh_epochs()
 
     def active_memberships(self) -> list[MMembership]:
@@ -599,6 +606,8 @@ class StudyBotMachine(RuleBasedStateMachine):
         line = f"cohort leave {m.cohort.name}"
         self.expect_ok(self.command(m.user, line, m.cohort.channel), line)
         m.active = False
+        if m.spans:
+            m.spans[-1][1] = self.now
         was_organizer, m.organizer = m.organizer, False
         remaining = [o for o in self.active_memberships() if o.cohort is m.cohort]
         if was_organizer and remaining and not any(o.organizer for o in remaining):
@@ -1088,8 +1097,9 @@ class StudyBotMachine(RuleBasedStateMachine):
                 break
         else:
             self.fail(f"digest not due at that time under any of the cohort's schedules: {where}")
-        members = [m for m in self.active_memberships() if m.cohort is cohort]
-        as_of = sent.queued_at or sent.at  # a digest says what was true when the tick wrote it
+        as_of = sent.queued_at or sent.at  # a digest says what was true when the tick wrote it: its members then
+        members = [m for m in self.memberships.values()
+                   if m.cohort is cohort and m.user.forgotten_at is None and m.member_at(as_of)]
         done = sorted(m.user.name for m in members if m.minutes_by_day(as_of).get(day, 0) >= cohort.target)
         pending = sorted(m.user.name for m in members if m.user.name not in done and not m.user.paused(day))
         # Someone forgotten after it was queued is "a former member" in it (README decisions), not listed.
