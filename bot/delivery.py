@@ -270,11 +270,18 @@ class Dispatcher:
 
     async def _still_wanted(self, message: OutboxMessage) -> bool:
         """A reminder or last call held back by retries is dropped once the day is done or paused, or the member
-        left; a digest or recap once its cohort is gone."""
+        left; a digest or recap once its cohort is gone. A digest pings only who is still a member (it says what
+        was true when it was written, but someone who left since is not mentioned)."""
         parts = message.key.split(":")
         if message.kind in ("digest", "recap") and len(parts) == 3 and parts[1].isdigit():
             async with self._unit_of_work() as uow:
-                return await uow.cohorts.get(int(parts[1])) is not None
+                if await uow.cohorts.get(int(parts[1])) is None:
+                    return False
+                mentions = message.data.get("mentions")
+                if isinstance(mentions, list) and mentions:
+                    members = {member.user_id for _, member in await uow.memberships.active_in_cohort(int(parts[1]))}
+                    message.data["mentions"] = [user_id for user_id in mentions if user_id in members]
+            return True
         if message.kind not in ("reminder", "lastcall") or len(parts) != 3 or not parts[1].isdigit():
             return True
         _, membership_id, day = parts

@@ -174,3 +174,20 @@ async def test_asking_again_after_a_pairing_ended_sends_a_new_request(database: 
     requests = [reply for destination, reply in world.platform.sent
                 if destination.target == "U-bobby" and reply.data["type"] == "buddy_request"]
     assert len(requests) == 2 and all(r.data["cohort"] == "ml-club" for r in requests)
+
+
+async def test_a_digest_does_not_ping_someone_who_left_after_it_was_written(database: Database) -> None:
+    world = World(database)
+    await world.say("alice", "cohort create ml-club digest:19:00")
+    await world.say("bobby", "cohort join ml-club")
+    world.platform.down = True
+    world.clock.set(START.replace(hour=19))
+    await world.scheduler.tick()
+    await world.dispatcher().drain()  # the digest, both pending, waits for the platform
+    await world.say("bobby", "cohort leave ml-club")
+    world.platform.down = False
+    world.clock.set(START.replace(hour=19, minute=5))
+    await world.dispatcher().drain()
+    [digest] = [reply for _, reply in world.platform.sent if reply.data["type"] == "digest"]
+    assert digest.data["pending"] == ["alice", "bobby"]  # what was true when it was written
+    assert digest.data["mentions"] == ["U-alice"]  # but no ping to someone no longer in the cohort
