@@ -2,7 +2,7 @@
 
 Revision ID: 0007_rate_budgets
 Revises: 0006_slot_days
-Create Date: 2026-12-08
+Create Date: 2026-12-01
 
 One row per platform and bot: the instant of the budget's next free sending slot (bot.delivery.RateLimiter,
 storage.rate_budgets). Keyed by name, no surrogate id, so nothing to keep from being reused.
