@@ -252,10 +252,11 @@ class Dispatcher:
         await self._record(message)
 
     async def _record(self, message: OutboxMessage) -> None:
+        """How the delivery went, and only that: `forget` may have rewritten or removed the row meanwhile."""
         message.claimed_until = message.claimed_by = None
         async with self._unit_of_work() as uow:
-            await uow.outbox.save(message)
-            await uow.commit()
+            if await uow.outbox.record(message):
+                await uow.commit()
 
     async def _still_ours(self, message: OutboxMessage) -> bool:
         """Renew the claim just before sending, so a message is never sent by two processes at once."""

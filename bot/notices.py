@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.domain import Cohort, Enrolment
 from bot.replies import Reply
@@ -50,12 +52,15 @@ def buddy_missed(name: str, cohort: str, day: date) -> Reply:
 
 
 def group_summary(cohort: Cohort, goal: str | None, lines: list[tuple[str, int]]) -> Reply:
-    names = sorted(name for name, _ in lines)
-    total = sum(minutes for _, minutes in lines)
-    about = f" on {goal}" if goal else ""
-    return Reply(text=f"Group sprint{about} done: {', '.join(names) or 'nobody'} — {total} minutes together.",
-                 title="Group sprint", private=False,
-                 data={"type": "group", "cohort": cohort.name, "members": names, "total_minutes": total})
+    data = {"type": "group", "cohort": cohort.name, "goal": goal, "members": sorted(name for name, _ in lines),
+            "total_minutes": sum(minutes for _, minutes in lines)}
+    return Reply(text=group_text(data), title="Group sprint", private=False, data=data)
+
+
+def group_text(data: Mapping[str, Any]) -> str:
+    about = f" on {data['goal']}" if data.get("goal") else ""
+    names = ", ".join(data["members"]) or "nobody"
+    return f"Group sprint{about} done: {names} — {data['total_minutes']} minutes together."
 
 
 @dataclass(frozen=True)
@@ -67,17 +72,21 @@ class DigestLine:
 
 
 def digest(cohort: Cohort, day: date, lines: list[DigestLine]) -> Reply:
-    done = sorted(line.name for line in lines if line.done)
-    pending = sorted(line.name for line in lines if not line.done)
-    text = (f"{cohort.name}, {day:%A %d %B}: "
+    data = {"type": "digest", "cohort": cohort.name, "local_date": day.isoformat(),
+            "done": sorted(line.name for line in lines if line.done),
+            "pending": sorted(line.name for line in lines if not line.done),
+            "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)
+            if cohort.digest_mentions else []}
+    return Reply(text=digest_text(data), title="Daily digest", private=False, data=data)
+
+
+def digest_text(data: Mapping[str, Any]) -> str:
+    """A digest's text from its data (also to write it again when someone is taken out of it)."""
+    done, pending = data["done"], data["pending"]
+    return (f"{data['cohort']}, {date.fromisoformat(data['local_date']):%A %d %B}: "
             + (f"done — {', '.join(done)}. " if done else "nobody has finished yet. ")
             + (f"Still to go — {', '.join(pending)}. There's time for one sprint!" if pending
                else "Everyone is done. Great work!"))
-    return Reply(text=text, title="Daily digest", private=False,
-                 data={"type": "digest", "cohort": cohort.name, "local_date": day.isoformat(), "done": done,
-                       "pending": pending,
-                       "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)
-                       if cohort.digest_mentions else []})
 
 
 @dataclass(frozen=True)
@@ -91,26 +100,31 @@ class RecapLine:
 
 def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: RoadmapStep | None = None) -> Reply:
     ordered = sorted(lines, key=lambda line: (-line.minutes, line.name.lower()))
-    perfect = [line.name for line in ordered if line.days_done == 7]
-    milestones = [{"name": line.name, "days": mark} for line in ordered for mark in MILESTONES
-                  if line.streak_at_week_start < mark <= line.streak]
-    total = sum(line.minutes for line in lines)
-    rows = [f"{line.name}: {line.days_done}/7 days, {line.minutes} min, streak {line.streak}" for line in ordered]
+    data = {"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(),
+            "minutes": sum(line.minutes for line in lines),
+            "members": [{"name": line.name, "days_done": line.days_done, "minutes": line.minutes,
+                         "streak": line.streak} for line in ordered],
+            "perfect_weeks": [line.name for line in ordered if line.days_done == 7],
+            "milestones": [{"name": line.name, "days": mark} for line in ordered for mark in MILESTONES
+                           if line.streak_at_week_start < mark <= line.streak],
+            "weekly_goal": cohort.weekly_goal,
+            "roadmap_step": step.number if step else None, "roadmap_title": step.title if step else None}
+    return Reply(text=recap_text(data), title="Weekly recap", private=False, data=data)
+
+
+def recap_text(data: Mapping[str, Any]) -> str:
+    """A recap's text from its data (also to write it again when someone is taken out of it)."""
+    members = data["members"]
+    rows = [f"{m['name']}: {m['days_done']}/7 days, {m['minutes']} min, streak {m['streak']}" for m in members]
     extras = []
-    if perfect:
-        extras.append(f"Perfect week: {', '.join(perfect)}.")
-    extras += [f"{m['name']} reached a {m['days']}-day streak!" for m in milestones]
-    goal = cohort.weekly_goal
+    if data["perfect_weeks"]:
+        extras.append(f"Perfect week: {', '.join(data['perfect_weeks'])}.")
+    extras += [f"{m['name']} reached a {m['days']}-day streak!" for m in data["milestones"]]
+    goal = data["weekly_goal"]
     if goal:
-        reached = sorted(line.name for line in lines if line.minutes >= goal)
+        reached = sorted(m["name"] for m in members if m["minutes"] >= goal)
         extras.append(f"Weekly goal of {goal} min: {', '.join(reached) if reached else 'nobody yet'} made it.")
-    if step is not None:
-        extras.append(f"Roadmap this week: step {step.number}, {step.title}.")
-    text = "\n".join([f"{cohort.name} — week of {week_start:%d %B}: {total} minutes together.", *rows, *extras])
-    return Reply(text=text, title="Weekly recap", private=False,
-                 data={"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(), "minutes": total,
-                       "members": [{"name": line.name, "days_done": line.days_done, "minutes": line.minutes,
-                                    "streak": line.streak} for line in ordered],
-                       "perfect_weeks": perfect, "milestones": milestones, "weekly_goal": goal,
-                       "roadmap_step": step.number if step else None,
-                       "roadmap_title": step.title if step else None})
+    if data["roadmap_step"] is not None:
+        extras.append(f"Roadmap this week: step {data['roadmap_step']}, {data['roadmap_title']}.")
+    week = date.fromisoformat(data["week"])
+    return "\n".join([f"{data['cohort']} — week of {week:%d %B}: {data['minutes']} minutes together.", *rows, *extras])

@@ -387,6 +387,12 @@ class OutboxRepository(Protocol):
         """Drop every claim `owner` holds on pending messages (graceful shutdown); returns how many."""
         ...
 
+    async def record(self, message: OutboxMessage) -> bool:
+        """Write back how a delivery went — status, attempts, next_attempt_at, last_error, sent_at,
+        platform_message_id, and the claim dropped — and nothing else: what the message says may have changed
+        since it was claimed (`forget`). False (nothing written) when the row is gone."""
+        ...
+
     async def mentioning(self, platform: str, workspace: str, user_id: str, name: str) -> Sequence[OutboxMessage]:
         """Every message of the workspace, in any status, sent to `user_id`, or whose text contains `name`, or whose
         data contains `user_id` (a superset of the messages about that member; the caller looks closer)."""

@@ -647,6 +647,7 @@ _MEMBERSHIP_COLUMNS = ("id", "cohort_id", "member_id", "role", "active", "remind
                        "next_lastcall_day")  # what `_membership` reads
 _MEMBER_FIELDS = tuple(field.name for field in fields(Member))
 _SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
+_DELIVERY_COLUMNS = ("status", "attempts", "next_attempt_at", "last_error", "sent_at", "platform_message_id")
 _OUTBOX_INSTANTS = ("due_at", "created_at", "next_attempt_at", "claimed_until", "sent_at", "expires_at")
 _OUTBOX_OPTIONAL = ("title", "next_attempt_at", "claimed_until", "claimed_by", "last_error", "sent_at",
                     "platform_message_id", "expires_at")  # the outbox columns that may be NULL
@@ -679,6 +680,14 @@ class SqlOutboxRepository(_Repository):
 
     async def save(self, message: OutboxMessage) -> None:
         await self._update(OutboxRow, message.id, _columns(message))
+
+    async def record(self, message: OutboxMessage) -> bool:
+        result = await self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == message.id)
+            .values({**{name: _plain(getattr(message, name)) for name in _DELIVERY_COLUMNS},
+                     "claimed_by": None, "claimed_until": None})
+            .execution_options(synchronize_session="fetch"))
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     async def add_many(self, messages: Sequence[OutboxMessage]) -> list[str]:
         """One INSERT ... ON CONFLICT (key) DO NOTHING RETURNING key, executed for all rows at once."""

@@ -757,6 +757,16 @@ class OutboxRepository:
     async def save(self, message: OutboxMessage) -> None:
         self._uow.write("outbox", self._uow.update("outbox", message))
 
+    async def record(self, message: OutboxMessage) -> bool:
+        row = self._uow.state["outbox"].get(message.id)
+        if row is None:
+            return False
+        outcome = {name: copy.deepcopy(getattr(message, name)) for name in ("status", "attempts", "next_attempt_at",
+                                                                            "last_error", "sent_at",
+                                                                            "platform_message_id")}
+        self._uow.write("outbox", dataclasses.replace(row, **outcome, claimed_by=None, claimed_until=None))
+        return True
+
     async def add_many(self, messages: Sequence[OutboxMessage]) -> list[str]:
         return [message.key for message in messages if await self.add(message)]
 

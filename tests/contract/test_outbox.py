@@ -78,3 +78,31 @@ async def test_messages_mentioning_a_member_and_their_removal(uow_factory: UnitO
         assert await uow.outbox.get_by_key("a") is None and await uow.outbox.get_by_key("b") is not None
         assert [m.key for m in await uow.outbox.mentioning("test", "w", "U9", "Zo_")] == ["g"]  # _ is no wildcard
         assert [m.key for m in await uow.outbox.mentioning("test", "w", "U9", "")] == []
+
+
+async def test_recording_a_delivery_writes_its_outcome_and_nothing_else(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.outbox.add(_message("reminder:1:2026-03-06"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        [claimed] = await uow.outbox.claim(NOW, 10, NOW + LEASE, "a")
+        await uow.commit()
+    async with uow_factory() as uow:  # meanwhile the row is rewritten (as `forget` does)
+        stored = await uow.outbox.get_by_key("reminder:1:2026-03-06")
+        assert stored is not None
+        await uow.outbox.save(replace(stored, text="rewritten", data={"type": "reminder"}))
+        await uow.commit()
+    claimed.status, claimed.attempts, claimed.sent_at = OutboxStatus.SENT, 1, NOW
+    claimed.platform_message_id, claimed.text = "m-1", "the old text"
+    async with uow_factory() as uow:
+        assert await uow.outbox.record(claimed)
+        await uow.commit()
+    async with uow_factory() as uow:
+        got = await uow.outbox.get_by_key("reminder:1:2026-03-06")
+        assert got is not None and (got.status, got.attempts, got.sent_at, got.platform_message_id) == (
+            OutboxStatus.SENT, 1, NOW, "m-1")
+        assert (got.text, got.data, got.claimed_by, got.claimed_until) == ("rewritten", {"type": "reminder"}, None,
+                                                                           None)
+        assert claimed.id is not None
+        await uow.outbox.remove(claimed.id)
+        assert not await uow.outbox.record(claimed)  # gone: nothing written, no error

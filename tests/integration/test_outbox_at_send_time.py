@@ -127,7 +127,9 @@ async def test_forget_drops_what_is_owed_to_them_and_takes_them_out_of_the_rest(
     await world.dispatcher().drain()
     [(destination, digest)] = world.platform.sent  # the digest, and nothing to bobby
     assert destination.target == "C1" and digest.data["type"] == "digest"
-    assert "bobby" not in digest.text + json.dumps(digest.data) and "a former member" in digest.text
+    assert "bobby" not in digest.text + json.dumps(digest.data)
+    assert (digest.data["done"], digest.data["pending"]) == (["alice"], [])  # written again without him
+    assert "Everyone is done" in digest.text
     await assert_no_trace_of_bobby(world)
 
 
@@ -158,7 +160,7 @@ async def test_forget_drops_their_buddy_request_still_to_be_sent(database: Datab
     world.platform.down = False
     world.clock.set(START + timedelta(minutes=5))
     await world.dispatcher().drain()
-    assert world.platform.sent == []  # not "a former member would like to be your study buddy"
+    assert world.platform.sent == []  # his request goes with him
     await assert_no_trace_of_bobby(world)
 
 
@@ -191,3 +193,84 @@ async def test_a_digest_does_not_ping_someone_who_left_after_it_was_written(data
     [digest] = [reply for _, reply in world.platform.sent if reply.data["type"] == "digest"]
     assert digest.data["pending"] == ["alice", "bobby"]  # what was true when it was written
     assert digest.data["mentions"] == ["U-alice"]  # but no ping to someone no longer in the cohort
+
+
+class ForgetsMidSend(Platform):
+    """A platform on whose watch bobby runs `forget` while a message is on its way; it then answers as told."""
+
+    def __init__(self, world: World, kind: str, fail: bool) -> None:
+        super().__init__()
+        self.world, self.kind, self.fail = world, kind, fail
+
+    async def send(self, destination: Destination, reply: Reply) -> str | None:
+        if self.kind and reply.data.get("type") == self.kind:
+            self.kind = ""
+            assert (await self.world.say("bobby", "forget confirm:yes")).data.get("error") is None
+            if self.fail:
+                raise DeliveryFailed("503 from the platform")
+        return await super().send(destination, reply)
+
+
+async def test_a_send_that_fails_while_they_forget_does_not_write_their_name_back(database: Database) -> None:
+    world = World(database)
+    await befriend(world)
+    world.platform = ForgetsMidSend(world, "digest", fail=True)
+    world.clock.set(START.replace(hour=19))
+    await world.scheduler.tick()
+    await world.dispatcher().drain()  # the digest naming bobby fails while he forgets
+    await assert_no_trace_of_bobby(world)
+    world.platform.sent.clear()
+    world.clock.set(START.replace(hour=19, minute=10))
+    await world.dispatcher().drain()
+    [(_, digest)] = [sent for sent in world.platform.sent if sent[1].data["type"] == "digest"]
+    assert "bobby" not in digest.text and digest.data["pending"] == []
+
+
+async def test_a_message_to_them_removed_while_it_was_sent_does_not_stop_the_queue(database: Database) -> None:
+    world = World(database)
+    await befriend(world)
+    world.platform = ForgetsMidSend(world, "reminder", fail=False)
+    world.clock.set(START.replace(hour=19))
+    await world.scheduler.tick()
+    report = await world.dispatcher().drain()  # bobby's reminder goes out as he forgets: its row is gone meanwhile
+    assert report.sent == [key for key in report.sent if key.startswith("reminder:")] != []
+    await world.dispatcher().drain()  # the digest, written again without him (which took the old text's claim)
+    assert [reply.data["type"] for _, reply in world.platform.sent] == ["reminder", "digest"]
+    await assert_no_trace_of_bobby(world)
+
+
+async def test_forget_drops_their_nudge_still_to_be_sent(database: Database) -> None:
+    world = World(database)
+    await world.say("alice", "cohort create ml-club")
+    await world.say("bobby", "cohort join ml-club")
+    world.platform.down = True
+    assert (await world.say("bobby", "nudge @U-alice")).data.get("error") is None
+    await world.dispatcher().drain()
+    await world.say("bobby", "forget confirm:yes")
+    world.platform.down = False
+    world.clock.set(START + timedelta(minutes=5))
+    await world.dispatcher().drain()
+    assert world.platform.sent == []
+    await assert_no_trace_of_bobby(world)
+
+
+async def test_a_name_that_is_an_ordinary_word_does_not_rewrite_other_messages(database: Database) -> None:
+    world = World(database)
+    await world.say("alice", "cohort create ml-club digest:19:00")
+    await world.say("sprint", "cohort join ml-club")
+    await world.say("carol", "cohort join ml-club")
+    await world.say("carol", "checkin 30")
+    world.platform.down = True
+    world.clock.set(START.replace(hour=19))
+    await world.scheduler.tick()
+    await world.dispatcher().drain()
+    await world.say("sprint", "forget confirm:yes")
+    world.platform.down = False
+    world.platform.sent.clear()
+    world.clock.set(START.replace(hour=19, minute=5))
+    await world.dispatcher().drain()
+    [(_, digest)] = [sent for sent in world.platform.sent if sent[1].data["type"] == "digest"]
+    assert digest.data["pending"] == ["alice"] and digest.data["done"] == ["carol"]
+    assert digest.text.endswith("There's time for one sprint!")  # the word stays a word
+    reminders = [reply.text for _, reply in world.platform.sent if reply.data["type"] == "reminder"]
+    assert reminders and all("sprint start" in text for text in reminders)  # alice's own reminder, untouched

@@ -82,7 +82,7 @@ ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York", "Europe/
 # `timezone set` favours moves between the zones a day or two apart (issue 13 defect 7: a member moving two local
 # days back) and into New York (a DST night that can meet a rollover hour: defect 3)
 MEMBER_ZONES = (*ZONES, "Etc/GMT-14", "Etc/GMT+12", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York")
-FORMER = "a former member"  # what `forget` leaves of a member's name in messages still owed (README decisions)
+FORMER = "a former member"  # what an earlier `forget` left of a name in messages still owed; now it takes them out
 STARTS = (  # a little before DST nights: New York 8 Mar, Berlin 29 Mar, Sydney 5 Apr / 4 Oct, Berlin 25 Oct,
     # New York 1 Nov 2026
     datetime(2026, 3, 7, 9, 0, tzinfo=UTC), datetime(2026, 3, 28, 14, 0, tzinfo=UTC),
