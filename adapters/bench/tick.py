@@ -77,4 +77,4 @@ async def _due_again(database: Database) -> None:
     async with database.engine.begin() as connection:
         await connection.execute(delete(OutboxRow))
         await connection.execute(update(MembershipRow).where(MembershipRow.reminder_time == DUE_TIME)
-                                 .values(next_reminder_at=DUE_AT))
+                                 .values(next_reminder_at=DUE_AT, next_reminder_day=None))  # as seeded
