@@ -215,6 +215,10 @@ def _database_url(explicit: str | None) -> str:
         raise
 
 
+_TOKEN_REFUSED = {"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "token_expired",
+                  "account_inactive", "missing_scope"}
+
+
 def _run(work: Coroutine[object, object, T]) -> T | None:
     from slack_sdk.errors import SlackApiError
 
@@ -224,10 +228,12 @@ def _run(work: Coroutine[object, object, T]) -> T | None:
         return asyncio.run(work)
     except (SchemaTooNew, StorageUnavailable) as error:
         _fail(str(error) or "the database could not be opened")
-    except SlackApiError as error:  # at start-up: Socket Mode's apps.connections.open refused the app token
+    except SlackApiError as error:  # at start-up: Socket Mode's apps.connections.open said no
         reason = error.response.get("error", "refused") if error.response is not None else "refused"
-        _fail(f"Slack refused SLACK_APP_TOKEN ({reason}): set it to the app-level token (xapp-…) with the "
-              "connections:write scope, from your app's Basic Information page")
+        if reason in _TOKEN_REFUSED:
+            _fail(f"Slack refused SLACK_APP_TOKEN ({reason}): set it to the app-level token (xapp-…) with the "
+                  "connections:write scope, from your app's Basic Information page")
+        _fail(f"Slack answered '{reason}' when studybot connected over Socket Mode; start it again in a minute")
     except KeyboardInterrupt:
         return None
     return None

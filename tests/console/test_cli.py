@@ -82,3 +82,17 @@ def test_a_refused_slack_app_token_stops_start_up_with_one_line(capsys: pytest.C
     err = capsys.readouterr().err
     assert "SLACK_APP_TOKEN" in err and "invalid_auth" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_another_slack_refusal_at_start_up_does_not_blame_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    from adapters.cli import _run
+
+    async def start() -> None:
+        raise SlackApiError("The request to the Slack API failed.", {"ok": False, "error": "ratelimited"})
+
+    with pytest.raises(SystemExit):
+        _run(start())
+    err = capsys.readouterr().err
+    assert "ratelimited" in err and "SLACK_APP_TOKEN" not in err and "Traceback" not in err
