@@ -215,17 +215,12 @@ class Dispatcher:
         notifier = self._notifiers.get(message.platform)
         if not await self._still_ours(message):
             return  # the lease ran out while earlier messages of the batch were sent; its new owner sends it
-        if message.expires_at is not None and self._clock.now() > message.expires_at:
-            message.status = OutboxStatus.SKIPPED
-            late = int((self._clock.now() - message.due_at).total_seconds() // 60)
-            message.last_error = f"skipped: {late} min late, past the time it was still worth sending"
-            await self._record(message)
-            return
+        now = self._clock.now()
+        if message.expires_at is not None and now > message.expires_at:
+            late = int((now - message.due_at).total_seconds() // 60)
+            return await self._skip(message, f"{late} min late, past the time it was still worth sending")
         if not await self._still_wanted(message):
-            message.status = OutboxStatus.SKIPPED
-            message.last_error = "skipped: no longer applies (day done or paused, member or cohort gone)"
-            await self._record(message)
-            return
+            return await self._skip(message, "no longer applies (day done or paused, member or cohort gone)")
         message.attempts += 1
         try:
             if notifier is None:
@@ -249,6 +244,11 @@ class Dispatcher:
             message.last_error = None
             report.sent.append(message.key)
             self._telemetry.sent(message.platform, "sent")
+        await self._record(message)
+
+    async def _skip(self, message: OutboxMessage, why: str) -> None:
+        message.status = OutboxStatus.SKIPPED
+        message.last_error = f"skipped: {why}"
         await self._record(message)
 
     async def _record(self, message: OutboxMessage) -> None:

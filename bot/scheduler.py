@@ -150,7 +150,7 @@ class Scheduler:
         it was scheduled for."""
         instants: dict[int, Slot | None] = {}
         wanted: list[tuple[Enrolment, datetime, date]] = []
-        next_at, day_of = cache(next_daily), cache(slot_day)  # many are due at one instant in one zone
+        next_at, day_of, end_of = cache(next_daily), cache(slot_day), cache(day_end)  # many share one zone
         for enrolment in due:
             membership, cohort = enrolment.membership, enrolment.cohort
             assert membership.id is not None and membership.next_reminder_at is not None
@@ -175,7 +175,8 @@ class Scheduler:
                 enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints).streak
             reply = notices.reminder(enrolment, day, minutes, streak)
             messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now, until=_last_moment(enrolment, day)))
+                                 enrolment.member.user_id, reply, due_at, now,
+                                 until=_last_moment(end_of, enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
@@ -184,7 +185,7 @@ class Scheduler:
         """A last call for each member whose streak is alive but whose day is not done yet."""
         instants: dict[int, Slot | None] = {}
         wanted: list[tuple[Enrolment, datetime, date]] = []
-        next_at, day_of = cache(next_lastcall), cache(slot_day)  # many are due at one instant in one zone
+        next_at, day_of, end_of = cache(next_lastcall), cache(slot_day), cache(day_end)  # many share one zone
         for enrolment in due:
             membership, cohort = enrolment.membership, enrolment.cohort
             assert membership.id is not None and membership.next_lastcall_at is not None
@@ -212,7 +213,8 @@ class Scheduler:
             reply = notices.last_call(enrolment, day, mine.minutes_by_day.get(day, 0), status.streak,
                                       membership.lastcall_minutes or 0)
             messages.append(owed(f"lastcall:{membership.id}:{day.isoformat()}", "lastcall", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now, until=_last_moment(enrolment, day)))
+                                 enrolment.member.user_id, reply, due_at, now,
+                                 until=_last_moment(end_of, enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
@@ -336,16 +338,11 @@ def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,
     return result
 
 
-@cache
-def _day_end(day: date, zone: str, rollover_hour: int) -> datetime:
-    return day_end(day, ZoneInfo(zone), rollover_hour)
-
-
-def _last_moment(enrolment: Enrolment, day: date) -> datetime:
+def _last_moment(end_of: Callable[[date, ZoneInfo, int], datetime], enrolment: Enrolment, day: date) -> datetime:
     """A reminder or last call is about its day: once the day has ended it is not sent. (When a DST gap meets the
-    rollover hour, a skipped reminder time's first valid instant is that very end, and so it is not sent.)"""
-    zone = enrolment.member.timezone or enrolment.cohort.timezone
-    return _day_end(day, zone, enrolment.cohort.rollover_hour) - timedelta(microseconds=1)
+    rollover hour, a skipped reminder time's first valid instant is that very end, and so it is not sent.)
+    `end_of` is the batch's cached `day_end`."""
+    return end_of(day, enrolment.zone, enrolment.cohort.rollover_hour) - timedelta(microseconds=1)
 
 
 def _week(by_day: dict[date, int], monday: date) -> list[int]:
