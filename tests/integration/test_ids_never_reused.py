@@ -5,54 +5,26 @@ a plain INTEGER PRIMARY KEY once that row is deleted, unless the table is AUTOIN
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.console.timetravel import run_due_work
-from bot.clock import SimulatedClock
-from bot.commands.context import Invocation
-from bot.delivery import Dispatcher
-from bot.replies import Reply
-from bot.scheduler import Scheduler
-from bot.service import StudyBot
 from storage import Database, create_engine, current_revision, downgrade, upgrade
 from storage.models import Base
-from tests.unit.conftest import TOOLS
-from tests.unit.test_scheduler import RecordingNotifier
+from tests.unit.test_zone_changes import World as SequenceWorld
+from tests.unit.test_zone_changes import utc
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-class World:
+class World(SequenceWorld):
     """The real StudyBot, Scheduler and Dispatcher over one database, with a simulated clock."""
 
     def __init__(self, database: Database, now: datetime) -> None:
-        self.clock = SimulatedClock(now)
-        self.bot = StudyBot(database.unit_of_work, self.clock, TOOLS)
-        self.notifier = RecordingNotifier()
-        self.notifier.clock = self.clock  # type: ignore[assignment]
-        self.scheduler = Scheduler(database.unit_of_work, self.clock)
-        self.dispatcher = Dispatcher(database.unit_of_work, self.clock, {"test": self.notifier}, owner="test")
-        self._keys = itertools.count()
-
-    async def ok(self, user: str, line: str, channel: str = "ml") -> Reply:
-        invocation = Invocation(platform="test", workspace="w", user_id=user, display_name=user, channel_id=channel,
-                                idempotency_key=f"k{next(self._keys)}")
-        reply = await self.bot.handle_text(invocation, line)
-        assert not reply.is_error, f"{line!r} was refused: {reply.data} {reply.text}"
-        return reply
+        super().__init__(database.unit_of_work, now)
 
     async def advance(self, **delta: float) -> None:
-        start = self.clock.now()
-        end = start + timedelta(**delta)
-        await run_due_work(self.scheduler, self.dispatcher, self.clock, start, end)  # type: ignore[arg-type]
-        self.clock.set(end)
+        await self.run_until(self.clock.now() + timedelta(**delta))
 
     def sent(self, kind: str) -> list[tuple[str, dict[str, object]]]:
         return [(destination.target, reply.data) for _, destination, reply in self.notifier.of_type(kind)]
