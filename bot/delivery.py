@@ -291,7 +291,7 @@ class Dispatcher:
             if enrolment is None or not enrolment.membership.active:
                 return False
             minutes = await uow.checkins.minutes_on(int(membership_id), date.fromisoformat(day))
-        return minutes < enrolment.cohort.daily_target and not enrolment.is_paused(date.fromisoformat(day))
+        return minutes < enrolment.cohort.daily_target and not enrolment.is_off(date.fromisoformat(day))
 
     async def _thread_of(self, message: OutboxMessage) -> str | None:
         """The platform id of the message this one replies under (a digest thread), once that was sent."""

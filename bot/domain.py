@@ -7,7 +7,9 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot import offdays
 from bot.localtime import local_day
+from bot.offdays import Holiday, WeeklyDays
 from bot.streaks import StreakState
 
 DEFAULT_REMINDER = time(19, 0)
@@ -33,6 +35,7 @@ class Member:
     timezone: str | None = None
     allow_mentions: bool = True
     hidden: bool = False
+    rest_days: WeeklyDays = field(default_factory=offdays.rest_days)  # weekly days off, in every cohort
     id: int | None = None
 
 
@@ -60,6 +63,8 @@ class Cohort:
     roadmap_id: str | None = None
     roadmap_start: date | None = None
     weekly_goal: int | None = None  # minutes a week each member aims for
+    study_days: WeeklyDays = field(default_factory=offdays.study_days)  # days outside them are off days
+    holidays: tuple[Holiday, ...] = ()
     id: int | None = None
 
     @property
@@ -69,6 +74,10 @@ class Cohort:
     @property
     def daily_target(self) -> int:
         return self.sprint_minutes * self.daily_goal
+
+    def is_off(self, day: date) -> bool:
+        """A holiday, or a day outside the study days: no digest, and an off day for every member."""
+        return not self.study_days.includes(day) or offdays.on_holiday(self.holidays, day) is not None
 
 
 @dataclass
@@ -152,6 +161,14 @@ class Enrolment:
 
     def is_paused(self, day: date) -> bool:
         return any(pause.covers(day) for pause in self.pauses)
+
+    def is_resting(self, day: date) -> bool:
+        return self.member.rest_days.includes(day)
+
+    def is_off(self, day: date) -> bool:
+        """DESIGN.md's off day: a cohort holiday, outside the study days, a rest day, or paused."""
+        return offdays.is_off_day(day, study=self.cohort.study_days, holidays=self.cohort.holidays,
+                                  rest=self.member.rest_days, pauses=self.pauses)
 
 
 @dataclass

@@ -27,7 +27,7 @@ def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | No
 
 
 COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel", "digest_mentions",
-                   "digest_thread", "roadmap", "start", "weekly_goal")
+                   "digest_thread", "roadmap", "start", "weekly_goal", "days")
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
@@ -40,8 +40,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("cohort info", "cohort info [NAME]", "The cohort's settings, members and organizers.", "name"),
     _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
           "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off] "
-          "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off]",
+          "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off] [days:mon-fri|all]",
           "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
+    _spec("cohort holiday", "cohort holiday [list|add YYYY-MM-DD [to:YYYY-MM-DD] [name]|remove YYYY-MM-DD]",
+          "The cohort's holidays: days off for everyone, no reminders or digest (organizers add and remove).",
+          "action", "date", rest="label", options=("to",)),
     _spec("cohort remove", "cohort remove NAME confirm:NAME",
           "Delete a cohort and all its check-ins (organizers).", "name", options=("confirm",)),
     _spec("checkin", "checkin [MINUTES] [what you did] [link:URL] [topic:STEP|words] [yesterday:true]",
@@ -90,6 +93,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("timezone show", "timezone", "Your time zone and local study day."),
     _spec("pause", "pause DAYS|until:YYYY-MM-DD|off",
           "Pause your streak and reminders for a while (max 60 days).", "length", options=("until",)),
+    _spec("rest", "rest [sat,sun|off]",
+          "Your weekly rest days (at most 3): no reminders, and your streak waits on them, in every cohort.",
+          rest="days"),
+    _spec("undo", "undo", "Take back your latest check-in, if you recorded it in the last 24 hours."),
 )
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}

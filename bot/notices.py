@@ -10,21 +10,26 @@ from typing import Any
 from bot.domain import Cohort, Enrolment
 from bot.replies import Reply
 from bot.roadmap import RoadmapStep
+from bot.streaks import Offer
 
 MILESTONES = (7, 30, 100)
 
 
-def reminder(enrolment: Enrolment, day: date, minutes_today: int, streak: int) -> Reply:
+def reminder(enrolment: Enrolment, day: date, minutes_today: int, streak: int, offer: Offer | None = None,
+             ) -> Reply:
     target = enrolment.cohort.daily_target
     keep = f"to keep your {streak}-day streak going" if streak else "to get a streak going"
     left = target - minutes_today
-    return Reply(
-        text=f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet "
-             f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` {keep}.",
-        title="Sprint reminder", private=True,
-        data={"type": "reminder", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
-              "minutes_today": minutes_today, "target": target, "streak": streak},
-    )
+    text = (f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet "
+            f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` {keep}.")
+    data: dict[str, Any] = {"type": "reminder", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
+                            "minutes_today": minutes_today, "target": target, "streak": streak}
+    if offer is not None:
+        text += (f"\nYou can still repair your {offer.streak}-day streak: log {offer.need_minutes} min today "
+                 f"({offer.need_minutes - minutes_today} to go).")
+        data["repair"] = {"missed": offer.missed.isoformat(), "streak": offer.streak,
+                          "need_minutes": offer.need_minutes}
+    return Reply(text=text, title="Sprint reminder", private=True, data=data)
 
 
 def duration(minutes: int) -> str:

@@ -46,6 +46,10 @@ class MemberRepository(Protocol):
         """Insert and return the member with its id; an existing (platform, workspace, user) wins."""
         ...
 
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        """The members among `member_ids` that exist, by id."""
+        ...
+
     async def save(self, member: Member) -> None: ...
 
     async def remove(self, member_id: int) -> None:
@@ -105,6 +109,13 @@ class MembershipRepository(Protocol):
         """Forget every saved streak state of the cohort (its done-day rule changed)."""
         ...
 
+    async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
+                                   member_id: int | None = None) -> None:
+        """Off days from `alive_from` on changed, for a cohort (study days, holidays) or a member (rest days): the
+        board streaks of its memberships that still stand on or after that day are worked out again. (Saved walks
+        stay: they end two days back, and off days change only from today on.)"""
+        ...
+
     async def save_streak_states(self, states: dict[int, StreakState | None]) -> None:
         """Write many memberships' saved streak states at once (by membership id)."""
         ...
@@ -153,7 +164,7 @@ class CheckInRepository(Protocol):
 
     async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
         """Insert many at once: each stored check-in with its id, in order, or None where (member,
-        idempotency key) was already recorded (nothing written for it; the transaction stays usable)."""
+        idempotency key) was already recorded or undone (nothing written for it; the transaction stays usable)."""
         ...
 
     async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
@@ -209,6 +220,18 @@ class CheckInRepository(Protocol):
     async def minutes_by_step(self, membership_id: int) -> dict[int | None, int]:
         """Minutes per roadmap step (None: no step named)."""
         ...
+
+    async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
+        """The member's check-in recorded last (by `created_at`, then id), if recorded at or after `since`."""
+        ...
+
+    async def undo(self, checkin: CheckIn, at: datetime) -> bool:
+        """Take a stored check-in back: delete it, keep its (member, idempotency key) as undone so that `add_many`
+        skips it and `was_undone` knows it, and take its minutes out of the leaderboards' figures (the
+        membership's board streak becomes unknown). False, nothing done, when it is no longer stored."""
+        ...
+
+    async def was_undone(self, member_id: int, idempotency_key: str) -> bool: ...
 
 
 class SprintRepository(Protocol):

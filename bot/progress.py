@@ -19,7 +19,7 @@ async def streak_status(uow: UnitOfWork, enrolment: Enrolment, today: date) -> S
     saved = membership.streak_state
     minutes = await uow.checkins.minutes_by_day(membership.id, resume_day(saved, first, today))
     result, checkpoint = streaks.status(
-        saved, first, today, minutes, enrolment.cohort.daily_target, enrolment.is_paused
+        saved, first, today, minutes, enrolment.cohort.daily_target, enrolment.is_off
     )
     if checkpoint != saved:
         membership.streak_state = checkpoint

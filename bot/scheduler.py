@@ -157,7 +157,7 @@ class Scheduler:
             at, due_at, zone = membership.reminder_time, membership.next_reminder_at, enrolment.zone
             instants[membership.id] = next_at(due_at, at, zone, cohort.rollover_hour) if at else None
             day = day_of(membership.next_reminder_day, due_at, zone, cohort.rollover_hour)
-            if at is not None and not enrolment.is_paused(day):
+            if at is not None and not enrolment.is_off(day):
                 wanted.append((enrolment, due_at, day))
         messages: list[OutboxMessage] = []
         if not wanted:
@@ -171,9 +171,10 @@ class Scheduler:
             minutes = mine.minutes_by_day.get(day, 0)
             if minutes >= enrolment.cohort.daily_target:
                 continue
-            streak = 0 if mine.first_day is None else _streak(  # no check-in yet: no streak, no walk
-                enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints).streak
-            reply = notices.reminder(enrolment, day, minutes, streak)
+            status = None if mine.first_day is None else _streak(  # no check-in yet: no streak, no walk
+                enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints)
+            reply = notices.reminder(enrolment, day, minutes, status.streak if status else 0,
+                                     status.offer if status else None)
             messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
                                  enrolment.member.user_id, reply, due_at, now,
                                  until=_last_moment(end_of, enrolment, day)))
@@ -196,7 +197,7 @@ class Scheduler:
             zone = enrolment.zone
             instants[membership.id] = next_at(due_at, lead, zone, cohort.rollover_hour)
             day = day_of(membership.next_lastcall_day, due_at, zone, cohort.rollover_hour)
-            if not enrolment.is_paused(day):
+            if not enrolment.is_off(day):
                 wanted.append((enrolment, due_at, day))
         messages: list[OutboxMessage] = []
         if not wanted:
@@ -234,7 +235,7 @@ class Scheduler:
             buddies = [pair.other(member.id or 0) for pair in pairs if pair.status is BuddyStatus.ACTIVE]
             after = day + timedelta(days=1)
             instants[membership.id] = Slot(after, end_of(after, zone, cohort.rollover_hour)) if buddies else None
-            if buddies and not enrolment.is_paused(day):
+            if buddies and not enrolment.is_off(day):
                 wanted.append((enrolment, due_at, day, buddies))
         messages: list[OutboxMessage] = []
         if not wanted:
@@ -276,13 +277,15 @@ class Scheduler:
         pairs = await uow.memberships.active_in_cohort(cohort.id)
         if not pairs:
             return None
+        if cohort.is_off(day):  # a holiday, or not a study day: nobody is chased
+            return None
         totals = await uow.checkins.totals_in_cohort(cohort.id, day, day)
         pauses = await uow.pauses.for_members([member.id for _, member in pairs if member.id is not None])
         lines = []
         for membership, member in pairs:
             done = totals.get(membership.id or 0, 0) >= cohort.daily_target
-            paused = any(pause.covers(day) for pause in pauses.get(member.id or 0, []))
-            if done or not paused:  # members on a break are neither praised nor chased
+            away = Enrolment(cohort, member, membership, tuple(pauses.get(member.id or 0, []))).is_off(day)
+            if done or not away:  # members paused or resting are neither praised nor chased
                 lines.append(notices.DigestLine(member.display_name, member.user_id, done, member.allow_mentions))
         reply = notices.digest(cohort, day, lines)
         monday = week_start(day)
@@ -331,7 +334,7 @@ def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,
     membership = enrolment.membership
     saved = membership.streak_state
     result, checkpoint = streaks.status(saved, inputs.first_day, today, inputs.minutes_by_day,
-                                        enrolment.cohort.daily_target, enrolment.is_paused)
+                                        enrolment.cohort.daily_target, enrolment.is_off)
     if checkpoint != saved:
         membership.streak_state = checkpoint
         checkpoints[membership.id or 0] = checkpoint

@@ -1,14 +1,16 @@
-"""Streaks and freezes: the reference walk of DESIGN.md, and an incremental form that resumes from a
-saved state so a check-in never has to read the whole history."""
+"""Streaks, freezes and repair: DESIGN.md's walk, in an incremental form that resumes from a saved state so a
+check-in never has to read the whole history."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 MAX_FREEZES = 2
 FREEZE_EVERY = 7
+REPAIR_FACTOR = 2  # a repairing day holds twice the daily target
+REPAIR_GAP_DAYS = 30  # no repair when another happened in the 30 days before
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,18 @@ class StreakState:
     freezes: int = 0
     longest: int = 0
     through: date | None = None
+    offer: int = 0  # the streak a missed day broke, while the next day may still repair it (0: no offer)
+    offer_day: date | None = None  # that missed day
+    last_repair: date | None = None  # the last day that repaired a streak
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A repair that stands today: `missed` broke a streak of `streak`; a day of `need_minutes` mends it."""
+
+    missed: date
+    streak: int
+    need_minutes: int
 
 
 @dataclass(frozen=True)
@@ -28,40 +42,71 @@ class StreakStatus:
     freezes: int
     today_done: bool
     frozen_days: tuple[date, ...] = ()
+    repaired_days: tuple[date, ...] = ()  # missed days that a later day repaired
+    repaired_on: tuple[date, ...] = ()  # the days that repaired them
+    repaired_today: bool = False
+    offer: Offer | None = None
 
 
-def _done_day(state: StreakState) -> tuple[int, int, int]:
-    streak = state.streak + 1
-    freezes = state.freezes
-    if streak % FREEZE_EVERY == 0 and freezes < MAX_FREEZES:
-        freezes += 1
-    return streak, freezes, max(state.longest, streak)
+@dataclass
+class Trail:
+    """What a walk noticed on the way, for those who show it (stats, the heatmap)."""
+
+    frozen: list[date] = field(default_factory=list)
+    repaired: list[date] = field(default_factory=list)  # the missed days
+    repaired_on: list[date] = field(default_factory=list)  # the days that repaired them
+
+
+def can_repair(last_repair: date | None, day: date) -> bool:
+    return last_repair is None or (day - last_repair).days > REPAIR_GAP_DAYS
+
+
+def step(state: StreakState, day: date, minutes: int, target: int, off: bool, trail: Trail | None = None,
+         ) -> StreakState:
+    """One day of the walk (`day` follows `state.through`)."""
+    done = minutes >= target
+    streak, freezes, longest = state.streak, state.freezes, state.longest
+    offer, offer_day, last_repair = state.offer, state.offer_day, state.last_repair
+    if offer and (done or not off):  # the next day that is not an undone off day settles the offer
+        if done and minutes >= REPAIR_FACTOR * target and can_repair(last_repair, day):
+            streak, last_repair = offer, day
+            if trail is not None and offer_day is not None:
+                trail.repaired.append(offer_day)
+                trail.repaired_on.append(day)
+        offer, offer_day = 0, None
+    if done:
+        streak += 1
+        if streak % FREEZE_EVERY == 0 and freezes < MAX_FREEZES:
+            freezes += 1
+        longest = max(longest, streak)
+    elif off:
+        pass
+    elif freezes > 0 and streak > 0:
+        freezes -= 1
+        if trail is not None:
+            trail.frozen.append(day)
+    else:
+        if streak > 0:
+            offer, offer_day = streak, day
+        streak = 0
+    return StreakState(streak, freezes, longest, day, offer, offer_day, last_repair)
 
 
 def walk(
     state: StreakState,
     until: date,
-    is_done: Callable[[date], bool],
-    is_paused: Callable[[date], bool],
-    frozen: list[date] | None = None,
+    minutes_on: Callable[[date], int],
+    target: int,
+    is_off: Callable[[date], bool],
+    trail: Trail | None = None,
 ) -> StreakState:
     """Walk the days after `state.through` up to `until` (inclusive). `state.through` must be set."""
     assert state.through is not None
     day = state.through + timedelta(days=1)
-    streak, freezes, longest = state.streak, state.freezes, state.longest
     while day <= until:
-        if is_done(day):
-            streak, freezes, longest = _done_day(StreakState(streak, freezes, longest))
-        elif is_paused(day):
-            pass
-        elif freezes > 0 and streak > 0:
-            freezes -= 1
-            if frozen is not None:
-                frozen.append(day)
-        else:
-            streak = 0
+        state = step(state, day, minutes_on(day), target, is_off(day), trail)
         day += timedelta(days=1)
-    return StreakState(streak, freezes, longest, max(until, state.through))
+    return state
 
 
 def trusted(saved: StreakState | None, today: date) -> StreakState | None:
@@ -79,7 +124,8 @@ def status(
     today: date,
     minutes_by_day: Mapping[date, int],
     target_minutes: int,
-    is_paused: Callable[[date], bool],
+    is_off: Callable[[date], bool],
+    trail: Trail | None = None,
 ) -> tuple[StreakStatus, StreakState | None]:
     """The streak as of `today`, and a state worth saving (through the day before yesterday).
 
@@ -90,50 +136,25 @@ def status(
     if first_day is None:
         return StreakStatus(0, 0, 0, False), None
 
-    def is_done(day: date) -> bool:
-        return minutes_by_day.get(day, 0) >= target_minutes
+    def minutes_on(day: date) -> int:
+        return minutes_by_day.get(day, 0)
 
     saved = trusted(saved, today)
     start = saved if saved is not None and saved.through is not None else None
     if start is None or start.through < first_day - timedelta(days=1):
         start = StreakState(through=first_day - timedelta(days=1))
-    frozen: list[date] = []
-    checkpoint_day = today - timedelta(days=2)
-    checkpoint = walk(start, checkpoint_day, is_done, is_paused, frozen)
-    yesterday_state = walk(checkpoint, today - timedelta(days=1), is_done, is_paused, frozen)
-    today_done = is_done(today)
-    streak, freezes, longest = yesterday_state.streak, yesterday_state.freezes, yesterday_state.longest
-    if today_done:
-        streak, freezes, longest = _done_day(yesterday_state)
-    result = StreakStatus(streak, longest, freezes, today_done, tuple(frozen))
+    trail = trail if trail is not None else Trail()
+    checkpoint = walk(start, today - timedelta(days=2), minutes_on, target_minutes, is_off, trail)
+    yesterday = walk(checkpoint, today - timedelta(days=1), minutes_on, target_minutes, is_off, trail)
+    today_done = minutes_on(today) >= target_minutes
+    repairs = len(trail.repaired)
+    final = step(yesterday, today, minutes_on(today), target_minutes, is_off(today), trail) if today_done \
+        else yesterday
+    repaired_today = len(trail.repaired) > repairs
+    offer = None
+    if yesterday.offer and yesterday.offer_day is not None and not repaired_today \
+            and can_repair(yesterday.last_repair, today):
+        offer = Offer(yesterday.offer_day, yesterday.offer, REPAIR_FACTOR * target_minutes)
+    result = StreakStatus(final.streak, final.longest, final.freezes, today_done, tuple(trail.frozen),
+                          tuple(trail.repaired), tuple(trail.repaired_on), repaired_today, offer)
     return result, checkpoint if checkpoint.through >= first_day - timedelta(days=1) else None
-
-
-def reference_walk(
-    done_days: set[date], paused_days: set[date], first_day: date | None, today: date
-) -> StreakStatus:
-    """DESIGN.md's walk, spelled out plainly; the property test holds `status` to it."""
-    if first_day is None:
-        return StreakStatus(0, 0, 0, False)
-    streak = freezes = longest = 0
-    day = first_day
-    while day < today:
-        if day in done_days:
-            streak += 1
-            if streak % 7 == 0 and freezes < 2:
-                freezes += 1
-        elif day in paused_days:
-            pass
-        elif freezes > 0 and streak > 0:
-            freezes -= 1
-        else:
-            streak = 0
-        longest = max(longest, streak)
-        day += timedelta(days=1)
-    today_done = today in done_days
-    if today_done:
-        streak += 1
-        if streak % 7 == 0 and freezes < 2:
-            freezes += 1
-        longest = max(longest, streak)
-    return StreakStatus(streak, longest, freezes, today_done)

@@ -32,7 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import CheckIn, Member, Membership, Pause
 from bot.localtime import week_start
+from bot.offdays import off_days
 from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day
+from bot.streaks import REPAIR_FACTOR
 from storage.models import CheckInRow, CohortRow, LeaderboardTotalRow, MemberRow, MembershipRow, PauseRow
 from storage.sql import insert_for, slices
 
@@ -42,14 +44,15 @@ T = LeaderboardTotalRow.__table__
 C = CohortRow.__table__
 K = CheckInRow.__table__
 UNKNOWN = {"board_day": None, "board_streak": None, "board_freezes": None, "board_longest": None,
-           "board_alive_until": None}
+           "board_alive_until": None, "board_last_repair": None, "board_mendable": None}
 
 
 def _streak_values(state: BoardStreak | None) -> dict[str, Any]:
     if state is None:
         return dict(UNKNOWN)
     return {"board_day": state.day, "board_streak": state.streak, "board_freezes": state.freezes,
-            "board_longest": state.longest, "board_alive_until": state.alive_until}
+            "board_longest": state.longest, "board_alive_until": state.alive_until,
+            "board_last_repair": state.last_repair, "board_mendable": state.mendable}
 
 
 # --- the write side ------------------------------------------------------------------------------------
@@ -85,17 +88,18 @@ async def tally(session: AsyncSession, checkins: Sequence[CheckIn]) -> None:
 
 async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date], int]) -> None:
     """A check-in that makes its day done moves a known board streak on to that day (a later day) or makes
-    it unknown (an earlier one: the walk after it changed)."""
-    known: dict[int, tuple[int, BoardStreak, int]] = {}  # membership -> (member, state, daily target)
+    it unknown (an earlier one: the walk after it changed; or a done day reaching twice the target, which
+    may repair a streak: an earlier one, or the last one when it fell short of a repair, `mendable`)."""
+    rows_of: dict[int, tuple[Any, ...]] = {}
     for part in slices(sorted({membership for membership, _ in on_day})):
         rows = await session.execute(
             select(M.c.id, M.c.member_id, M.c.board_day, M.c.board_streak, M.c.board_freezes, M.c.board_longest,
-                   M.c.board_alive_until, C.c.sprint_minutes * C.c.daily_goal)
-            .join_from(M, C, C.c.id == M.c.cohort_id)
+                   M.c.board_alive_until, M.c.board_last_repair, M.c.board_mendable,
+                   C.c.sprint_minutes * C.c.daily_goal, C.c.study_days, C.c.holidays, P.c.rest_days)
+            .select_from(M.join(C, C.c.id == M.c.cohort_id).join(P, P.c.id == M.c.member_id))
             .where(M.c.id.in_(part), M.c.board_streak.is_not(None)))
-        for membership, member, day, streak, freezes, longest, until, target in rows:
-            known[membership] = (member, BoardStreak(day, streak, freezes or 0, longest or 0, until), target)
-    asked = sorted(key for key in on_day if key[0] in known)
+        rows_of.update((row[0], tuple(row)) for row in rows)
+    asked = sorted(key for key in on_day if key[0] in rows_of)
     if not asked:
         return
     after: dict[tuple[int, date], int] = {}
@@ -107,33 +111,48 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
             .group_by(K.c.membership_id, K.c.local_date))
         after.update(((membership, day), int(minutes)) for membership, day, minutes in rows)
     crossed: dict[int, list[date]] = defaultdict(list)
+    mended: set[int] = set()
     for membership, day in asked:
-        target = known[membership][2]
-        total = after.get((membership, day), 0)
-        if total - on_day[membership, day] < target <= total:
+        row = rows_of[membership]
+        target, total = row[9], after.get((membership, day), 0)
+        before = total - on_day[membership, day]
+        if before < target <= total:
             crossed[membership].append(day)
-    if not crossed:
+        elif before < REPAIR_FACTOR * target <= total and row[2] is not None \
+                and (day < row[2] or (day == row[2] and row[8])):
+            mended.add(membership)  # a done day reaching the double may repair a streak: walk again
+    if not crossed and not mended:
         return
-    pauses = await _pauses(session, sorted({known[membership][0] for membership in crossed}))
-    changes = []
+    pauses = await _pauses(session, sorted({rows_of[membership][1] for membership in crossed}))
+    changes = [{"row_id": membership, **UNKNOWN} for membership in sorted(mended)]
     for membership, days in sorted(crossed.items()):
-        member, state, _ = known[membership]
-        mine = pauses.get(member, [])
-
-        def is_paused(day: date, mine: list[Pause] = mine) -> bool:
-            return any(pause.covers(day) for pause in mine)
-
-        new: BoardStreak | None = state
+        if membership in mended:
+            continue
+        _, member, day0, streak, freezes, longest, until, repaired, mendable, target, study, holidays, rest = \
+            rows_of[membership]
+        is_off = off_days(study, holidays, rest, pauses.get(member, []))
+        new: BoardStreak | None = BoardStreak(day0, streak, freezes or 0, longest or 0, until, repaired,
+                                              mendable or 0)
         for day in sorted(days):
             assert new is not None
             if new.day is not None and day < new.day:
                 new = None
                 break
-            new = after_done_day(new, day, is_paused)
+            new = after_done_day(new, day, after[membership, day], target, is_off)
         changes.append({"row_id": membership, **_streak_values(new)})
     await session.execute(
         update(M).where(M.c.id == bindparam("row_id"))
         .values({name: bindparam(name) for name in UNKNOWN}), changes)
+
+
+async def untally(session: AsyncSession, checkin: CheckIn) -> None:
+    """Take an undone check-in's minutes out of its membership's figures; its board streak becomes unknown."""
+    membership = checkin.membership_id
+    await session.execute(update(M).where(M.c.id == membership).values(
+        minutes_total=M.c.minutes_total - checkin.minutes, board_version=M.c.board_version + 1, **UNKNOWN))
+    for period, start in (("week", week_start(checkin.local_date)), ("month", checkin.local_date.replace(day=1))):
+        await session.execute(update(T).where(T.c.membership_id == membership, T.c.period == period,
+                                              T.c.starts_on == start).values(minutes=T.c.minutes - checkin.minutes))
 
 
 async def _pauses(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, list[Pause]]:
@@ -148,16 +167,23 @@ async def _pauses(session: AsyncSession, member_ids: Sequence[int]) -> dict[int,
 
 
 async def forget_streaks(session: AsyncSession, *, cohort_id: int | None = None, member_id: int | None = None,
-                         pause_id: int | None = None) -> None:
-    """Make board streaks unknown: a cohort's (its daily target changed), a member's (their pauses changed),
-    or the member's whose pause `pause_id` is (call before deleting it)."""
+                         pause_id: int | None = None, membership_id: int | None = None,
+                         alive_from: date | None = None) -> None:
+    """Make board streaks unknown: a cohort's (its daily target or off days changed), a member's (their pauses or
+    rest days changed), the member's whose pause `pause_id` is (call before deleting it), or one membership's (a
+    check-in undone). With `alive_from`, only streaks that still stand on or after that day: what changed are
+    off days from then on, and a streak over before them is not moved by them."""
     if cohort_id is not None:
         where = M.c.cohort_id == cohort_id
     elif member_id is not None:
         where = M.c.member_id == member_id
+    elif membership_id is not None:
+        where = M.c.id == membership_id
     else:
         table = PauseRow.__table__
         where = M.c.member_id == select(table.c.member_id).where(table.c.id == pause_id).scalar_subquery()
+    if alive_from is not None:
+        where = and_(where, M.c.board_alive_until >= alive_from)
     await session.execute(update(M).where(where).values(board_version=M.c.board_version + 1, **UNKNOWN))
 
 
@@ -313,4 +339,4 @@ class SqlBoards:
         return int((await self._session.execute(query)).scalar_one())
 
 
-__all__ = ["SqlBoards", "forget_streaks", "tally"]
+__all__ = ["SqlBoards", "forget_streaks", "tally", "untally"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import (
@@ -23,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from bot.offdays import EVERY_DAY, NO_DAY, Holiday, WeeklyDays
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -62,6 +65,50 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class WeeklyDaysText(TypeDecorator[WeeklyDays]):
+    """`bot.offdays.WeeklyDays` as JSON text, `{"initial": mask, "changes": [["YYYY-MM-DD", mask], ...]}`; NULL (every
+    row from before the column) reads as `initial` alone, with no change."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, initial: int) -> None:
+        super().__init__()
+        self.initial = initial
+
+    def process_bind_param(self, value: WeeklyDays | None, dialect: Dialect) -> str | None:
+        if value is None or (value.initial == self.initial and not value.changes):
+            return None
+        return json.dumps({"initial": value.initial,
+                           "changes": [[start.isoformat(), mask] for start, mask in value.changes]})
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> WeeklyDays:
+        if value is None:
+            return WeeklyDays(self.initial)
+        data = json.loads(value)
+        return WeeklyDays(int(data["initial"]),
+                          tuple((date.fromisoformat(start), int(mask)) for start, mask in data["changes"]))
+
+
+class HolidaysText(TypeDecorator[tuple[Holiday, ...]]):
+    """A cohort's holidays as JSON text, `[["start", "end", "name"], ...]` by start; NULL reads as none."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: tuple[Holiday, ...] | None, dialect: Dialect) -> str | None:
+        if not value:
+            return None
+        return json.dumps([[h.start.isoformat(), h.end.isoformat(), h.name]
+                           for h in sorted(value, key=lambda h: h.start)])
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> tuple[Holiday, ...]:
+        if value is None:
+            return ()
+        return tuple(Holiday(date.fromisoformat(start), date.fromisoformat(end), name)
+                     for start, end, name in json.loads(value))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -89,6 +136,7 @@ class MemberRow(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     allow_mentions: Mapped[bool] = mapped_column(Boolean)
     hidden: Mapped[bool] = mapped_column(Boolean)
+    rest_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(NO_DAY), nullable=True)
 
 
 class CohortRow(Base):
@@ -124,6 +172,8 @@ class CohortRow(Base):
     roadmap_id: Mapped[str | None] = mapped_column(String(40))
     roadmap_start: Mapped[date | None] = mapped_column(Date)
     weekly_goal: Mapped[int | None] = mapped_column(Integer)
+    study_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(EVERY_DAY), nullable=True)
+    holidays: Mapped[tuple[Holiday, ...]] = mapped_column(HolidaysText, nullable=True)
 
 
 class MembershipRow(Base):
@@ -152,6 +202,9 @@ class MembershipRow(Base):
     streak_freezes: Mapped[int | None] = mapped_column(Integer)
     streak_longest: Mapped[int | None] = mapped_column(Integer)
     streak_through: Mapped[date | None] = mapped_column(Date)
+    streak_offer: Mapped[int | None] = mapped_column(Integer)
+    streak_offer_day: Mapped[date | None] = mapped_column(Date)
+    streak_last_repair: Mapped[date | None] = mapped_column(Date)
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lastcall_minutes: Mapped[int | None] = mapped_column(Integer)
     next_lastcall_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -168,6 +221,8 @@ class MembershipRow(Base):
     board_freezes: Mapped[int | None] = mapped_column(Integer)
     board_longest: Mapped[int | None] = mapped_column(Integer)
     board_alive_until: Mapped[date | None] = mapped_column(Date)
+    board_last_repair: Mapped[date | None] = mapped_column(Date)
+    board_mendable: Mapped[int | None] = mapped_column(Integer)
 
 
 class LeaderboardTotalRow(Base):
@@ -207,6 +262,16 @@ class CheckInRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(String(200))
     step: Mapped[int | None] = mapped_column(Integer)
+
+
+class UndoneCheckInRow(Base):
+    """The idempotency keys of check-ins taken back with `undo`: a replay of the same interaction records nothing."""
+
+    __tablename__ = "undone_checkins"
+
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    undone_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 ACTIVE = "active"  # SprintStatus.ACTIVE, spelled out so the partial index's SQL is fixed

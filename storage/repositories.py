@@ -34,7 +34,7 @@ from bot.domain import (
 from bot.ports import DUE_DAY, DueColumn, DueKind, DuplicateKey, StreakInputs
 from bot.schedule import Slot
 from bot.streaks import StreakState
-from storage.boards import SqlBoards, forget_streaks, tally
+from storage.boards import SqlBoards, forget_streaks, tally, untally
 from storage.errors import is_unique_violation
 from storage.models import (
     Base,
@@ -46,6 +46,7 @@ from storage.models import (
     OutboxRow,
     PauseRow,
     SprintRow,
+    UndoneCheckInRow,
 )
 from storage.sql import insert_for, slices
 
@@ -135,6 +136,14 @@ class SqlMemberRepository(_Repository):
             found.update((row.user_id, _load(Member, row)) for row in await self._session.execute(query))
         return found
 
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        table = MemberRow.__table__
+        found: dict[int, Member] = {}
+        for part in slices(sorted(set(member_ids))):
+            found.update((row.id, _load(Member, row))
+                         for row in await self._session.execute(select(table).where(table.c.id.in_(part))))
+        return found
+
     async def add(self, member: Member) -> Member:
         try:
             return _load(Member, await self._insert(MemberRow(**_columns(member))))
@@ -215,17 +224,23 @@ def _membership_columns(membership: Membership) -> dict[str, Any]:
     return {**values, **_streak_columns(state)}
 
 
+STREAK_COLUMNS = ("streak_streak", "streak_freezes", "streak_longest", "streak_through", "streak_offer",
+                  "streak_offer_day", "streak_last_repair")
+
+
 def _streak_columns(state: StreakState | None) -> dict[str, Any]:
     if state is None:
-        return {"streak_streak": None, "streak_freezes": None, "streak_longest": None, "streak_through": None}
+        return dict.fromkeys(STREAK_COLUMNS)
     return {"streak_streak": state.streak, "streak_freezes": state.freezes, "streak_longest": state.longest,
-            "streak_through": state.through}
+            "streak_through": state.through, "streak_offer": state.offer, "streak_offer_day": state.offer_day,
+            "streak_last_repair": state.last_repair}
 
 
 def _membership(row: MembershipRow) -> Membership:
     state = None
     if row.streak_streak is not None:
-        state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through)
+        state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through,
+                            row.streak_offer or 0, row.streak_offer_day, row.streak_last_repair)
     return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
                       reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
                       next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
@@ -274,17 +289,20 @@ class SqlMembershipRepository(_Repository, SqlBoards):
         rows = [{"row_id": membership_id, **_streak_columns(state)} for membership_id, state in states.items()]
         table = MembershipRow.__table__
         await self._session.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values(
-                streak_streak=bindparam("streak_streak"), streak_freezes=bindparam("streak_freezes"),
-                streak_longest=bindparam("streak_longest"), streak_through=bindparam("streak_through")),
-            rows)
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in STREAK_COLUMNS}), rows)
         self._session.expire_all()  # rows already in the session must be read again
 
     async def reset_streak_states(self, cohort_id: int) -> None:
         await self._session.execute(
             update(MembershipRow).where(MembershipRow.cohort_id == cohort_id)
-            .values(streak_streak=None, streak_freezes=None, streak_longest=None, streak_through=None))
+            .values(dict.fromkeys(STREAK_COLUMNS)))
         await forget_streaks(self._session, cohort_id=cohort_id)  # the leaderboard's too
+
+    async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
+                                   member_id: int | None = None) -> None:
+        assert cohort_id is not None or member_id is not None
+        await forget_streaks(self._session, cohort_id=cohort_id, member_id=member_id, alive_from=alive_from)
 
 
 class SqlCheckInRepository(_Repository):
@@ -299,6 +317,11 @@ class SqlCheckInRepository(_Repository):
         return stored
 
     async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
+        undone = await self._undone_among([(checkin.member_id, checkin.idempotency_key) for checkin in checkins])
+        if undone:
+            wanted = [checkin for checkin in checkins if (checkin.member_id, checkin.idempotency_key) not in undone]
+            stored = iter(await self.add_many(wanted))
+            return [None if (c.member_id, c.idempotency_key) in undone else next(stored) for c in checkins]
         if not checkins:
             return []
         table = CheckInRow.__table__
@@ -417,6 +440,37 @@ class SqlCheckInRepository(_Repository):
         query = (select(CheckInRow.step, func.sum(CheckInRow.minutes))
                  .where(CheckInRow.membership_id == membership_id).group_by(CheckInRow.step))
         return {step: int(total) for step, total in (await self._session.execute(query))}
+
+    async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
+        row = await self._session.scalar(
+            select(CheckInRow).where(CheckInRow.member_id == member_id, CheckInRow.created_at >= since)
+            .order_by(CheckInRow.created_at.desc(), CheckInRow.id.desc()).limit(1))
+        return _load(CheckIn, row) if row else None
+
+    async def undo(self, checkin: CheckIn, at: datetime) -> bool:
+        deleted = await self._session.execute(delete(CheckInRow).where(CheckInRow.id == checkin.id))
+        if int(deleted.rowcount) != 1:  # type: ignore[attr-defined]
+            return False
+        await self._session.execute(insert_for(self._session)(UndoneCheckInRow.__table__).values(
+            member_id=checkin.member_id, idempotency_key=checkin.idempotency_key, undone_at=at)
+            .on_conflict_do_nothing())
+        await untally(self._session, checkin)
+        self._session.expire_all()
+        return True
+
+    async def was_undone(self, member_id: int, idempotency_key: str) -> bool:
+        return bool(await self._undone_among([(member_id, idempotency_key)]))
+
+    async def _undone_among(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        table = UndoneCheckInRow.__table__
+        found: set[tuple[int, str]] = set()
+        for part in slices(sorted(set(keys))):
+            rows = await self._session.execute(
+                select(table.c.member_id, table.c.idempotency_key)
+                .where(table.c.member_id.in_({member for member, _ in part}),
+                       table.c.idempotency_key.in_({key for _, key in part})))
+            found.update((member, key) for member, key in rows if (member, key) in set(part))
+        return found
 
 
 class SqlSprintRepository(_Repository):
@@ -642,9 +696,8 @@ class SqlScheduleRepository(_Repository):
 
 
 _MEMBERSHIP_COLUMNS = ("id", "cohort_id", "member_id", "role", "active", "reminder_time", "joined_at",
-                       "streak_streak", "streak_freezes", "streak_longest", "streak_through", "next_reminder_at",
-                       "lastcall_minutes", "next_lastcall_at", "next_dayend_at", "next_reminder_day",
-                       "next_lastcall_day")  # what `_membership` reads
+                       *STREAK_COLUMNS, "next_reminder_at", "lastcall_minutes", "next_lastcall_at", "next_dayend_at",
+                       "next_reminder_day", "next_lastcall_day")  # what `_membership` reads
 _MEMBER_FIELDS = tuple(field.name for field in fields(Member))
 _SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
 _DELIVERY_COLUMNS = ("status", "attempts", "next_attempt_at", "last_error", "sent_at", "platform_message_id")

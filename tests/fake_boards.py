@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from bot.domain import CheckIn, Member, Membership
 from bot.localtime import week_start
+from bot.offdays import off_days
 from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day
+from bot.streaks import REPAIR_FACTOR
 
 if TYPE_CHECKING:
     from tests.fakes import InMemoryUnitOfWork
@@ -37,9 +39,10 @@ def _row(uow: InMemoryUnitOfWork, membership_id: int) -> BoardRow:
     return copy.deepcopy(row) if row is not None else BoardRow(membership_id)
 
 
-def _paused(uow: InMemoryUnitOfWork, member_id: int):  # type: ignore[no-untyped-def]
-    pauses = [p for p in uow.rows("pauses") if p.member_id == member_id]
-    return lambda day: any(pause.covers(day) for pause in pauses)
+def _off(uow: InMemoryUnitOfWork, membership: Membership):  # type: ignore[no-untyped-def]
+    pauses = [p for p in uow.rows("pauses") if p.member_id == membership.member_id]
+    cohort, member = uow.state["cohorts"][membership.cohort_id], uow.state["members"][membership.member_id]
+    return off_days(cohort.study_days, cohort.holidays, member.rest_days, pauses)
 
 
 def tally(uow: InMemoryUnitOfWork, checkins: Sequence[CheckIn]) -> None:
@@ -61,20 +64,28 @@ def tally(uow: InMemoryUnitOfWork, checkins: Sequence[CheckIn]) -> None:
                 break
             total = sum(c.minutes for c in uow.rows("checkins")
                         if c.membership_id == membership_id and c.local_date == day)
-            if not total - on_day[membership_id, day] < target <= total:
+            before = total - on_day[membership_id, day]
+            if before < REPAIR_FACTOR * target <= total and state.day is not None \
+                    and (day < state.day or (day == state.day and state.mendable)):
+                state = None  # a done day reaching the double may repair a streak: walk again
+            elif not before < target <= total:
                 continue
-            if state.day is not None and day < state.day:
+            elif state.day is not None and day < state.day:
                 state = None
             else:
-                state = after_done_day(state, day, _paused(uow, membership.member_id))
+                state = after_done_day(state, day, total, target, _off(uow, membership))
         row.state = state
         uow.write(TABLE, row)
 
 
-def forget(uow: InMemoryUnitOfWork, *, cohort_id: int | None = None, member_id: int | None = None) -> None:
+def forget(uow: InMemoryUnitOfWork, *, cohort_id: int | None = None, member_id: int | None = None,
+           membership_id: int | None = None, alive_from: date | None = None) -> None:
     for membership in list(uow.rows("memberships")):
-        if membership.cohort_id == cohort_id or membership.member_id == member_id:
+        if membership.cohort_id == cohort_id or membership.member_id == member_id or membership.id == membership_id:
             row = _row(uow, membership.id)
+            if alive_from is not None and (row.state is None or row.state.alive_until is None
+                                           or row.state.alive_until < alive_from):
+                continue
             row.version += 1
             row.state = None
             uow.write(TABLE, row)

@@ -48,11 +48,23 @@ from bot.schedule import Slot
 from bot.streaks import StreakState
 from tests import fake_boards
 
+
+@dataclasses.dataclass
+class UndoneKey:
+    """A row of `undone_checkins`: the key of a check-in taken back with `undo`."""
+
+    member_id: int
+    idempotency_key: str
+    undone_at: datetime
+    id: int | None = None
+
+
 Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxMessage, CustomRoadmap, StepDone,
-              Buddy, GroupSprint)
+              Buddy, GroupSprint, UndoneKey)
 
 TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
-          "roadmap_progress", "buddies", "group_sprints", fake_boards.TABLE)
+          "roadmap_progress", "buddies", "group_sprints", "undone_checkins", fake_boards.TABLE)
+
 Tables = dict[str, dict[int, Any]]
 
 
@@ -295,6 +307,7 @@ class MemberRepository:
                              ("sprints", lambda r: r.member_id == member_id or r.membership_id in memberships),
                              ("roadmap_progress", lambda r: r.membership_id in memberships),
                              ("pauses", lambda r: r.member_id == member_id),
+                             ("undone_checkins", lambda r: r.member_id == member_id),
                              ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
                              ("memberships", lambda r: r.member_id == member_id),
                              ("members", lambda r: r.id == member_id)):
@@ -307,6 +320,10 @@ class MemberRepository:
 
     async def get(self, member_id: int) -> Member | None:
         return _found(self._uow.rows("members"), lambda m: m.id == member_id)
+
+    async def get_many(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        wanted = set(member_ids)
+        return {m.id: copy.deepcopy(m) for m in self._uow.rows("members") if m.id in wanted}
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
         return _found(self._uow.rows("members"),
@@ -431,6 +448,11 @@ class MembershipRepository(fake_boards.FakeBoards):
                 self._uow.write("memberships", dataclasses.replace(membership, streak_state=None))
         fake_boards.forget(self._uow, cohort_id=cohort_id)
 
+    async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
+                                   member_id: int | None = None) -> None:
+        assert cohort_id is not None or member_id is not None
+        fake_boards.forget(self._uow, cohort_id=cohort_id, member_id=member_id, alive_from=alive_from)
+
     def _refuse_clash(self, membership: Membership) -> None:
         for other in self._uow.rows("memberships"):
             if other.id != membership.id and (other.cohort_id, other.member_id) == (
@@ -471,11 +493,31 @@ class CheckInRepository:
     async def add_many(self, checkins: Sequence[CheckIn]) -> list[CheckIn | None]:
         stored: list[CheckIn | None] = []
         for checkin in checkins:
+            if await self.was_undone(checkin.member_id, checkin.idempotency_key):
+                stored.append(None)
+                continue
             try:
                 stored.append(await self.add(checkin))
             except DuplicateKey:
                 stored.append(None)
         return stored
+
+    async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
+        mine = [c for c in self._uow.rows("checkins") if c.member_id == member_id and c.created_at >= since]
+        return copy.deepcopy(max(mine, key=lambda c: (c.created_at, c.id))) if mine else None
+
+    async def undo(self, checkin: CheckIn, at: datetime) -> bool:
+        if checkin.id not in self._uow.state["checkins"]:
+            return False
+        self._uow.delete("checkins", checkin.id)
+        if not await self.was_undone(checkin.member_id, checkin.idempotency_key):
+            self._uow.insert("undone_checkins", UndoneKey(checkin.member_id, checkin.idempotency_key, at))
+        fake_boards.forget(self._uow, membership_id=checkin.membership_id)
+        return True
+
+    async def was_undone(self, member_id: int, idempotency_key: str) -> bool:
+        return any((row.member_id, row.idempotency_key) == (member_id, idempotency_key)
+                   for row in self._uow.rows("undone_checkins"))
 
     async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
         return {(membership, day): await self.minutes_on(membership, day) for membership, day in days}

@@ -10,12 +10,15 @@ from bot.commands import (
     cohort,
     data,
     help,
+    holidays,
     leaderboard,
+    rest,
     roadmap,
     settings,
     sprint,
     stats,
     streak,
+    undo,
 )
 from bot.commands.context import Args, Context
 from bot.grammar import BY_NAME
@@ -60,6 +63,9 @@ HANDLERS: dict[str, Handler] = {
     "timezone set": settings.timezone_set,
     "timezone show": settings.timezone_show,
     "pause": settings.pause,
+    "cohort holiday": holidays.run,
+    "rest": rest.run,
+    "undo": undo.run,
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

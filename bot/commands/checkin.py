@@ -16,7 +16,7 @@ from bot.errors import CommandError
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.progress import forget_saved_walk_from, streak_status
 from bot.replies import Reply
-from bot.streaks import StreakStatus
+from bot.streaks import REPAIR_FACTOR, StreakStatus
 
 MAX_MINUTES = 600
 MAX_MINUTES_PER_DAY = 960
@@ -87,6 +87,9 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
     existing = await uow.checkins.find_by_key(member_id, key)
     if existing is not None:
         return Recorded(existing, duplicate=True)
+    if await uow.checkins.was_undone(member_id, key):
+        raise CommandError("checkin_undone", "That check-in was undone, so it is not recorded again. "
+                                             "To log it anew, type `checkin` once more.")
     logged = await uow.checkins.minutes_on(membership.id, day)
     if logged + minutes > MAX_MINUTES_PER_DAY:
         raise day_full(logged, minutes, day)
@@ -161,6 +164,14 @@ def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus,
     progress = (f"Day done ({minutes_that_day}/{target} min)." if day_done
                 else f"{minutes_that_day}/{target} min — {target - minutes_that_day} more to finish the day.")
     text = f"{headline}\n{progress} Streak {status.streak} (longest {status.longest}), freezes {status.freezes}."
+    # This check-in repaired a streak when its day repaired one and, before it, held less than the double.
+    repaired = (not outcome.duplicate and checkin.local_date in status.repaired_on
+                and minutes_that_day - checkin.minutes < REPAIR_FACTOR * target)
+    if repaired:
+        text += "\nStreak repaired: a double session mends the missed day."
+    elif status.offer is not None and checkin.local_date == today:
+        text += (f"\nLog {status.offer.need_minutes - minutes_that_day} more min today to repair your "
+                 f"{status.offer.streak}-day streak.")
     data = {
         "cohort": enrolment.cohort.name,
         "channel": enrolment.cohort.channel_id,
@@ -173,6 +184,7 @@ def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus,
         "freezes": status.freezes,
         "local_date": checkin.local_date.isoformat(),
         "duplicate": outcome.duplicate,
+        "repaired": repaired,
     }
     if checkin.link:
         data["link"] = checkin.link

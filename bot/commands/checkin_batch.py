@@ -160,7 +160,7 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
         enrolment, entry, membership_id = _enrolment(item), _entry(item), item.membership_id
         status, checkpoint = streaks.status(resume[membership_id], firsts[membership_id], entry.today,
                                             by_day.get(membership_id, {}), enrolment.cohort.daily_target,
-                                            enrolment.is_paused)
+                                            enrolment.is_off)
         if checkpoint != enrolment.membership.streak_state:
             moved[membership_id] = checkpoint
         # The day's minutes as read after the insert (with whatever another process committed meanwhile), as

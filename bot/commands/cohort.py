@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 
 from bot.commands import buddy as buddies
 from bot.commands import roadmap as roadmaps
@@ -13,12 +13,12 @@ from bot.commands.resolve import named_cohort, require_organizer, target_cohort
 from bot.domain import Cohort, Enrolment, Membership, Role
 from bot.errors import CommandError
 from bot.localtime import local_day, parse_hhmm, parse_zone
+from bot.offdays import NO_DAY, WEEKDAYS, WeekdaysError, describe, parse_weekdays
 from bot.ports import DuplicateKey
 from bot.replies import Reply
 from bot.schedule import schedule_cohort, schedule_reminder
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 async def create(ctx: Context, args: Args) -> Reply:
@@ -37,7 +37,7 @@ async def create(ctx: Context, args: Args) -> Reply:
     assert ctx.member.id is not None
     cohort = Cohort(platform=inv.platform, workspace=inv.workspace, name=name, channel_id=inv.channel_id,
                     created_by=ctx.member.id, created_at=ctx.now)
-    _apply_settings(cohort, args)
+    _apply_settings(cohort, args, ctx.now)
     await _apply_roadmap(ctx, cohort, args)
     schedule_cohort(cohort, ctx.now)
     try:
@@ -117,7 +117,7 @@ async def info(ctx: Context, args: Args) -> Reply:
 
 async def settings(ctx: Context, args: Args) -> Reply:
     cohort = await target_cohort(ctx, args, name_arg="name")
-    changed = _apply_settings(cohort, args, current_channel=ctx.invocation.channel_id)
+    changed = _apply_settings(cohort, args, ctx.now, current_channel=ctx.invocation.channel_id)
     changed |= await _apply_roadmap(ctx, cohort, args)
     if not changed:
         return Reply(text=_settings_line(cohort) + "\nOrganizers change them with e.g. "
@@ -135,6 +135,9 @@ async def settings(ctx: Context, args: Args) -> Reply:
     assert cohort.id is not None
     if changed & {"sprint", "goal", "rollover", "timezone"}:
         await ctx.uow.memberships.reset_streak_states(cohort.id)
+    elif "days" in changed:
+        today = local_day(ctx.now, cohort.zone, cohort.rollover_hour)
+        await ctx.uow.memberships.forget_board_streaks(cohort_id=cohort.id, alive_from=today)
     if changed & {"rollover", "timezone"}:
         for membership, member in await ctx.uow.memberships.active_in_cohort(cohort.id):
             schedule_reminder(Enrolment(cohort, member, membership), ctx.now)
@@ -160,7 +163,7 @@ async def remove(ctx: Context, args: Args) -> Reply:
                  data={"cohort": cohort.name, "removed": True}, private=True, title="Cohort")
 
 
-def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = None) -> set[str]:
+def _apply_settings(cohort: Cohort, args: Args, now: datetime, current_channel: str | None = None) -> set[str]:
     changed: set[str] = set()
     if args.has("timezone"):
         cohort.timezone = parse_zone(args.text("timezone") or "").key
@@ -196,6 +199,19 @@ def _apply_settings(cohort: Cohort, args: Args, current_channel: str | None = No
                                               "in its new channel.")
         cohort.channel_id = current_channel
         changed.add("channel")
+    if args.has("days"):
+        raw = args.text("days") or ""
+        try:
+            mask = parse_weekdays(raw)
+        except WeekdaysError as error:
+            raise CommandError("bad_days", f"{str(error).capitalize()}. Say which days the cohort studies, e.g. "
+                                           "`days:mon-fri`, `days:mon,tue,thu` or `days:all`.") from None
+        if mask == NO_DAY:
+            raise CommandError("bad_days", "A cohort studies on at least one day. `days:all` studies every day; "
+                                           "for a break, `cohort holiday add`.")
+        # From the cohort's today on: days already lived keep what they were.
+        cohort.study_days = cohort.study_days.set_from(local_day(now, cohort.zone, cohort.rollover_hour), mask)
+        changed.add("days")
     return changed
 
 
@@ -242,13 +258,16 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
             "digest_mentions": cohort.digest_mentions, "digest_thread": cohort.digest_thread,
             "roadmap": cohort.roadmap_id,
             "roadmap_start": cohort.roadmap_start.isoformat() if cohort.roadmap_start else None,
-            "weekly_goal": cohort.weekly_goal}
+            "weekly_goal": cohort.weekly_goal,
+            "study_days": describe(cohort.study_days.mask_on(date.max))}
 
 
 def _settings_line(cohort: Cohort) -> str:
     roadmap = (f" Roadmap {cohort.roadmap_id} from {cohort.roadmap_start.isoformat()}."
                if cohort.roadmap_id and cohort.roadmap_start else "")
     weekly = f" Weekly goal {cohort.weekly_goal} min." if cohort.weekly_goal else ""
+    days = describe(cohort.study_days.mask_on(date.max))
+    weekly += "" if days == "all" else f" Study days {days}."
     return (f"Time zone {cohort.timezone}; {cohort.sprint_minutes}-minute sprints, {cohort.daily_goal} a day; "
             f"the day rolls over at {cohort.rollover_hour:02d}:00; digest at {cohort.digest_time:%H:%M}; "
             f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.{roadmap}{weekly}")

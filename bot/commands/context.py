@@ -32,8 +32,10 @@ class Invocation:
 class Charts(Protocol):
     """Draws pictures for replies (an adapter implements it with an imaging library)."""
 
-    def heatmap(self, minutes_by_day: list[tuple[date, int]], target: int, title: str) -> bytes:
-        """A PNG: one cell a day, weeks as columns, colour by minutes against the daily target."""
+    def heatmap(self, minutes_by_day: list[tuple[date, int]], target: int, title: str,
+                marks: Mapping[date, str] | None = None) -> bytes:
+        """A PNG: one cell a day, weeks as columns, colour by minutes against the daily target; days in `marks`
+        ("frozen", "paused", "off", "repaired") are marked by shape as well, not by colour alone."""
         ...
 
 

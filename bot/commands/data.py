@@ -10,7 +10,7 @@ from bot import streaks
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import require_organizer, target_cohort
-from bot.commands.stats import days_between
+from bot.commands.stats import day_states
 from bot.domain import CheckIn, Role
 from bot.errors import CommandError
 from bot.forgetting import forget_messages
@@ -73,20 +73,15 @@ async def my_export(ctx: Context, args: Args) -> Reply:
     first = await ctx.uow.checkins.first_day(membership.id)
     by_day = await ctx.uow.checkins.minutes_by_day(membership.id, first) if first else {}
     target = enrolment.cohort.daily_target
-    status, _ = streaks.status(None, first, today, by_day, target, enrolment.is_paused)
-    frozen = set(status.frozen_days)
-    history = []
-    for day in days_between(first, today) if first else []:
-        minutes = by_day.get(day, 0)
-        state = ("done" if minutes >= target else "today" if day == today else "paused" if enrolment.is_paused(day)
-                 else "frozen" if day in frozen else "missed")
-        history.append([day.isoformat(), minutes, state])
+    status, _ = streaks.status(None, first, today, by_day, target, enrolment.is_off)
+    history = [[day.isoformat(), by_day.get(day, 0), state]
+               for day, state in day_states(enrolment, by_day, status, first, today).items()]
     files = (Attachment(f"{ctx.member.display_name}-checkins.csv", _csv(CHECKIN_COLUMNS,
                                                                        _checkin_rows(checkins, names)), "text/csv"),
              Attachment(f"{ctx.member.display_name}-days.csv", _csv(("local_date", "minutes", "day"), history),
                         "text/csv"))
     return Reply(text=f"Your {len(checkins)} check-ins in {enrolment.cohort.name} and your day-by-day record "
-                      f"(done, frozen, paused, missed), as CSV.", private=True, title="Export",
+                      f"(done, frozen, repaired, paused, off, missed), as CSV.", private=True, title="Export",
                  data={"cohort": enrolment.cohort.name, "checkins": len(checkins), "days": len(history)},
                  attachments=files)
 

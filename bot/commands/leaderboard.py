@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from bot import ranking, streaks
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import target_cohort
-from bot.domain import Cohort, Enrolment, Member, Membership, Pause
+from bot.domain import Cohort, Enrolment, Member, Membership
 from bot.errors import CommandError
 from bot.localtime import local_day, week_start
+from bot.offdays import off_days
 from bot.ports import UnitOfWork
 from bot.progress import resume_day
 from bot.ranking import Board, BoardEntry, best_first, competition_ranks
@@ -83,17 +84,18 @@ async def _work_out_unknown(uow: UnitOfWork, cohort: Cohort) -> None:
     for start in range(0, len(ids), SLICE):
         part = ids[start:start + SLICE]
         history = await uow.checkins.minutes_by_day_since(dict.fromkeys(part, date.min))
-        pauses = await uow.pauses.for_members(sorted({unknown[membership][0] for membership in part}))
+        member_ids = sorted({unknown[membership][0] for membership in part})
+        pauses = await uow.pauses.for_members(member_ids)
+        members = await uow.members.get_many(member_ids)
         states = {}
         for membership in part:
-            member, version = unknown[membership]
-            mine = pauses.get(member, [])
-
-            def is_paused(day: date, mine: list[Pause] = mine) -> bool:
-                return any(pause.covers(day) for pause in mine)
-
-            states[membership] = (ranking.board_streak(history.get(membership, {}), cohort.daily_target,
-                                                       is_paused), version)
+            member_id, version = unknown[membership]
+            member = members.get(member_id)
+            if member is None:  # forgotten meanwhile
+                continue
+            is_off = off_days(cohort.study_days, cohort.holidays, member.rest_days, pauses.get(member_id, []))
+            states[membership] = (ranking.board_streak(history.get(membership, {}), cohort.daily_target, is_off),
+                                  version)
         await uow.memberships.save_board_streaks(states)
 
 
@@ -109,7 +111,7 @@ async def _walk_irregular(uow: UnitOfWork, cohort: Cohort, board: Board, now: da
         enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(member.id, ())))
         by_day = await uow.checkins.minutes_by_day(membership.id, date.min)
         status, _ = streaks.status(None, min(by_day, default=None), enrolment.local_date(now), by_day,
-                                   cohort.daily_target, enrolment.is_paused)
+                                   cohort.daily_target, enrolment.is_off)
         entries.append(BoardEntry(membership.id, member.id, member.display_name, status.streak, status.longest))
     return entries
 
@@ -140,7 +142,7 @@ async def streak_standings(uow: UnitOfWork, cohort: Cohort, pairs: list[tuple[Me
         enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(_id(member.id), ())))
         status, checkpoint = streaks.status(
             membership.streak_state, firsts.get(_id(membership.id)), today[_id(membership.id)],
-            by_day.get(_id(membership.id), {}), cohort.daily_target, enrolment.is_paused)
+            by_day.get(_id(membership.id), {}), cohort.daily_target, enrolment.is_off)
         if checkpoint != membership.streak_state:
             membership.streak_state = checkpoint
             changed[_id(membership.id)] = checkpoint

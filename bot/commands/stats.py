@@ -28,9 +28,10 @@ async def run(ctx: Context, args: Args) -> Reply:
     first = await ctx.uow.checkins.first_day(membership.id)
     by_day = await ctx.uow.checkins.minutes_by_day(membership.id, first) if first else {}
     target = subject.cohort.daily_target
-    status, _ = streaks.status(None, first, today, by_day, target, subject.is_paused)
-    span = days_between(first, today) if first else []
-    paused_days = sum(1 for day in span if subject.is_paused(day) and by_day.get(day, 0) < target)
+    status, _ = streaks.status(None, first, today, by_day, target, subject.is_off)
+    states = day_states(subject, by_day, status, first, today)
+    paused_days = sum(1 for state in states.values() if state == "paused")
+    off_days = sum(1 for state in states.values() if state == "off")
     weekday_minutes: dict[int, int] = defaultdict(int)
     for day, minutes in by_day.items():
         weekday_minutes[day.weekday()] += minutes
@@ -45,19 +46,22 @@ async def run(ctx: Context, args: Args) -> Reply:
     name = subject.member.display_name
     lines = [f"{name} in {subject.cohort.name}: {total} minutes, {done_days} day{'s' if done_days != 1 else ''} done.",
              f"Streak {status.streak} (longest {status.longest}); {len(status.frozen_days)} days saved by a "
-             f"freeze, {paused_days} paused.",
+             f"freeze, {len(status.repaired_days)} repaired, {paused_days} paused, {off_days} off.",
              f"Best day: {calendar.day_name[best]}." if best is not None else "No check-ins yet.",
              *([f"This week: {week['minutes']}/{week['goal']} min toward the weekly goal."] if week["goal"] else []),
              *([f"By roadmap step: {', '.join(f'step {s}: {m} min' for s, m in sorted(_named(by_step).items()))}."]
                if _named(by_step) else [])]
     attachments = ()
     if ctx.tools.charts is not None:
-        picture = ctx.tools.charts.heatmap(grid, target, f"{name}: last {WEEKS} weeks")
+        marks = {day: states[day] for day, _ in grid if states.get(day) in MARKED}
+        picture = ctx.tools.charts.heatmap(grid, target, f"{name}: last {WEEKS} weeks", marks)
         attachments = (Attachment(f"{name}-{today.isoformat()}.png", picture, "image/png"),)
     return Reply(text="\n".join(lines), private=not args.flag("share"), title="Stats", attachments=attachments,
                  data={"member": name, "cohort": subject.cohort.name, "total_minutes": total, "done_days": done_days,
                        "streak": status.streak, "longest": status.longest,
                        "frozen_days": [d.isoformat() for d in status.frozen_days], "paused_days": paused_days,
+                       "repaired_days": [d.isoformat() for d in status.repaired_days], "off_days": off_days,
+                       "marks": {day.isoformat(): states[day] for day, _ in grid if states.get(day) in MARKED},
                        "best_weekday": calendar.day_name[best] if best is not None else None,
                        "minutes_by_step": {str(s): m for s, m in _named(by_step).items()},
                        "days": [[day.isoformat(), minutes] for day, minutes in grid], "target": target,
@@ -80,6 +84,30 @@ async def _subject(ctx: Context, args: Args, mine: Enrolment) -> Enrolment:
 
 def _named(by_step: dict[int | None, int]) -> dict[int, int]:
     return {step: minutes for step, minutes in by_step.items() if step is not None}
+
+
+MARKED = ("frozen", "paused", "off", "repaired")  # what a picture marks besides minutes
+
+
+def day_states(enrolment: Enrolment, by_day: dict[date, int], status: streaks.StreakStatus, first: date | None,
+               today: date) -> dict[date, str]:
+    """Each day from the first check-in to today: done, today (not done yet), paused, off (a holiday, not a
+    study day, a rest day), frozen, repaired (a missed day a later double day mended) or missed."""
+    frozen, repaired = set(status.frozen_days), set(status.repaired_days)
+    target = enrolment.cohort.daily_target
+    states = {}
+    for day in days_between(first, today) if first else []:
+        if by_day.get(day, 0) >= target:
+            states[day] = "done"
+        elif day == today:
+            states[day] = "today"
+        elif enrolment.is_paused(day):
+            states[day] = "paused"
+        elif enrolment.is_off(day):
+            states[day] = "off"
+        else:
+            states[day] = "frozen" if day in frozen else "repaired" if day in repaired else "missed"
+    return states
 
 
 def days_between(first: date, last: date) -> list[date]:

@@ -8,6 +8,7 @@ from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Enrolment
 from bot.localtime import week_start
+from bot.offdays import on_holiday
 from bot.progress import streak_status
 from bot.replies import Reply
 
@@ -20,12 +21,21 @@ async def run(ctx: Context, args: Args) -> Reply:
     minutes_today = await ctx.uow.checkins.minutes_on(enrolment.membership.id, today)
     target = enrolment.cohort.daily_target
     paused = enrolment.is_paused(today)
+    off = off_reason(enrolment, today)
     if status.today_done:
         today_line = f"Today is done ({minutes_today}/{target} min)."
     elif paused:
         today_line = "You are paused today; your streak waits for you."
+    elif off is not None:
+        today_line = f"Today is an off day ({off}); your streak waits, and a check-in still counts."
     else:
         today_line = f"Today: {minutes_today}/{target} min — `checkin` or `sprint start` to keep it going."
+    repair = None
+    if status.offer is not None:
+        offer = status.offer
+        repair = {"missed": offer.missed.isoformat(), "streak": offer.streak, "need_minutes": offer.need_minutes}
+        today_line += (f"\nMissed {offer.missed.isoformat()} broke your {offer.streak}-day streak. Log "
+                       f"{offer.need_minutes} min on your next study day (today counts) to repair it.")
     freezes = f"{status.freezes} freeze{'s' if status.freezes != 1 else ''} saved"
     week = await week_progress(ctx, enrolment, today)
     week_line = f"\nThis week: {week['minutes']}/{week['goal']} min toward the cohort's weekly goal." \
@@ -36,10 +46,25 @@ async def run(ctx: Context, args: Args) -> Reply:
         text=text,
         data={"cohort": enrolment.cohort.name, "streak": status.streak, "longest": status.longest,
               "freezes": status.freezes, "today_done": status.today_done, "minutes_today": minutes_today,
-              "target": target, "local_date": today.isoformat(), "paused_today": paused, "week": week},
+              "target": target, "local_date": today.isoformat(), "paused_today": paused, "off_today": off,
+              "repair": repair, "week": week},
         private=not args.flag("share"),
         title="Streak",
     )
+
+
+def off_reason(enrolment: Enrolment, day: date) -> str | None:
+    """Why `day` is an off day for the member (None: it is a study day)."""
+    holiday = on_holiday(enrolment.cohort.holidays, day)
+    if holiday is not None:
+        return f"holiday {holiday.name}".rstrip() if holiday.name else "a cohort holiday"
+    if not enrolment.cohort.study_days.includes(day):
+        return "not a study day"
+    if enrolment.is_resting(day):
+        return "your rest day"
+    if enrolment.is_paused(day):
+        return "paused"
+    return None
 
 
 async def week_progress(ctx: Context, enrolment: Enrolment, today: date) -> dict[str, int | None]:

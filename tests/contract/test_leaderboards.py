@@ -18,7 +18,7 @@ from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.ranking import Board, competition_ranks
 from bot.replies import Reply
 from bot.service import StudyBot
-from bot.streaks import reference_walk
+from tests.model import reference as ref
 
 START = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)  # a Friday
 BOARDS = ("streak", "week", "month", "all")
@@ -76,9 +76,8 @@ def _value(board: str, cohort: Cohort, member: Member, checkins: list[CheckIn], 
         by_day[checkin.local_date] = by_day.get(checkin.local_date, 0) + checkin.minutes
     if board == "streak":
         today = local_day(now, ZoneInfo(member.timezone or cohort.timezone), cohort.rollover_hour)
-        done = {day for day, minutes in by_day.items() if minutes >= cohort.daily_target}
         paused = {day for pause in pauses for day in _days(pause.start, pause.end)}
-        status = reference_walk(done, paused, min(by_day, default=None), today)
+        status = ref.walk(by_day, cohort.daily_target, paused.__contains__, today)
         return status.streak, status.longest
     today = local_day(now, cohort.zone, cohort.rollover_hour)
     if board == "week":

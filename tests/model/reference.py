@@ -89,42 +89,66 @@ class Streak:
     longest: int
     freezes: int
     today_done: bool
+    repaired: tuple[date, ...] = ()  # missed days a later day repaired
+    offer: tuple[date, int] | None = None  # (missed day, streak it broke) while a repair stands today
 
 
-def walk(minutes_by_day: Mapping[date, int], target: int, paused: Callable[[date], bool], today: date) -> Streak:
-    """DESIGN.md's walk (first wave): from the first check-in's date up to yesterday, then today.
-    A done day counts even when paused; a paused undone day changes nothing; a missed day spends a freeze
-    when there is one and a streak, else resets; every 7th streak day earns a freeze, at most 2 held.
+def walk(minutes_by_day: Mapping[date, int], target: int, off: Callable[[date], bool], today: date) -> Streak:
+    """DESIGN.md's walk with off days and repair, from the first check-in's date up to yesterday, then today.
 
-    Not modelled: DESIGN.md's second-wave "repair" (a doubled day mending a broken streak), holidays, study
-    days and rest days — the bot has no such commands yet (see the test module's docstring)."""
-    done = {day for day, minutes in minutes_by_day.items() if minutes >= target}
+    - done day (minutes >= target, off or not): streak + 1; every 7th streak day earns a freeze, at most 2 held;
+    - an off day (holiday, outside study days, rest day, paused) that is not done: nothing changes;
+    - a missed day: spends a freeze when there is one and a streak; else the streak is 0, and when it was S >= 1
+      the next day that is not an undone off day may repair it: done with twice the target, and no repair in the
+      30 days before it -> the streak is S + 1. Whatever that day is, the offer is then gone.
+    - today: counts only once done; until then the streak stands, and so does a repair offer."""
     if not minutes_by_day:
         return Streak(0, 0, 0, False)
     streak = longest = freezes = 0
+    broken: tuple[date, int] | None = None  # the missed day that broke a streak, and that streak
+    repairs: list[date] = []  # the days that repaired one
+    repaired: list[date] = []
 
-    def count() -> None:
+    def earn() -> None:
         nonlocal streak, freezes, longest
         streak += 1
         if streak % 7 == 0 and freezes < 2:
             freezes += 1
         longest = max(longest, streak)
 
+    def repair_allowed(day: date) -> bool:
+        return all(not (day - timedelta(days=30) <= earlier < day) for earlier in repairs)
+
     day = min(minutes_by_day)
-    while day < today:
-        if day in done:
-            count()
-        elif paused(day):
+    offer_today = None
+    while day <= today:
+        minutes = minutes_by_day.get(day, 0)
+        done = minutes >= target
+        if day == today:
+            if broken is not None and repair_allowed(today):
+                offer_today = broken
+            if not done:
+                break
+        if broken is not None and (done or not off(day)):
+            if done and minutes >= 2 * target and repair_allowed(day):
+                streak = broken[1]
+                repairs.append(day)
+                repaired.append(broken[0])
+                if day == today:
+                    offer_today = None
+            broken = None
+        if done:
+            earn()
+        elif off(day):
             pass
         elif freezes > 0 and streak > 0:
             freezes -= 1
         else:
+            if streak >= 1:
+                broken = (day, streak)
             streak = 0
         day += timedelta(days=1)
-    today_done = today in done
-    if today_done:
-        count()
-    return Streak(streak, longest, freezes, today_done)
+    return Streak(streak, longest, freezes, minutes_by_day.get(today, 0) >= target, tuple(repaired), offer_today)
 
 
 def competition_rows(entries: Iterable[tuple[str, int, int]]) -> list[dict[str, object]]:

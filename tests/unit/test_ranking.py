@@ -9,13 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.ranking import BoardStreak, after_done_day, board_streak, competition_ranks
-from bot.streaks import reference_walk
+from tests.model import reference as ref
 
 ORIGIN = date(2026, 1, 1)
 TARGET = 30
 
-# One entry a day from the first check-in on: minutes logged (0 = nothing) and whether it was paused.
-days = st.lists(st.tuples(st.sampled_from([0, 0, 10, 29, 30, 45]), st.booleans()), min_size=1, max_size=50)
+# One entry a day from the first check-in on: minutes logged (0 = nothing; 60 and more repair) and whether it was an
+# off day (paused, resting, a holiday, outside the study days).
+days = st.lists(st.tuples(st.sampled_from([0, 0, 0, 10, 29, 30, 45, 60]), st.booleans()), min_size=1, max_size=50)
 
 
 @settings(max_examples=300, deadline=None)
@@ -29,13 +30,25 @@ def test_the_board_streak_is_the_walk_on_every_later_day(entries: list[tuple[int
     state = board_streak(minutes, TARGET, paused.__contains__)
     stepwise = BoardStreak()
     for day in done:  # what the write path does as each day becomes done, in order
-        stepwise = after_done_day(stepwise, day, paused.__contains__)
+        stepwise = after_done_day(stepwise, day, minutes[day], TARGET, paused.__contains__)
     assert stepwise == state
-    first = min(minutes, default=None)
     start = done[-1] if done else ORIGIN
     for today in (start + timedelta(days=k) for k in range(ahead + 1)):
-        status = reference_walk(set(done), paused, first, today)
+        status = ref.walk({d: m for d, m in minutes.items() if d <= today}, TARGET, paused.__contains__, today)
         assert state.as_of(today) == (status.streak, status.longest), today
+
+
+@settings(max_examples=200, deadline=None)
+@given(days)
+def test_mendable_says_when_more_minutes_on_the_last_done_day_would_repair(entries: list[tuple[int, bool]]) -> None:
+    minutes = {ORIGIN + timedelta(days=i): m for i, (m, _) in enumerate(entries) if m}
+    paused = {ORIGIN + timedelta(days=i) for i, (_, p) in enumerate(entries) if p}
+    state = board_streak(minutes, TARGET, paused.__contains__)
+    if state.day is None:
+        return
+    doubled = board_streak({**minutes, state.day: 2 * TARGET}, TARGET, paused.__contains__)
+    # The write path keeps a state unless `mendable` says the doubled day would walk differently.
+    assert (doubled.streak != state.streak) == (state.mendable > 0 and minutes[state.day] < 2 * TARGET)
 
 
 def test_a_last_done_day_after_today_is_not_answered() -> None:

@@ -14,7 +14,8 @@ from bot.domain import Cohort, Enrolment, Member, Membership
 from bot.errors import CommandError
 from bot.localtime import all_zone_names, parse_hhmm, parse_zone, suggest_zones, wall_time_to_utc
 from bot.ranking import Board
-from bot.streaks import StreakState, StreakStatus, reference_walk
+from bot.streaks import StreakState, StreakStatus
+from tests.model import reference as reference_model
 
 ORIGIN = date(2026, 1, 1)
 TARGET = 30
@@ -37,9 +38,8 @@ def never(day: date) -> bool:
 def _both(pattern: str) -> tuple[tuple, tuple]:
     """`x` done, `-` under target; the last character is today. Returns (reference walk, `status`)."""
     minutes = {ORIGIN + timedelta(days=i): {"x": TARGET, "-": 10}[c] for i, c in enumerate(pattern)}
-    done = {day for day, m in minutes.items() if m >= TARGET}
     today = ORIGIN + timedelta(days=len(pattern) - 1)
-    ref = reference_walk(done, set(), ORIGIN, today)
+    ref = reference_model.walk(minutes, TARGET, never, today)
     got, _ = streaks.status(None, ORIGIN, today, minutes, TARGET, never)
     as_tuple = lambda s: (s.streak, s.longest, s.freezes, s.today_done)  # noqa: E731
     return as_tuple(ref), as_tuple(got)

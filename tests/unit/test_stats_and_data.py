@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from PIL import Image
 
-from adapters.charts import CELL, EMPTY, GAP, HEADER, MARGIN, SHADES, PillowCharts
+from adapters.charts import CELL, EMPTY, GAP, HEADER, MARGIN, MARK_INK, SHADES, PillowCharts
 from tests.unit.conftest import Harness
 
 
@@ -23,7 +23,8 @@ async def test_stats_counts_and_draws_twelve_weeks(h: Harness) -> None:
     reply = await h.ok("ann", "stats")
     assert reply.private
     data = reply.data
-    assert (data["total_minutes"], data["done_days"], data["streak"], data["longest"]) == (135, 3, 1, 2)
+    # Monday's 60 minutes, twice the daily target, repair Sunday's miss (DESIGN.md "Repair"): 2 + 1.
+    assert (data["total_minutes"], data["done_days"], data["streak"], data["longest"]) == (135, 3, 3, 3)
     assert data["best_weekday"] == "Monday"
     assert data["minutes_by_step"] == {"1": 75, "3": 60}
     assert data["days"][0] == ["2025-12-22", 0]  # twelve weeks back, on a Monday
@@ -125,3 +126,19 @@ async def test_an_export_larger_than_an_attachment_is_refused_clearly(h: Harness
     monkeypatch.setattr(bot.commands.data, "MAX_EXPORT_BYTES", 300)
     refused = await h.refused("ann", "cohort export", "export_too_large")
     assert "MB" in refused.text
+
+
+def test_heatmap_marks_off_frozen_and_repaired_days_by_shape() -> None:
+    days = [(date(2026, 3, 2) + timedelta(days=i), 0) for i in range(4)]
+    marks = {date(2026, 3, 2): "off", date(2026, 3, 3): "frozen", date(2026, 3, 4): "repaired"}
+    image = Image.open(io.BytesIO(PillowCharts().heatmap(days, 30, "t", marks))).convert("RGB")
+
+    def pixel(index: int, dx: int, dy: int) -> tuple[int, int, int]:
+        column, row = divmod(index, 7)
+        return image.getpixel((MARGIN + column * (CELL + GAP) + dx, MARGIN + HEADER + row * (CELL + GAP) + dy))
+
+    middle = CELL // 2
+    assert pixel(0, middle, middle) == MARK_INK["off"]  # the stroke crosses the middle
+    assert pixel(1, 1, middle) == MARK_INK["frozen"] and pixel(1, middle, middle) == EMPTY  # a frame, empty inside
+    assert pixel(2, middle, middle) == MARK_INK["repaired"] and pixel(2, 2, 2) == EMPTY  # a dot
+    assert pixel(3, middle, middle) == EMPTY  # unmarked

@@ -1,4 +1,5 @@
-"""The streak/freeze implementation against DESIGN.md's reference walk, on random histories."""
+"""The streak walk (freezes, off days, repair) against DESIGN.md's reference walk (tests/model/reference.py),
+on random histories."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import streaks
-from bot.streaks import StreakState, reference_walk
+from bot.streaks import StreakState
+from tests.model import reference as ref
 
 ORIGIN = date(2026, 1, 1)
 TARGET = 30
 
-# One entry a day from the first check-in on: minutes logged (0 = missed) and whether it was paused.
-days = st.lists(st.tuples(st.sampled_from([0, 0, 10, 29, 30, 45, 90]), st.booleans()), min_size=1, max_size=60)
+# One entry a day from the first check-in on: minutes logged (0 = missed; 60 and more repair) and whether it was
+# an off day (paused, resting, a holiday or outside the study days: the walk sees them alike).
+days = st.lists(st.tuples(st.sampled_from([0, 0, 0, 10, 29, 30, 45, 60, 90]), st.booleans()), min_size=1, max_size=60)
 
 
 def _history(entries: list[tuple[int, bool]]) -> tuple[dict[date, int], set[date], date | None]:
@@ -25,10 +28,14 @@ def _history(entries: list[tuple[int, bool]]) -> tuple[dict[date, int], set[date
 
 
 def _expected(minutes: dict[date, int], paused: set[date], first: date | None, today: date) -> tuple:
-    done = {day for day, m in minutes.items() if m >= TARGET and day <= today}
     seen = {day: m for day, m in minutes.items() if day <= today}
-    status = reference_walk(done, paused, min(seen) if seen else None, today)
-    return status.streak, status.longest, status.freezes, status.today_done
+    status = ref.walk(seen, TARGET, paused.__contains__, today)
+    return status.streak, status.longest, status.freezes, status.today_done, status.offer
+
+
+def _got(status: streaks.StreakStatus) -> tuple:
+    offer = (status.offer.missed, status.offer.streak) if status.offer is not None else None
+    return status.streak, status.longest, status.freezes, status.today_done, offer
 
 
 def _status(saved: StreakState | None, minutes: dict[date, int], paused: set[date], today: date):
@@ -45,8 +52,9 @@ def test_from_scratch_agrees_with_the_reference_walk(entries: list[tuple[int, bo
     minutes, paused, first = _history(entries)
     today = ORIGIN + timedelta(days=today_offset)
     status, _ = _status(None, minutes, paused, today)
-    assert (status.streak, status.longest, status.freezes, status.today_done) == _expected(
-        minutes, paused, first, today)
+    assert _got(status) == _expected(minutes, paused, first, today)
+    seen = {day: m for day, m in minutes.items() if day <= today}
+    assert status.repaired_days == ref.walk(seen, TARGET, paused.__contains__, today).repaired
 
 
 @settings(max_examples=300, deadline=None)
@@ -58,8 +66,7 @@ def test_resuming_from_a_saved_state_agrees_with_the_reference_walk(
     later = earlier + timedelta(days=gap)
     _, saved = _status(None, minutes, paused, earlier)
     status, _ = _status(saved, minutes, paused, later)
-    assert (status.streak, status.longest, status.freezes, status.today_done) == _expected(
-        minutes, paused, first, later)
+    assert _got(status) == _expected(minutes, paused, first, later)
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,13 +82,14 @@ def test_a_backdated_check_in_after_a_save_agrees_once_the_stale_save_is_dropped
         saved = None  # the core's rule: a write to a day the save covered discards it
     status, _ = _status(saved, minutes, paused, today)
     first = min(minutes)
-    assert (status.streak, status.longest, status.freezes, status.today_done) == _expected(
-        minutes, paused, first, today)
+    assert _got(status) == _expected(minutes, paused, first, today)
 
 
 def _run(pattern: str, paused: str = "") -> streaks.StreakStatus:
-    """`x` done, `-` under target, `.` missed; the last character is today. `p` in `paused` pauses that day."""
-    minutes = {ORIGIN + timedelta(days=i): {"x": TARGET, "-": 10}.get(c, 0) for i, c in enumerate(pattern)}
+    """`x` done, `X` done twice over, `-` under target, `.` missed; the last character is today. `p` in `paused`
+    makes that day an off day."""
+    minutes = {ORIGIN + timedelta(days=i): {"x": TARGET, "X": 2 * TARGET, "-": 10}.get(c, 0)
+               for i, c in enumerate(pattern)}
     paused_days = {ORIGIN + timedelta(days=i) for i, c in enumerate(paused) if c == "p"}
     today = ORIGIN + timedelta(days=len(pattern) - 1)
     status, _ = _status(None, {d: m for d, m in minutes.items() if m}, paused_days, today)
@@ -100,3 +108,22 @@ def test_hand_worked_examples() -> None:
     assert (longest.streak, longest.longest) == (1, 4)
     frozen = _run("xxxxxxx.x")
     assert frozen.frozen_days == (ORIGIN + timedelta(days=7),)
+
+
+def test_repair_hand_worked_examples() -> None:
+    assert _run("xxxx.X").streak == 5  # the doubled day after the break repairs it: 4 + 1
+    assert _run("xxxx.X").repaired_days == (ORIGIN + timedelta(days=4),)
+    assert _run("xxxx.x").streak == 1  # done, but not doubled: the offer lapses
+    assert _run("xxxx..X").streak == 1  # a second missed day ends the offer
+    assert _run("xxxx.  X", paused="     pp").streak == 5  # off days between keep the offer open
+    assert _run("xxxxxx.X").freezes == 1  # the repaired streak reaches 7: a freeze, as any 7th day
+    offer = _run("xxx.-")
+    assert (offer.streak, offer.offer) == (0, streaks.Offer(ORIGIN + timedelta(days=3), 3, 2 * TARGET))
+    assert _run("xxx.X").repaired_today
+    assert _run("xxx.X").offer is None
+    # At most one repair in any 30 days (two freezes spent first, then the break): 30 days apart is refused...
+    second = "xxx.X" + "x" * 26 + "...X"
+    assert _run(second).streak == 1
+    assert _run(second[:-1]).offer is None
+    third = "xxx.X" + "x" * 27 + "...X"  # ... 31 days apart, both count
+    assert _run(third).streak == 3 + 1 + 27 + 1
