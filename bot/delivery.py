@@ -270,14 +270,18 @@ class Dispatcher:
         return ours
 
     async def _still_wanted(self, message: OutboxMessage) -> bool:
-        """A reminder or last call held back by retries is dropped once the day is done or paused, or the member
-        left; a digest or recap once its cohort is gone. A digest pings only who is still a member (it says what
-        was true when it was written, but someone who left since is not mentioned)."""
+        """A reminder or last call held back by retries is dropped once the day is done or off, or the member
+        left; a digest or recap once its cohort is gone, a digest also once its day is off for the cohort. A
+        digest pings only who is still a member (it says what was true when it was written, but someone who
+        left since is not mentioned)."""
         parts = message.key.split(":")
         if message.kind in ("digest", "recap") and len(parts) == 3 and parts[1].isdigit():
             async with self._unit_of_work() as uow:
-                if await uow.cohorts.get(int(parts[1])) is None:
+                cohort = await uow.cohorts.get(int(parts[1]))
+                if cohort is None:
                     return False
+                if message.kind == "digest" and cohort.is_off(date.fromisoformat(parts[2])):
+                    return False  # the day became a holiday (or left the study days) while this waited
                 mentions = message.data.get("mentions")
                 if isinstance(mentions, list) and mentions:
                     members = {member.user_id for _, member in await uow.memberships.active_in_cohort(int(parts[1]))}

@@ -145,14 +145,14 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
         .values({name: bindparam(name) for name in UNKNOWN}), changes)
 
 
-async def untally(session: AsyncSession, checkin: CheckIn) -> None:
-    """Take an undone check-in's minutes out of its membership's figures; its board streak becomes unknown."""
-    membership = checkin.membership_id
+async def untally(session: AsyncSession, membership: int, day: date, minutes: int) -> None:
+    """Take an undone check-in's minutes (on local date `day`) out of its membership's figures; its board streak
+    becomes unknown."""
     await session.execute(update(M).where(M.c.id == membership).values(
-        minutes_total=M.c.minutes_total - checkin.minutes, board_version=M.c.board_version + 1, **UNKNOWN))
-    for period, start in (("week", week_start(checkin.local_date)), ("month", checkin.local_date.replace(day=1))):
+        minutes_total=M.c.minutes_total - minutes, board_version=M.c.board_version + 1, **UNKNOWN))
+    for period, start in (("week", week_start(day)), ("month", day.replace(day=1))):
         await session.execute(update(T).where(T.c.membership_id == membership, T.c.period == period,
-                                              T.c.starts_on == start).values(minutes=T.c.minutes - checkin.minutes))
+                                              T.c.starts_on == start).values(minutes=T.c.minutes - minutes))
 
 
 async def _pauses(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, list[Pause]]:

@@ -301,7 +301,7 @@ class SqlMembershipRepository(_Repository, SqlBoards):
 
     async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
                                    member_id: int | None = None) -> None:
-        assert cohort_id is not None or member_id is not None
+        assert (cohort_id is None) != (member_id is None), "a cohort's or a member's, not both"
         await forget_streaks(self._session, cohort_id=cohort_id, member_id=member_id, alive_from=alive_from)
 
 
@@ -448,13 +448,18 @@ class SqlCheckInRepository(_Repository):
         return _load(CheckIn, row) if row else None
 
     async def undo(self, checkin: CheckIn, at: datetime) -> bool:
-        deleted = await self._session.execute(delete(CheckInRow).where(CheckInRow.id == checkin.id))
-        if int(deleted.rowcount) != 1:  # type: ignore[attr-defined]
+        table = CheckInRow.__table__
+        # What is taken out of the figures is what the row held, not what the caller's copy says.
+        stored = (await self._session.execute(
+            delete(table).where(table.c.id == checkin.id)
+            .returning(table.c.membership_id, table.c.local_date, table.c.minutes, table.c.member_id,
+                       table.c.idempotency_key))).first()
+        if stored is None:
             return False
+        membership_id, day, minutes, member_id, key = stored
         await self._session.execute(insert_for(self._session)(UndoneCheckInRow.__table__).values(
-            member_id=checkin.member_id, idempotency_key=checkin.idempotency_key, undone_at=at)
-            .on_conflict_do_nothing())
-        await untally(self._session, checkin)
+            member_id=member_id, idempotency_key=key, undone_at=at).on_conflict_do_nothing())
+        await untally(self._session, membership_id, day, minutes)
         self._session.expire_all()
         return True
 

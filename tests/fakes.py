@@ -450,7 +450,7 @@ class MembershipRepository(fake_boards.FakeBoards):
 
     async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
                                    member_id: int | None = None) -> None:
-        assert cohort_id is not None or member_id is not None
+        assert (cohort_id is None) != (member_id is None), "a cohort's or a member's, not both"
         fake_boards.forget(self._uow, cohort_id=cohort_id, member_id=member_id, alive_from=alive_from)
 
     def _refuse_clash(self, membership: Membership) -> None:

@@ -91,6 +91,7 @@ class Streak:
     today_done: bool
     repaired: tuple[date, ...] = ()  # missed days a later day repaired
     offer: tuple[date, int] | None = None  # (missed day, streak it broke) while a repair stands today
+    repaired_on: tuple[date, ...] = ()  # the days that repaired them
 
 
 def walk(minutes_by_day: Mapping[date, int], target: int, off: Callable[[date], bool], today: date) -> Streak:
@@ -148,7 +149,8 @@ def walk(minutes_by_day: Mapping[date, int], target: int, off: Callable[[date], 
                 broken = (day, streak)
             streak = 0
         day += timedelta(days=1)
-    return Streak(streak, longest, freezes, minutes_by_day.get(today, 0) >= target, tuple(repaired), offer_today)
+    return Streak(streak, longest, freezes, minutes_by_day.get(today, 0) >= target, tuple(repaired), offer_today,
+                  tuple(repairs))
 
 
 def competition_rows(entries: Iterable[tuple[str, int, int]]) -> list[dict[str, object]]:
@@ -166,3 +168,43 @@ def competition_rows(entries: Iterable[tuple[str, int, int]]) -> list[dict[str, 
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekdays(pattern: str) -> set[int]:
+    """`mon-fri`, `sat,sun`, `all`, `off`: weekday numbers (Monday 0), ranges wrapping past Sunday."""
+    if pattern == "all":
+        return set(range(7))
+    if pattern == "off":
+        return set()
+    found: set[int] = set()
+    for part in pattern.split(","):
+        first, _, last = part.partition("-")
+        start = WEEKDAY_NAMES.index(first)
+        end = WEEKDAY_NAMES.index(last) if last else start
+        found.add(start)
+        while start != end:
+            start = (start + 1) % 7
+            found.add(start)
+    return found
+
+
+@dataclass(frozen=True)
+class DaysChange:
+    """`days:` or `rest` typed at `made_at`: `weekdays` from local date `start` on."""
+
+    made_at: datetime
+    start: date
+    weekdays: frozenset[int]
+
+
+def weekdays_on(changes: Iterable[DaysChange], day: date, as_of: datetime, initial: frozenset[int]) -> frozenset[int]:
+    """The weekdays in force on `day`, by the changes made up to `as_of`: the latest one whose start is not after
+    `day` (a later change replaces what an earlier one said from its start on)."""
+    chosen = initial
+    for change in changes:
+        if change.made_at <= as_of and change.start <= day:
+            chosen = change.weekdays
+    return chosen

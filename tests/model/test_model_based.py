@@ -22,9 +22,11 @@ Profiles (environment variable STUDYBOT_MODEL_PROFILE):
   (STUDYBOT_MODEL_EXAMPLES=N overrides the number of examples of either profile; STUDYBOT_MODEL_SHRINK=0 skips
   shrinking, to see a failure on old code quickly.)
 
+Since issue 15 the sequences also change cohorts' study days (`days:`) and holidays, members' rest days, and
+`undo` check-ins; the reference walk has off days and repair, and messages are held to the off days as they
+were when each was queued and when it went out (a change applies from today on, so the past never moves).
+
 What the model does not predict, and so does not assert (see the comments at each place):
-- DESIGN.md's second-wave streak rules (repair, holidays, study days, rest days, undo): no such commands
-  exist yet; the walk is the first-wave one the README states.
 - A reminder whose wall time a DST jump skips to the very instant its local day rolls over: decision (a)
   says it fires at the first valid instant after, decision (b) that nothing is sent once its day ended; both
   are allowed, neither is required.
@@ -92,6 +94,11 @@ TIMES = ("19:00", "02:30", "01:30", "00:15", "23:45", "03:00", "21:00", "05:30")
 WINDOWS = {"reminder": timedelta(hours=2), "lastcall": timedelta(minutes=30), "digest": timedelta(hours=2),
            "buddy": timedelta(hours=6), "sprint_end": timedelta(hours=2)}
 DAY_CAP = 960
+FAR = datetime.max.replace(tzinfo=UTC)  # "as of now, with everything changed so far"
+EVERY_DAY = frozenset(range(7))
+NO_DAY: frozenset[int] = frozenset()
+UNDO_WINDOW = timedelta(hours=24)
+ORDER = itertools.count()  # the order check-ins were recorded in (ties of the same instant: id order)
 
 PROFILE = os.environ.get("STUDYBOT_MODEL_PROFILE", "ci")
 _NIGHTLY = PROFILE == "nightly"
@@ -112,6 +119,11 @@ def _lastcall(day: date, *, lead: int, zone: ZoneInfo, rollover: int) -> datetim
 
 def _day_end(day: date, *, zone: ZoneInfo, rollover: int) -> datetime:
     return ref.day_end(day, zone, rollover)
+
+
+def _days_in_year(span: tuple[date, date], year: int) -> int:
+    first, last = max(span[0], date(year, 1, 1)), min(span[1], date(year, 12, 31))
+    return max(0, (last - first).days + 1)
 
 
 def hhmm(raw: str) -> time:
@@ -264,9 +276,13 @@ class MUser:
     forgotten_at: datetime | None = None
     pauses: list[list[date]] = field(default_factory=list)
     sprint: MSprint | None = None
+    rest: list[ref.DaysChange] = field(default_factory=list)
 
     def paused(self, day: date) -> bool:
         return any(start <= day <= end for start, end in self.pauses)
+
+    def resting(self, day: date, as_of: datetime | None = None) -> bool:
+        return day.weekday() in ref.weekdays_on(self.rest, day, as_of or FAR, NO_DAY)
 
 
 @dataclass
@@ -281,10 +297,25 @@ class MCohort:
     created_by: str
     alive: bool = True
     epochs: list[Epoch] = field(default_factory=list)
+    days: list[ref.DaysChange] = field(default_factory=list)
+    holidays: list[tuple[datetime, tuple[tuple[date, date], ...]]] = field(default_factory=list)  # snapshots
 
     @property
     def target(self) -> int:
         return self.sprint * self.goal
+
+    def holidays_as_of(self, as_of: datetime | None = None) -> tuple[tuple[date, date], ...]:
+        kept = [spans for made_at, spans in self.holidays if made_at <= (as_of or FAR)]
+        return kept[-1] if kept else ()
+
+    def off(self, day: date, as_of: datetime | None = None) -> bool:
+        """A holiday or a day outside the study days, by the changes made up to `as_of`."""
+        if day.weekday() not in ref.weekdays_on(self.days, day, as_of or FAR, EVERY_DAY):
+            return True
+        return any(start <= day <= end for start, end in self.holidays_as_of(as_of))
+
+    def today(self, now: datetime) -> date:
+        return ref.local_day(now, ZoneInfo(self.zone), self.rollover)
 
 
 @dataclass
@@ -297,7 +328,7 @@ class MMembership:
     active: bool = True
     reminder: time | None = time(19, 0)
     lastcall: int | None = None
-    checkins: list[tuple[datetime, date, int]] = field(default_factory=list)
+    checkins: list[tuple[datetime, date, int, int]] = field(default_factory=list)  # (recorded, day, min, order)
     spans: list[list[datetime | None]] = field(default_factory=list)  # [joined, left] of each stay in the cohort
     reminder_epochs: list[Epoch] = field(default_factory=list)
     dayend_epochs: list[Epoch] = field(default_factory=list)
@@ -319,13 +350,17 @@ class MMembership:
 
     def minutes_by_day(self, as_of: datetime | None = None) -> dict[date, int]:
         by_day: dict[date, int] = {}
-        for created, day, minutes in self.checkins:
+        for created, day, minutes, _ in self.checkins:
             if as_of is None or created <= as_of:
                 by_day[day] = by_day.get(day, 0) + minutes
         return by_day
 
+    def off(self, day: date, as_of: datetime | None = None) -> bool:
+        """DESIGN.md's off day: paused, resting, a holiday, or outside the study days."""
+        return self.user.paused(day) or self.user.resting(day, as_of) or self.cohort.off(day, as_of)
+
     def streak(self, today: date, as_of: datetime | None = None) -> ref.Streak:
-        return ref.walk(self.minutes_by_day(as_of), self.cohort.target, self.user.paused, today)
+        return ref.walk(self.minutes_by_day(as_of), self.cohort.target, lambda day: self.off(day, as_of), today)
 
 
 @dataclass
@@ -473,7 +508,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         room = DAY_CAP - m.minutes_by_day().get(day, 0)
         minutes = min(sprint.planned, room)
         if minutes > 0:
-            m.checkins.append((sprint.ends_at, day, minutes))
+            m.checkins.append((sprint.ends_at, day, minutes, next(ORDER)))
         sprint.done_day, sprint.done_minutes, sprint.finished = day, max(minutes, 0), True
         sprint.by_tick = by_tick
         sprint.dm_required = in_normal_tick and m.active
@@ -663,11 +698,12 @@ class StudyBotMachine(RuleBasedStateMachine):
                 self.fail(f"`{line}` with {logged} min on {day} should be refused (cap {DAY_CAP}): {reply.data}")
             return
         self.expect_ok(reply, line)
-        m.checkins.append((self.now, day, minutes))
+        m.checkins.append((self.now, day, minutes, next(ORDER)))
         status = m.streak(today)
         expected = {"local_date": day.isoformat(), "minutes_today": logged + minutes,
                     "day_done": logged + minutes >= m.cohort.target, "streak": status.streak,
-                    "longest": status.longest, "freezes": status.freezes}
+                    "longest": status.longest, "freezes": status.freezes,
+                    "repaired": day in status.repaired_on and logged < 2 * m.cohort.target}
         got = {key: reply.data.get(key) for key in expected}
         if got != expected:
             self.fail(f"check-in reply of {m.user.name} in {m.cohort.name}: got {got}, model says {expected}")
@@ -712,7 +748,7 @@ class StudyBotMachine(RuleBasedStateMachine):
         day = m.today(self.now)
         minutes = min(minutes, DAY_CAP - m.minutes_by_day().get(day, 0))
         if minutes > 0:
-            m.checkins.append((self.now, day, minutes))
+            m.checkins.append((self.now, day, minutes, next(ORDER)))
         sprint.finished, sprint.done_day, sprint.done_minutes = True, day, max(minutes, 0)
         user.sprint = None
         if reply.data.get("minutes") != max(minutes, 0) or reply.data.get("local_date") != day.isoformat():
@@ -736,6 +772,98 @@ class StudyBotMachine(RuleBasedStateMachine):
         if not off:
             kept.append([today, today + timedelta(days=1)])
         m.user.pauses = kept
+        self.refresh_epochs()
+
+    @rule(c=st.integers(0, 1), u=st.integers(0, 3),
+          pattern=st.sampled_from(("mon-fri", "sat-thu", "mon,wed,fri", "tue-sun", "all")))
+    def study_days(self, c: int, u: int, pattern: str) -> None:
+        cohort, user = self.pick(self.alive_cohorts(), c), self.pick(self.live_users(), u)
+        if not self.ready() or cohort is None or user is None:
+            return
+        line = f"cohort settings {cohort.name} days:{pattern}"
+        self.expect_ok(self.command(user, line, cohort.channel, admin=True), line)
+        # From the cohort's today on; earlier days keep what they were.
+        cohort.days.append(ref.DaysChange(self.now, cohort.today(self.now), frozenset(ref.weekdays(pattern))))
+        self.refresh_epochs()
+
+    @rule(c=st.integers(0, 1), u=st.integers(0, 3), offset=st.integers(0, 3), length=st.integers(1, 3),
+          remove=st.booleans())
+    def holiday(self, c: int, u: int, offset: int, length: int, remove: bool) -> None:
+        cohort, user = self.pick(self.alive_cohorts(), c), self.pick(self.live_users(), u)
+        if not self.ready() or cohort is None or user is None:
+            return
+        today = cohort.today(self.now)
+        start = today + timedelta(days=offset)
+        spans = list(cohort.holidays_as_of())
+        if remove:
+            line = f"cohort holiday remove {start.isoformat()}"
+            reply = self.command(user, line, cohort.channel, admin=True)
+            covering = next((span for span in spans if span[0] <= start <= span[1]), None)
+            if covering is None:
+                if reply.data.get("error") != "no_holiday":
+                    self.fail(f"`{line}` with no holiday on {start} in {spans}: {reply.data}")
+                return
+            self.expect_ok(reply, line)
+            spans.remove(covering)
+            if covering[0] < today:  # under way: the days already lived stay a holiday
+                spans.append((covering[0], today - timedelta(days=1)))
+        else:
+            end = start + timedelta(days=length - 1)
+            line = f"cohort holiday add {start.isoformat()} to:{end.isoformat()} model break"
+            reply = self.command(user, line, cohort.channel, admin=True)
+            if any(first <= end and start <= last for first, last in spans):
+                if reply.data.get("error") != "holiday_overlap":
+                    self.fail(f"`{line}` overlaps {spans} and should be refused: {reply.data}")
+                return
+            years = {start.year, end.year}
+            if any(sum(_days_in_year(span, year) for span in [*spans, (start, end)]) > 60 for year in years):
+                if reply.data.get("error") != "too_many_holidays":
+                    self.fail(f"`{line}` passes 60 holiday days a year and should be refused: {reply.data}")
+                return
+            self.expect_ok(reply, line)
+            spans.append((start, end))
+        cohort.holidays.append((self.now, tuple(sorted(spans))))
+        self.refresh_epochs()
+
+    @rule(u=st.integers(0, 3), pattern=st.sampled_from(("sat,sun", "fri", "mon,tue,wed", "sun", "off")))
+    def rest(self, u: int, pattern: str) -> None:
+        user = self.pick(self.live_users(), u)
+        if not self.ready() or user is None:
+            return
+        line = f"rest {pattern}"
+        self.expect_ok(self.command(user, line, None), line)
+        # From the member's today on: the latest today among their cohorts (UTC's outside any).
+        todays = [m.today(self.now) for m in self.memberships.values() if m.user is user and m.live]
+        today = max(todays, default=ref.local_day(self.now, ZoneInfo(user.zone or "UTC"), 4))
+        user.rest.append(ref.DaysChange(self.now, today, frozenset(ref.weekdays(pattern))))
+        self.refresh_epochs()
+
+    @rule(u=st.integers(0, 3))
+    def undo(self, u: int) -> None:
+        """The member's latest check-in recorded in the last 24 hours, in any of their cohorts still there."""
+        user = self.pick(self.live_users(), u)
+        if not self.ready() or user is None:
+            return
+        self.finish_lazily(user)
+        recent = [(created, order, m, entry) for m in self.memberships.values()
+                  if m.user is user and m.cohort.alive
+                  for entry in m.checkins for created, _, _, order in [entry]
+                  if created >= self.now - UNDO_WINDOW]
+        reply = self.command(user, "undo", None)
+        if not recent:
+            if reply.data.get("error") != "nothing_to_undo":
+                self.fail(f"`undo` with no check-in in the last 24 hours: {reply.data}")
+            return
+        self.expect_ok(reply, "undo")
+        _, _, m, entry = max(recent, key=lambda item: (item[0], item[1]))
+        m.checkins.remove(entry)
+        expected = {"minutes": entry[2], "local_date": entry[1].isoformat(), "cohort": m.cohort.name}
+        if reply.data.get("undone") != expected:
+            self.fail(f"`undo` of {user.name} took back {reply.data.get('undone')}, the model says {expected}")
+        status = m.streak(m.today(self.now))
+        if (reply.data.get("streak"), reply.data.get("longest")) != (status.streak, status.longest):
+            self.fail(f"`undo` says streak {reply.data.get('streak')} (longest {reply.data.get('longest')}), "
+                      f"the model {status.streak} ({status.longest})")
         self.refresh_epochs()
 
     @rule(i=st.integers(0, 7), j=st.integers(0, 3), accept=st.booleans())
@@ -943,8 +1071,10 @@ class StudyBotMachine(RuleBasedStateMachine):
             self.expect_ok(reply, "streak")
             today = m.today(self.now)
             status = m.streak(today)
+            offer = None if status.offer is None else {
+                "missed": status.offer[0].isoformat(), "streak": status.offer[1], "need_minutes": 2 * m.cohort.target}
             expected = {"streak": status.streak, "longest": status.longest, "freezes": status.freezes,
-                        "today_done": status.today_done,
+                        "today_done": status.today_done, "repair": offer,
                         "minutes_today": m.minutes_by_day().get(today, 0), "local_date": today.isoformat()}
             got = {key: reply.data.get(key) for key in expected}
             if got != expected:
@@ -1073,8 +1203,8 @@ class StudyBotMachine(RuleBasedStateMachine):
         minutes = m.minutes_by_day(sent.at).get(day, 0)
         if minutes >= m.cohort.target:
             self.fail(f"the day was already done ({minutes}/{m.cohort.target} min): {where}")
-        if m.user.paused(day):
-            self.fail(f"the member is paused on {day}: {where}")
+        if m.off(day, sent.queued_at or sent.at) or m.off(day, sent.at):
+            self.fail(f"{day} is an off day for the member (paused, resting, holiday, not a study day): {where}")
         queued = m.minutes_by_day(sent.queued_at or sent.at).get(day, 0)  # it says what was true when queued
         if sent.data.get("minutes_today") != queued:
             self.fail(f"says {sent.data.get('minutes_today')} min, the model has {queued}: {where}")
@@ -1097,11 +1227,13 @@ class StudyBotMachine(RuleBasedStateMachine):
                 break
         else:
             self.fail(f"digest not due at that time under any of the cohort's schedules: {where}")
+        if cohort.off(day, sent.queued_at or sent.at) or cohort.off(day, sent.at):
+            self.fail(f"digest on the cohort's off day {day} (a holiday, or not a study day): {where}")
         as_of = sent.queued_at or sent.at  # a digest says what was true when the tick wrote it: its members then
         members = [m for m in self.memberships.values()
                    if m.cohort is cohort and m.user.forgotten_at is None and m.member_at(as_of)]
         done = sorted(m.user.name for m in members if m.minutes_by_day(as_of).get(day, 0) >= cohort.target)
-        pending = sorted(m.user.name for m in members if m.user.name not in done and not m.user.paused(day))
+        pending = sorted(m.user.name for m in members if m.user.name not in done and not m.off(day, as_of))
         # Someone forgotten after it was queued is "a former member" in it (README decisions), not listed.
         said = [sorted(name for name in sent.data.get(part) or () if name != FORMER) for part in ("done", "pending")]
         if said != [done, pending]:
@@ -1131,8 +1263,8 @@ class StudyBotMachine(RuleBasedStateMachine):
             self.fail(f"buddy notice not at the end of {watched.name}'s local day {day} under any of their "
                       f"schedules (zone now {m.zone.key}, rollover {m.cohort.rollover}): {where}")
         minutes = m.minutes_by_day(sent.at).get(day, 0)
-        if minutes >= m.cohort.target or m.user.paused(day):
-            self.fail(f"buddy notice for a day done or paused ({minutes} min): {where}")
+        if minutes >= m.cohort.target or m.off(day, sent.at):
+            self.fail(f"buddy notice for a day done or off ({minutes} min): {where}")
 
     def check_sprint_end(self, sent: Sent, where: str) -> None:
         sprint = self.sprints.get(int(sent.data.get("sprint_id", -1)))
@@ -1167,13 +1299,13 @@ class StudyBotMachine(RuleBasedStateMachine):
                     if self.came_due_before(m.reminder_epochs, day, lambda c, d: ref.daily_due(
                             d, c[1], ZoneInfo(c[3]), c[4]) if c[0] and c[1] is not None else None):
                         continue  # once per date: that date's reminder was owed under the earlier schedule
-                    if m.minutes_by_day(due).get(day, 0) < m.cohort.target and not m.user.paused(day):
+                    if m.minutes_by_day(due).get(day, 0) < m.cohort.target and not m.off(day):
                         self.require(("reminder", m.user.uid, m.cohort.name, day), due,
                                      f"reminder of {m.user.name} in {m.cohort.name} for {day}")
             if lastcall is not None:
                 for day, due in ref.occurrences(partial(_lastcall, lead=lastcall, zone=zone, rollover=rollover),
                                                 zone, rollover, after, end):
-                    if m.minutes_by_day(due).get(day, 0) < m.cohort.target and not m.user.paused(day) \
+                    if m.minutes_by_day(due).get(day, 0) < m.cohort.target and not m.off(day) \
                             and m.streak(day, due).streak >= 1:
                         self.require(("lastcall", m.user.uid, m.cohort.name, day), due,
                                      f"last call of {m.user.name} in {m.cohort.name} for {day}")
@@ -1182,7 +1314,7 @@ class StudyBotMachine(RuleBasedStateMachine):
             zone = ZoneInfo(zone_key)
             for day, due in ref.occurrences(partial(_day_end, zone=zone, rollover=rollover), zone, rollover,
                                             max(start, dayend.start), end):
-                if m.minutes_by_day(due).get(day, 0) >= m.cohort.target or m.user.paused(day):
+                if m.minutes_by_day(due).get(day, 0) >= m.cohort.target or m.off(day):
                     continue
                 if self.came_due_before(m.dayend_epochs, day, lambda c, d: ref.day_end(
                         d, ZoneInfo(c[1]), c[2]) if c[0] and c[3] else None):
@@ -1201,7 +1333,7 @@ class StudyBotMachine(RuleBasedStateMachine):
                 if self.came_due_before(cohort.epochs, day, lambda c, d: ref.daily_due(
                         d, c[3], ZoneInfo(c[1]), c[2]) if c[0] else None):
                     continue  # once per date: owed under the earlier schedule (sent, or dropped as stale)
-                if any(m.cohort is cohort for m in self.active_memberships()):
+                if any(m.cohort is cohort for m in self.active_memberships()) and not cohort.off(day):
                     self.require(("digest", cohort.name, day), due, f"digest of {cohort.name} for {day}")
         for number, sprint in enumerate(self.all_sprints):
             if sprint.dm_required and start < sprint.ends_at <= end:
