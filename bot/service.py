@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from bot.batching import Batcher, Turns
 from bot.clock import Clock
@@ -14,9 +16,13 @@ from bot.commands import sprint as sprints
 from bot.commands.checkin_batch import Request, record_many
 from bot.commands.context import Args, Context, Invocation, Toolkit, shown_name
 from bot.commands.resolve import enrolment as resolve_enrolment
-from bot.domain import Member
+from bot.commands.resolve import target_cohort
+from bot.commands.streak import off_reason
+from bot.domain import Enrolment, Member, Membership
 from bot.errors import CommandError, StorageUnavailable
 from bot.grammar import BY_NAME, CommandSpec
+from bot.localtime import local_day
+from bot.offdays import Holiday, rest_days
 from bot.parser import parse
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply, error_reply
@@ -26,6 +32,25 @@ from bot.throttle import Throttle
 log = logging.getLogger(__name__)
 
 CHECKIN_BATCH = 1000  # check-ins per group commit at most
+CALENDAR_DAYS = 7
+
+
+@dataclass(frozen=True)
+class OffDay:
+    day: date
+    reason: str  # as `streak` says it: "not a study day", "your rest day", "holiday NAME", "paused"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A cohort's coming days as one member sees them (for App Home and autocomplete; data only)."""
+
+    cohort: str
+    cohort_today: date  # the cohort's local day: where holidays can start
+    today: date  # the member's local day (their zone), or the cohort's when they are not in it
+    until: date  # the last day looked at
+    off: tuple[OffDay, ...]  # the off days from `today` to `until`, in date order
+    holidays: tuple[Holiday, ...]  # the cohort's holidays not over yet, by start
 
 
 class StudyBot:
@@ -137,6 +162,39 @@ class StudyBot:
                 return [(step.number, step.title) for step in roadmap.steps]
         except (CommandError, StorageUnavailable):
             return []
+
+    async def calendar(self, invocation: Invocation, cohort: str | None = None,
+                       days: int = CALENDAR_DAYS) -> Calendar | None:
+        """The off days of the caller's cohort (or the one named) from today for `days` days -- the cohort's
+        holidays and non-study days, and, when the caller is in it, their rest and paused days -- with its
+        holidays to come. None when no cohort applies. Not counted against the command limit (autocomplete)."""
+        spec = BY_NAME["cohort holiday"]
+        try:
+            async with self._unit_of_work() as uow:
+                member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
+                if member is None or member.id is None:
+                    return None
+                now = self.clock.now()
+                ctx = Context(invocation, spec, uow, now, member, self.tools)
+                found = await target_cohort(ctx, Args(spec, {"cohort": cohort} if cohort else {}))
+                assert found.id is not None
+                membership = await uow.memberships.get(found.id, member.id)
+                if membership is None or not membership.active:  # the cohort's own off days only
+                    membership = Membership(cohort_id=found.id, member_id=member.id, active=False)
+                    member = replace(member, rest_days=rest_days())  # their rest days are not this cohort's
+                    pauses = ()
+                else:
+                    pauses = tuple(await uow.pauses.for_member(member.id))
+                enrolment = Enrolment(cohort=found, member=member, membership=membership, pauses=pauses)
+        except (CommandError, StorageUnavailable):
+            return None
+        cohort_today = local_day(now, found.zone, found.rollover_hour)
+        today = enrolment.local_date(now) if membership.active else cohort_today
+        coming = (today + timedelta(days=offset) for offset in range(days))
+        off = tuple(OffDay(day, reason) for day in coming if (reason := off_reason(enrolment, day)) is not None)
+        return Calendar(cohort=found.name, cohort_today=cohort_today, today=today,
+                        until=today + timedelta(days=days - 1), off=off,
+                        holidays=tuple(h for h in found.holidays if h.end >= cohort_today))
 
     async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
         name = shown_name(invocation)

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord import commands
-from adapters.discord.interactions import JoinSprint, Runner
+from adapters.discord.interactions import JoinSprint, Runner, UndoCheckin
 from adapters.discord.notifier import DiscordNotifier
 from adapters.inflight import InFlight
 from bot.service import StudyBot
@@ -74,6 +74,7 @@ class _StudyClient:
 
     async def setup_hook(self) -> None:
         self.add_view(JoinSprint(self.runner))  # type: ignore[attr-defined]
+        self.add_dynamic_items(UndoCheckin)  # type: ignore[attr-defined]
         if self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(id=guild_id)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from typing import Literal, TypeVar
 
 import discord
@@ -11,6 +12,7 @@ from discord import app_commands
 
 from adapters.discord.interactions import PLATFORM, Runner, invocation
 from bot.localtime import all_zone_names, suggest_zones
+from bot.offdays import Holiday
 
 T = TypeVar("T")
 
@@ -18,6 +20,16 @@ MAX_ROADMAP_BYTES = 64 * 1024
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 Board = Literal["streak", "week", "month", "all"]
 COHORT_HELP = "Which cohort, if you are in several"
+DATE_CHOICES = 14  # days offered from today on
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Suggestions only: whatever is typed goes to the core, which reads and checks it.
+STUDY_DAYS = (("mon-fri", "Monday to Friday"), ("all", "every day"), ("sun-thu", "Sunday to Thursday"),
+              ("sat-thu", "Saturday to Thursday"), ("mon-sat", "Monday to Saturday"),
+              ("mon,wed,fri", "Monday, Wednesday and Friday"), ("tue,thu", "Tuesday and Thursday"),
+              ("sat,sun", "weekends only"))
+DAYS_HELP = "The cohort's study days, e.g. mon-fri; all for every day"
+REST_DAYS = (("sat,sun", "Saturday and Sunday"), ("sun", "Sunday"), ("sat", "Saturday"),
+             ("fri,sat", "Friday and Saturday"), ("fri", "Friday"), ("off", "no rest days"))
 
 
 def zone_choices(current: str) -> list[str]:
@@ -30,6 +42,46 @@ def zone_choices(current: str) -> list[str]:
         close = [cities[city] for city in difflib.get_close_matches(wanted, list(cities), n=5, cutoff=0.7)]
         found += [zone for zone in dict.fromkeys([*suggest_zones(current, limit=5), *close]) if zone not in found]
     return found[:MAX_CHOICES]
+
+
+def day_choices(options: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:
+    """Weekday sets (`mon-fri`, `sat,sun`, ...) matching what was typed, by value or by their words."""
+    wanted = current.strip().lower()
+    return [app_commands.Choice(name=f"{value} — {words}", value=value) for value, words in options
+            if wanted in value or wanted in words.lower()][:MAX_CHOICES]
+
+
+def date_choices(first: date, current: str, holidays: Iterable[Holiday] = (),
+                 days: int = DATE_CHOICES) -> list[app_commands.Choice[str]]:
+    """`first` and the days after it as `2026-03-09 Monday`, each marked with a holiday it is already in;
+    what was typed filters them (`03-1`, `fri`)."""
+    wanted = current.strip().lower()
+    holidays = tuple(holidays)
+    found = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        label = f"{day.isoformat()} {WEEKDAY_NAMES[day.weekday()]}"
+        holiday = next((h for h in holidays if h.covers(day)), None)
+        if holiday is not None:
+            label += f" (holiday{' ' + holiday.name if holiday.name else ''})"
+        if wanted in label.lower():
+            found.append(app_commands.Choice(name=label[:100], value=day.isoformat()))
+    return found[:MAX_CHOICES]
+
+
+def holiday_choices(holidays: Iterable[Holiday], current: str) -> list[app_commands.Choice[str]]:
+    """Holidays not over yet, by their first day (the day `remove` names)."""
+    wanted = current.strip().lower()
+    return [app_commands.Choice(name=f"{WEEKDAY_NAMES[h.start.weekday()][:3]} {h.describe()}"[:100],
+                                value=h.start.isoformat())
+            for h in holidays if wanted in h.describe().lower()][:MAX_CHOICES]
+
+
+def _iso_date(text: object) -> date | None:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 def _with_cohort(complete: object) -> Callable[[T], T]:
@@ -54,6 +106,33 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def roadmaps(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         ids = [*sorted(bot.tools.roadmaps), "off"]
         return [app_commands.Choice(name=r, value=r) for r in ids if current.lower() in r][:MAX_CHOICES]
+
+    async def study_days(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return day_choices(STUDY_DAYS, current)
+
+    async def rest_days(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return day_choices(REST_DAYS, current)
+
+    async def holiday_calendar(interaction: discord.Interaction) -> tuple[date, tuple[Holiday, ...]]:
+        """The cohort's today and its holidays to come (the `cohort` option's cohort, else the caller's);
+        today in UTC and none when no cohort applies yet."""
+        found = await bot.calendar(invocation(interaction), getattr(interaction.namespace, "cohort", None), days=0)
+        if found is None:
+            return bot.clock.now().date(), ()
+        return found.cohort_today, found.holidays
+
+    async def holiday_start(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        today, holidays = await holiday_calendar(interaction)
+        return date_choices(today, current, holidays)
+
+    async def holiday_end(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        today, holidays = await holiday_calendar(interaction)
+        start = _iso_date(getattr(interaction.namespace, "date", None))
+        return date_choices(start if start is not None and start >= today else today, current, holidays)
+
+    async def holidays_to_remove(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        _, holidays = await holiday_calendar(interaction)
+        return holiday_choices(holidays, current)
 
     cohort_option = _with_cohort(cohorts)
 
@@ -124,16 +203,28 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def forget(interaction: discord.Interaction, confirm: Literal["yes"] | None = None) -> None:
         await runner.run(interaction, "forget", {"confirm": confirm})
 
+    @tree.command(name="rest", description="Your weekly rest days: no reminders, and your streak waits on them")
+    @app_commands.describe(days="Up to 3 weekdays, e.g. sat,sun; off for none; empty to see yours")
+    @app_commands.autocomplete(days=rest_days)
+    async def rest(interaction: discord.Interaction, days: app_commands.Range[str, 1, 60] | None = None) -> None:
+        await runner.run(interaction, "rest", {"days": days})
+
+    @tree.command(name="undo", description="Take back your latest check-in from the last 24 hours")
+    async def undo(interaction: discord.Interaction) -> None:
+        await runner.run(interaction, "undo", {})
+
     cohort = app_commands.Group(name="cohort", description="Study cohorts")
 
     @cohort.command(name="create", description="Start a cohort in this channel; you organize it")
-    @app_commands.autocomplete(timezone=zones, roadmap=roadmaps)
+    @app_commands.describe(days=DAYS_HELP)
+    @app_commands.autocomplete(timezone=zones, roadmap=roadmaps, days=study_days)
     async def cohort_create(interaction: discord.Interaction, name: str, timezone: str | None = None,
                             sprint: app_commands.Range[int, 5, 180] | None = None,
                             goal: app_commands.Range[int, 1, 10] | None = None, roadmap: str | None = None,
-                            start: str | None = None) -> None:
+                            start: str | None = None, days: str | None = None) -> None:
         await runner.run(interaction, "cohort create", {"name": name, "timezone": timezone, "sprint": sprint,
-                                                        "goal": goal, "roadmap": roadmap, "start": start})
+                                                        "goal": goal, "roadmap": roadmap, "start": start,
+                                                        "days": days})
 
     for verb, description in (("join", "Join this channel's cohort, or the one named"),
                               ("leave", "Leave a cohort (your history is kept)"),
@@ -143,18 +234,45 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         cohort.add_command(_named_cohort_command(runner, verb, description, cohorts))
 
     @cohort.command(name="settings", description="Show or (organizers) change the cohort's settings")
-    @app_commands.autocomplete(name=cohorts, timezone=zones, roadmap=roadmaps)
+    @app_commands.describe(days=DAYS_HELP)
+    @app_commands.autocomplete(name=cohorts, timezone=zones, roadmap=roadmaps, days=study_days)
     async def cohort_settings(interaction: discord.Interaction, name: str | None = None,
                               timezone: str | None = None, sprint: app_commands.Range[int, 5, 180] | None = None,
                               goal: app_commands.Range[int, 1, 10] | None = None,
                               rollover: app_commands.Range[int, 0, 12] | None = None, digest: str | None = None,
                               recap: str | None = None, digest_mentions: Literal["on", "off"] | None = None,
                               digest_thread: Literal["on", "off"] | None = None, roadmap: str | None = None,
-                              start: str | None = None, weekly_goal: str | None = None) -> None:
+                              start: str | None = None, weekly_goal: str | None = None,
+                              days: str | None = None) -> None:
         await runner.run(interaction, "cohort settings", {
             "name": name, "timezone": timezone, "sprint": sprint, "goal": goal, "rollover": rollover,
             "digest": digest, "recap": recap, "digest_mentions": digest_mentions, "digest_thread": digest_thread,
-            "roadmap": roadmap, "start": start, "weekly_goal": weekly_goal})
+            "roadmap": roadmap, "start": start, "weekly_goal": weekly_goal, "days": days})
+
+    holiday = app_commands.Group(name="holiday", description="The cohort's holidays: days off for everyone",
+                                 parent=cohort)
+
+    @holiday.command(name="list", description="The cohort's study days and coming holidays")
+    @cohort_option
+    async def holiday_list(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort holiday", {"action": "list", "cohort": cohort})
+
+    @holiday.command(name="add", description="Organizers: days off for everyone, no reminders or digest")
+    @app_commands.describe(date="First day off, YYYY-MM-DD", to="Last day off (default: the first)",
+                           name="What it is, e.g. Spring break")
+    @app_commands.autocomplete(date=holiday_start, to=holiday_end)
+    @cohort_option
+    async def holiday_add(interaction: discord.Interaction, date: str, to: str | None = None,
+                          name: app_commands.Range[str, 1, 80] | None = None, cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort holiday", {"action": "add", "date": date, "to": to, "label": name,
+                                                         "cohort": cohort})
+
+    @holiday.command(name="remove", description="Organizers: cancel a holiday (one under way ends today)")
+    @app_commands.describe(date="A day of the holiday, YYYY-MM-DD")
+    @app_commands.autocomplete(date=holidays_to_remove)
+    @cohort_option
+    async def holiday_remove(interaction: discord.Interaction, date: str, cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort holiday", {"action": "remove", "date": date, "cohort": cohort})
 
     @cohort.command(name="remove", description="Organizers: delete a cohort and all its check-ins")
     @app_commands.autocomplete(name=cohorts)

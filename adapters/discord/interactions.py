@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import discord
 
-from adapters.discord.render import embed, files
+from adapters.discord.render import embed, files, offers_undo
 from adapters.inflight import InFlight
 from bot.commands.context import Invocation
 from bot.grammar import PUBLIC_COMMANDS
-from bot.replies import Reply
+from bot.replies import Reply, error_reply
 from bot.service import StudyBot
 
 PLATFORM = "discord"
@@ -71,12 +73,50 @@ class JoinSprint(discord.ui.View):
         await self.runner.run(interaction, "sprint join", {})
 
 
+UNDO_CHECKIN = "studybot:undo:"
+_UNDO_TEMPLATE = re.escape(UNDO_CHECKIN) + r"(?P<author>[0-9]{1,20})"
+NOT_YOURS = ("Only the member who checked in can undo it. To take back your own latest check-in, "
+             "use `undo`.")
+
+
+class UndoCheckin(discord.ui.DynamicItem[discord.ui.Button], template=_UNDO_TEMPLATE):  # type: ignore[type-arg]
+    """The Undo button under a check-in in the channel. Its custom id carries the author's user id: their press
+    runs the core's `undo` (answered to them alone), anyone else's is told, to them alone, that it is not theirs.
+    Dynamic, so it keeps working after a restart (registered in `setup_hook`)."""
+
+    def __init__(self, author: int) -> None:
+        super().__init__(discord.ui.Button(label="Undo", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"{UNDO_CHECKIN}{author}"))
+        self.author = author
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> UndoCheckin:
+        return cls(int(match["author"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.author:
+            await interaction.response.send_message(embed=embed(error_reply("not_your_checkin", NOT_YOURS)),
+                                                    ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            return
+        runner: Runner = interaction.client.runner  # type: ignore[attr-defined]
+        await runner.run(interaction, "undo", {})
+
+
+def undo_view(author: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(UndoCheckin(author))
+    return view
+
+
 async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner | None = None, *,
                  deferred_private: bool | None = None) -> None:
     options: dict[str, object] = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
                                   "allowed_mentions": discord.AllowedMentions.none()}
     if runner is not None and reply.data.get("group_id") and not reply.is_error and "minutes_left" not in reply.data:
         options["view"] = JoinSprint(runner)
+    elif offers_undo(reply):
+        options["view"] = undo_view(interaction.user.id)
     if interaction.response.is_done():
         if deferred_private is not None and deferred_private != reply.private:
             with contextlib.suppress(discord.HTTPException):  # else the follow-up would inherit its visibility

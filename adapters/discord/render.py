@@ -27,10 +27,32 @@ def embed(reply: Reply) -> discord.Embed:
             value = reply.data.get(key)
             if isinstance(value, int) and not isinstance(value, bool):
                 card.add_field(name=label, value=str(value), inline=True)
+        for label, value in off_and_repair(reply):
+            card.add_field(name=label, value=value[:1024], inline=True)
     cohort = reply.data.get("cohort")
     if isinstance(cohort, str) and cohort and cohort not in card.title:  # which one, for members of several
         card.set_footer(text=cohort[:2048])
     return card
+
+
+def off_and_repair(reply: Reply) -> list[tuple[str, str]]:
+    """What the core says about off days and streak repair, as short fields beside the numbers."""
+    found = []
+    if reply.data.get("repaired") is True:
+        found.append(("Repaired", "a missed day, mended by a double session"))
+    repair = reply.data.get("repair")
+    if isinstance(repair, dict) and repair.get("need_minutes"):
+        found.append(("Repair", f"{repair['need_minutes']} min on your next study day"))
+    off = reply.data.get("off_today")
+    if isinstance(off, str) and off:
+        found.append(("Off today", discord.utils.escape_mentions(off)))
+    return found
+
+
+def offers_undo(reply: Reply) -> bool:
+    """A check-in just recorded and shown in the channel: its author gets an Undo button under it (a check-in
+    reply says whether it `repaired` a streak; a repeat of one already recorded offers nothing new)."""
+    return not reply.is_error and not reply.private and "repaired" in reply.data and not reply.data.get("duplicate")
 
 
 def files(reply: Reply) -> list[discord.File]:

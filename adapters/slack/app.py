@@ -21,10 +21,10 @@ from adapters.inflight import InFlight
 from adapters.slack import modal
 from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
 from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
-from adapters.slack.render import JOIN_SPRINT, OPEN_CHECKIN, START_SPRINT, blocks, fallback_text
+from adapters.slack.render import JOIN_SPRINT, OPEN_CHECKIN, START_SPRINT, UNDO_CHECKIN, blocks, fallback_text
 from adapters.slack.text import decode
 from bot.commands.context import Invocation
-from bot.replies import Reply
+from bot.replies import Reply, error_reply
 from bot.service import StudyBot
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ PROFILE_TTL = 600.0  # seconds a users.info answer (name, admin) is trusted
 PROFILE_RETRY = 30.0  # after a failed users.info, ask again this soon
 PROFILE_TIMEOUT = 2.0  # a modal submission must be answered within 3 s
 PROFILE_CACHE_SIZE = 10_000  # past this, expired entries are dropped
+NOT_YOURS = "Only the member who checked in can undo it. To take back your own latest check-in, use `undo`."
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class StudySlackApp:
         self.app.action(OPEN_CHECKIN)(tracked(self._on_open_checkin))
         self.app.action(START_SPRINT)(tracked(self._on_start_sprint))
         self.app.action(JOIN_SPRINT)(tracked(self._on_join_sprint))
+        self.app.action(UNDO_CHECKIN)(tracked(self._on_undo))
         self.app.event("app_home_opened")(tracked(self._on_home_opened))
 
     async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any, context: Any, request: Any) -> None:
@@ -179,7 +181,7 @@ class StudySlackApp:
         # A retry whose first attempt got through: tell the caller quietly instead of repeating it publicly.
         quiet = reply.private or (_is_retry(request) and bool(reply.data.get("duplicate")))
         await respond(response_type="ephemeral" if quiet else "in_channel", replace_original=False,
-                      text=fallback_text(reply), blocks=blocks(reply))
+                      text=fallback_text(reply), blocks=blocks(reply, author=user_id))
         await self._upload(reply, user_id)
 
     async def _on_checkin_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -231,6 +233,23 @@ class StudySlackApp:
         await respond(response_type="ephemeral" if reply.private else "in_channel", replace_original=False,
                       text=fallback_text(reply), blocks=blocks(reply))
 
+    async def _on_undo(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
+                       context: Any) -> None:
+        """The Undo button under a check-in: its author (the button's value) takes back their latest check-in;
+        anyone else is told it is not theirs. Either answer is seen by the presser alone."""
+        await ack()
+        user_id = body["user"]["id"]
+        if action.get("value") != user_id:
+            reply = error_reply("not_your_checkin", NOT_YOURS)
+        else:
+            channel = (body.get("channel") or {}).get("id")
+            invocation = await self._invocation(_workspace(context, body), user_id, channel,
+                                                f"slack-action:{body.get('trigger_id')}",
+                                                (body.get("user") or {}).get("username"))
+            reply = await self.bot.execute(invocation, "undo", {})
+        await respond(response_type="ephemeral", replace_original=False, text=fallback_text(reply),
+                      blocks=blocks(reply))
+
     async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         if event.get("tab", "home") == "home":
             await self._publish_home(_workspace(context, body), event["user"])
@@ -256,12 +275,12 @@ class StudySlackApp:
         target = channel if channel and not channel.startswith("D") else reply.data.get("channel")
         if target:
             try:
-                await self.client.chat_postMessage(channel=target, text=fallback_text(reply), blocks=blocks(reply),
-                                                   unfurl_links=False)
+                await self.client.chat_postMessage(channel=target, text=fallback_text(reply),
+                                                   blocks=blocks(reply, author=user_id), unfurl_links=False)
                 return
             except (TimeoutError, SlackClientError, ClientError) as error:
                 log.warning("posting a check-in to its channel failed: %s", _reason(error))
-        await self._dm(user_id, reply)
+        await self._dm(user_id, reply, author=user_id)
 
     async def _publish_home(self, workspace: str, user_id: str) -> None:
         invocation = await self._invocation(workspace, user_id, None, None)
@@ -279,17 +298,18 @@ class StudySlackApp:
             streak = first if name is None else await self.bot.execute(invocation, "streak", args)
             board = await self.bot.execute(invocation, "leaderboard", args) if not streak.is_error else None
             stats = await self.bot.execute(invocation, "stats", args) if not streak.is_error else None
-            panels.append(CohortPanel(streak, board, stats))
+            calendar = await self.bot.calendar(invocation, name) if not streak.is_error else None
+            panels.append(CohortPanel(streak, board, stats, calendar))
         try:
             await self.client.views_publish(user_id=user_id, view=home_view(panels, problem))
         except (TimeoutError, SlackClientError, ClientError) as error:
             log.warning("views.publish failed: %s", _reason(error))
 
-    async def _dm(self, user_id: str, reply: Reply) -> None:
+    async def _dm(self, user_id: str, reply: Reply, *, author: str | None = None) -> None:
         try:
             opened = await self.client.conversations_open(users=user_id)
             await self.client.chat_postMessage(channel=opened["channel"]["id"], text=fallback_text(reply),
-                                               blocks=blocks(reply), unfurl_links=False)
+                                               blocks=blocks(reply, author=author), unfurl_links=False)
         except (TimeoutError, SlackClientError, ClientError) as error:
             log.warning("a DM could not be sent: %s", _reason(error))
 

@@ -1,5 +1,6 @@
 """The App Home tab: for each of the member's cohorts, the streak and today's progress (core `streak`),
-twelve weeks as an emoji grid (the per-day minutes core `stats` returns) and the leaderboard (core
+the off days of the coming week (core `calendar`: holidays, non-study days, the member's rest and paused
+days), twelve weeks as an emoji grid (the per-day minutes core `stats` returns) and the leaderboard (core
 `leaderboard`); buttons to start a sprint or open the check-in modal. Only what the core returned is shown."""
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from typing import Any
 from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, button
 from adapters.slack.text import escape
 from bot.replies import Reply
+from bot.service import Calendar
 
-MAX_COHORTS = 5  # a home view holds 100 blocks; each cohort takes about eight
+MAX_COHORTS = 5  # a home view holds 100 blocks; each cohort takes about nine
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DONE, PARTIAL, NONE = ":large_green_square:", ":large_yellow_square:", ":white_large_square:"
 
@@ -21,6 +23,7 @@ class CohortPanel:
     streak: Reply  # core `streak` for this cohort
     board: Reply | None = None  # core `leaderboard`
     stats: Reply | None = None  # core `stats`: data["days"] = [[iso date, minutes], ...] from a Monday, data["target"]
+    calendar: Calendar | None = None  # core `calendar`: the off days from today on
 
 
 def home_view(panels: list[CohortPanel], problem: Reply | None = None) -> dict[str, Any]:
@@ -43,6 +46,8 @@ def _panel(panel: CohortPanel) -> list[dict[str, Any]]:
     if cohort:
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(str(cohort))}*"}})
     out += [block for block in blocks(panel.streak) if block["type"] != "header"]
+    if panel.calendar is not None and (panel.calendar.off or panel.calendar.holidays):
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": off_days(panel.calendar)}})
     stats = panel.stats
     if stats is not None and not stats.is_error and stats.data.get("days"):
         target = stats.data.get("target") or 1
@@ -66,3 +71,13 @@ def grid(days: list[list[Any]], target: int) -> str:
 
 def _cell(minutes: int, target: int) -> str:
     return DONE if minutes >= target else PARTIAL if minutes > 0 else NONE
+
+
+def off_days(calendar: Calendar) -> str:
+    """The coming week's off days, one a line (`Sat 2026-03-07` not a study day), then the holidays after it."""
+    lines = [f"`{WEEKDAYS[off.day.weekday()]} {off.day.isoformat()}` {escape(off.reason)}" for off in calendar.off]
+    text = ":palm_tree: *Off days this week*\n" + ("\n".join(lines) if lines else "None: every day counts.")
+    later = [holiday for holiday in calendar.holidays if holiday.start > calendar.until]
+    if later:
+        text += "\n*Holidays ahead:* " + "; ".join(escape(holiday.describe()) for holiday in later[:5])
+    return text[:2900]

@@ -15,6 +15,7 @@ from bot.replies import Reply
 OPEN_CHECKIN = "studybot_open_checkin"
 START_SPRINT = "studybot_start_sprint"
 JOIN_SPRINT = "studybot_join_sprint"
+UNDO_CHECKIN = "studybot_undo_checkin"
 
 _COMMAND = re.compile(r"`((?:" + "|".join(COMMAND_WORDS) + r")\b[^`]*)`")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
@@ -32,7 +33,9 @@ def slack_text(reply: Reply) -> str:
     return text[:MAX_TEXT]
 
 
-def blocks(reply: Reply) -> list[dict[str, Any]]:
+def blocks(reply: Reply, *, author: str | None = None) -> list[dict[str, Any]]:
+    """`author`: who asked, when the reply answers their command in a channel (a check-in then offers them
+    an Undo button)."""
     out: list[dict[str, Any]] = []
     if reply.title:
         title = (":warning: " if reply.is_error else "") + reply.title
@@ -40,10 +43,31 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
     prefix = ":warning: " if reply.is_error and not reply.title else ""
     out.append({"type": "section", "text": {"type": "mrkdwn", "text": prefix + slack_text(reply)}})
     numbers = [f"*{label}:* {reply.data[key]}" for key, label in FIELDS if _is_number(reply.data.get(key))]
+    numbers += off_and_repair(reply)
     if numbers and not reply.is_error:
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(numbers)}]})
-    out += _actions(reply)
+    out += _actions(reply, author)
     return out
+
+
+def off_and_repair(reply: Reply) -> list[str]:
+    """What the core says about off days and streak repair, for the context line beside the numbers."""
+    found = []
+    if reply.data.get("repaired") is True:
+        found.append(":hammer_and_wrench: *Streak repaired*")
+    repair = reply.data.get("repair")
+    if isinstance(repair, dict) and repair.get("need_minutes"):
+        found.append(f":hammer_and_wrench: *Repair:* {repair['need_minutes']} min on your next study day")
+    off = reply.data.get("off_today")
+    if isinstance(off, str) and off:
+        found.append(f":palm_tree: *Off today:* {escape(off)}")
+    return found
+
+
+def offers_undo(reply: Reply) -> bool:
+    """A check-in just recorded and shown in the channel: its author gets an Undo button under it (a check-in
+    reply says whether it `repaired` a streak; a repeat of one already recorded offers nothing new)."""
+    return not reply.is_error and not reply.private and "repaired" in reply.data and not reply.data.get("duplicate")
 
 
 def fallback_text(reply: Reply) -> str:
@@ -60,9 +84,10 @@ def button(action_id: str, label: str, value: str, *, primary: bool = False) -> 
     return element
 
 
-def _actions(reply: Reply) -> list[dict[str, Any]]:
+def _actions(reply: Reply, author: str | None = None) -> list[dict[str, Any]]:
     """Buttons for the DMs that ask for something: a reminder offers a sprint or a check-in; a finished
-    sprint offers to add what you did to the check-in the timer recorded."""
+    sprint offers to add what you did to the check-in the timer recorded; a group sprint offers to join it;
+    a check-in in the channel offers its author to take it back (the button's value is the author)."""
     kind = reply.data.get("type")
     if kind in ("reminder", "lastcall"):
         elements = [button(START_SPRINT, "Start a sprint", "dm", primary=True),
@@ -71,6 +96,8 @@ def _actions(reply: Reply) -> list[dict[str, Any]]:
         elements = [button(OPEN_CHECKIN, "Add a note", "sprint_end")]
     elif reply.data.get("group_id") and "minutes_left" not in reply.data and not reply.is_error:
         elements = [button(JOIN_SPRINT, "Join the sprint", str(reply.data["group_id"]), primary=True)]
+    elif author and offers_undo(reply):
+        elements = [button(UNDO_CHECKIN, "Undo", author)]
     else:
         return []
     return [{"type": "actions", "elements": elements}]

@@ -66,7 +66,11 @@ class Discord:
                             "content": "", "timestamp": "2026-03-06T14:00:00+00:00", "edited_timestamp": None,
                             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
                             "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
-                            "components": []}} if component is not None else {}),
+                            # the pressed button, as the message carries it (discord.py matches dynamic
+                            # buttons against the message's components)
+                            "components": [{"type": 1, "id": 1, "components": [
+                                {"type": 2, "id": 2, "style": 2, "label": "button", "custom_id": component}]}]}}
+               if component is not None else {}),
             "entitlements": [], "app_permissions": "2048"})
         await self.fake.wait_for(lambda: len(self.fake.callbacks()) > before)
         return self.fake.callbacks()[before]
