@@ -148,3 +148,58 @@ def test_defect_8_forget_during_a_platform_outage() -> None:
          lambda s: s.forget(1),
          lambda s: s.advance(120),
          lambda s: s.advance(1440))
+
+
+# --- issue 15: off days, repair and undo. A board streak stands until its (freezes + 1)-th day that is not off
+# after its last done day; a change of off days within that reach must move it (`forget_board_streaks`), and the
+# repair rule must reach the board through both of its write paths (one doubled check-in, or two that add up).
+
+def _a_saturday_done_then(*change: Step) -> None:
+    """Aurelia is done on Saturday 3 October; on Sunday the change makes Sunday off; on Monday her streak of 1
+    must still stand (the walk skips the off Sunday), on `streak` and on the board."""
+    play(boot(),
+         lambda s: s.checkin(0, 30, False),
+         lambda s: s.advance_to(6),  # Saturday 06:17
+         lambda s: s.advance_to(6),  # Sunday 06:17
+         *change,
+         lambda s: s.advance_to(6))  # Monday 06:17: the board is compared after every step
+
+
+def test_a_holiday_added_today_keeps_a_standing_streak_on_the_board() -> None:
+    """Pre-fix (no `forget_board_streaks` after `cohort holiday add`): the streak board says 0 on Monday."""
+    _a_saturday_done_then(lambda s: s.holiday(0, 0, 0, 1, False))
+
+
+def test_a_rest_day_set_today_keeps_a_standing_streak_on_the_board() -> None:
+    _a_saturday_done_then(lambda s: s.rest(0, "sun"))
+
+
+def test_study_days_changed_today_keep_a_standing_streak_on_the_board() -> None:
+    _a_saturday_done_then(lambda s: s.study_days(0, 0, "mon-fri"))
+
+
+def test_a_repair_reaches_the_board_in_one_check_in_or_in_two() -> None:
+    """Bartholomew is done Saturday, misses Sunday, and repairs on Monday with 60 minutes at once; Aurelia with two
+    check-ins of 30 (the board's `mendable` path). Both streaks are 2 on Monday, on `streak` and on the board."""
+    play(boot(),
+         lambda s: s.checkin(0, 30, False),
+         lambda s: s.checkin(1, 30, False),
+         lambda s: s.advance_to(6),
+         lambda s: s.advance_to(6),  # Sunday: missed by both
+         lambda s: s.advance_to(6),  # Monday
+         lambda s: s.checkin(1, 60, False),
+         lambda s: s.checkin(0, 30, False),
+         lambda s: s.checkin(0, 30, False),
+         lambda s: s.advance(600))
+
+
+def test_undo_takes_a_day_off_the_boards_and_the_streak() -> None:
+    """Aurelia's Sunday check-in is undone on Sunday: her streak, the week board and the streak board follow."""
+    play(boot(),
+         lambda s: s.checkin(0, 30, False),
+         lambda s: s.advance_to(6),
+         lambda s: s.advance_to(6),
+         lambda s: s.checkin(0, 45, False),
+         lambda s: s.undo(0),
+         lambda s: s.undo(0),  # Saturday's, recorded 24 h 17 min ago: nothing left to undo
+         lambda s: s.advance(300))
