@@ -101,6 +101,7 @@ class RecapLine:
     minutes: int
     streak: int
     streak_at_week_start: int
+    study_days: int = 7  # the week's days that asked for a sprint (done, or not off)
 
 
 def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: RoadmapStep | None = None) -> Reply:
@@ -108,8 +109,9 @@ def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: Roadma
     data = {"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(),
             "minutes": sum(line.minutes for line in lines),
             "members": [{"name": line.name, "days_done": line.days_done, "minutes": line.minutes,
-                         "streak": line.streak} for line in ordered],
-            "perfect_weeks": [line.name for line in ordered if line.days_done == 7],
+                         "streak": line.streak, "study_days": line.study_days} for line in ordered],
+            # Every day that asked for a sprint done: off days (holidays, rest days, pauses) ask for none.
+            "perfect_weeks": [line.name for line in ordered if 0 < line.study_days <= line.days_done],
             "milestones": [{"name": line.name, "days": mark} for line in ordered for mark in MILESTONES
                            if line.streak_at_week_start < mark <= line.streak],
             "weekly_goal": cohort.weekly_goal,
@@ -120,7 +122,8 @@ def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: Roadma
 def recap_text(data: Mapping[str, Any]) -> str:
     """A recap's text from its data (also to write it again when someone is taken out of it)."""
     members = data["members"]
-    rows = [f"{m['name']}: {m['days_done']}/7 days, {m['minutes']} min, streak {m['streak']}" for m in members]
+    rows = [f"{m['name']}: {m['days_done']}/{m.get('study_days', 7)} days, {m['minutes']} min, streak {m['streak']}"
+            for m in members]
     extras = []
     if data["perfect_weeks"]:
         extras.append(f"Perfect week: {', '.join(data['perfect_weeks'])}.")

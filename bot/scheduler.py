@@ -287,6 +287,8 @@ class Scheduler:
             away = Enrolment(cohort, member, membership, tuple(pauses.get(member.id or 0, []))).is_off(day)
             if done or not away:  # members paused or resting are neither praised nor chased
                 lines.append(notices.DigestLine(member.display_name, member.user_id, done, member.allow_mentions))
+        if not lines:  # everyone is away that day: nothing to tell the channel
+            return None
         reply = notices.digest(cohort, day, lines)
         monday = week_start(day)
         if cohort.digest_thread and day != monday:
@@ -305,12 +307,18 @@ class Scheduler:
             return None
         by_day = await uow.checkins.minutes_by_day_in_cohort(cohort.id, monday)
         standings = {s.membership_id: s for s in await streak_standings(uow, cohort, pairs, due)}
+        pauses = await uow.pauses.for_members([member.id for _, member in pairs if member.id is not None])
         lines = []
         for membership, member in pairs:
             days = _week(by_day.get(membership.id or 0, {}), monday)
             done = sum(1 for minutes in days if minutes >= cohort.daily_target)
+            enrolment = Enrolment(cohort, member, membership, tuple(pauses.get(member.id or 0, [])))
+            # The days of the week that ask for a sprint: done ones, and the others that are not off.
+            asked = sum(1 for offset, minutes in enumerate(days) if minutes >= cohort.daily_target
+                        or not enrolment.is_off(monday + timedelta(days=offset)))
             streak = standings[membership.id or 0].value
-            lines.append(notices.RecapLine(member.display_name, done, sum(days), streak, max(0, streak - done)))
+            lines.append(notices.RecapLine(member.display_name, done, sum(days), streak, max(0, streak - done),
+                                           asked))
         step = None
         if cohort.roadmap_id and cohort.roadmap_start:
             roadmap = await lookup(uow, self._roadmaps, cohort.platform, cohort.workspace, cohort.roadmap_id)

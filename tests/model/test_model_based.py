@@ -1333,7 +1333,10 @@ class StudyBotMachine(RuleBasedStateMachine):
                 if self.came_due_before(cohort.epochs, day, lambda c, d: ref.daily_due(
                         d, c[3], ZoneInfo(c[1]), c[2]) if c[0] else None):
                     continue  # once per date: owed under the earlier schedule (sent, or dropped as stale)
-                if any(m.cohort is cohort for m in self.active_memberships()) and not cohort.off(day):
+                present = [m for m in self.active_memberships() if m.cohort is cohort]
+                # A digest tells of those done or chased; with everyone away (paused, resting) there is none.
+                if not cohort.off(day) and any(m.minutes_by_day(due).get(day, 0) >= cohort.target
+                                               or not m.off(day) for m in present):
                     self.require(("digest", cohort.name, day), due, f"digest of {cohort.name} for {day}")
         for number, sprint in enumerate(self.all_sprints):
             if sprint.dm_required and start < sprint.ends_at <= end:

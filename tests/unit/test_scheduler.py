@@ -181,7 +181,25 @@ async def test_weekly_recap_once_with_perfect_weeks(h: Harness, world: World) ->
     assert reply.data["week"] == "2026-03-02"
     assert reply.data["perfect_weeks"] == ["ann"]
     assert reply.data["milestones"] == [{"name": "ann", "days": 7}]
-    assert reply.data["members"] == [{"name": "ann", "days_done": 7, "minutes": 210, "streak": 7}]
+    assert reply.data["members"] == [{"name": "ann", "days_done": 7, "minutes": 210, "streak": 7, "study_days": 7}]
+
+
+async def test_a_perfect_week_asks_only_for_the_days_that_are_not_off(h: Harness, world: World) -> None:
+    h.clock.set(utc(2026, 3, 2, 12))  # Monday
+    await h.ok("ann", "cohort create ml-club days:sat-thu")  # Fridays off for everyone
+    await h.ok("ben", "cohort join")
+    await h.ok("ben", "rest sun")
+    for day in range(7):
+        if day != 4:  # nobody studies on Friday
+            await h.ok("ann", "checkin 30")
+            if day != 6:  # ben rests on Sunday
+                await h.ok("ben", "checkin 30")
+        await world.advance(days=1)
+    ((_, _, reply),) = world.notifier.of_type("recap")
+    rows = {row["name"]: (row["days_done"], row["study_days"]) for row in reply.data["members"]}
+    assert rows == {"ann": (6, 6), "ben": (5, 5)}
+    assert reply.data["perfect_weeks"] == ["ann", "ben"]
+    assert "ann: 6/6 days" in reply.text
 
 
 async def test_sprint_end_is_a_direct_message(h: Harness, world: World) -> None:
