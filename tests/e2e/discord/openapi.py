@@ -1,38 +1,75 @@
 """What the real discord.py sent the fake Discord, checked against Discord's own OpenAPI 3.1 description
-(`specs/openapi.json` in discord/discord-api-spec). The spec is 1 MB and not kept in this repository: the checks
-read DISCORD_OPENAPI_JSON, else `discord-openapi.json` in the shared/ folder beside the work tree, and are skipped
-when neither is there. The spec does not encode every documented rule (platform-notes.md, "Validating what we
-send"), so the tests check the rest themselves."""
+(`specs/openapi.json` in discord/discord-api-spec). The whole spec is 1 MB; this folder keeps the part that matters
+here, `discord-openapi-subset.json`: the request bodies of the paths studybot calls, with every schema they refer to
+(see its `x-source` for the commit it was cut from). To check against a newer spec, point DISCORD_OPENAPI_JSON at
+a full `openapi.json`; `python -m tests.e2e.discord.openapi FULL.json` writes a new subset from one. The spec does
+not encode every documented rule (platform-notes.md, "Validating what we send"), so the tests check the rest
+themselves."""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 SPEC_VARIABLE = "DISCORD_OPENAPI_JSON"
-SHARED_COPY = Path(__file__).resolve().parents[3].parent / "shared" / "discord-openapi.json"
+SUBSET = Path(__file__).with_name("discord-openapi-subset.json")
+CALLED = {  # the paths (and methods) studybot's Discord adapter calls with a JSON body
+    "/applications/{application_id}/guilds/{guild_id}/commands": ("put", "post"),
+    "/interactions/{interaction_id}/{interaction_token}/callback": ("post",),
+    "/webhooks/{webhook_id}/{webhook_token}": ("post",),
+    "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": ("patch",),
+    "/webhooks/{webhook_id}/{webhook_token}/messages/@original": ("patch",),
+    "/channels/{channel_id}/messages": ("post",),
+    "/users/@me/channels": ("post",),
+}
 
 
 @functools.cache
-def _spec() -> dict[str, Any] | None:
-    where = Path(os.environ.get(SPEC_VARIABLE) or SHARED_COPY)
-    if not where.is_file():
-        return None
+def _spec() -> dict[str, Any]:
+    where = Path(os.environ.get(SPEC_VARIABLE) or SUBSET)
     return json.loads(where.read_text(encoding="utf-8"))
 
 
 def spec_or_skip() -> dict[str, Any]:
-    spec = _spec()
-    if spec is None:
-        pytest.skip(f"no copy of Discord's openapi.json ({SPEC_VARIABLE}, or {SHARED_COPY})")
-    return spec
+    """The spec (the kept subset unless DISCORD_OPENAPI_JSON names a full one); never skipped any more."""
+    return _spec()
+
+
+def extract_subset(spec: dict[str, Any], source: str) -> dict[str, Any]:
+    """The request bodies of `CALLED` with the schemas they refer to, transitively."""
+    schemas = spec["components"]["schemas"]
+    needed: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[-1]
+                if name not in needed:
+                    needed.add(name)
+                    visit(schemas[name])
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    paths: dict[str, Any] = {}
+    for path, methods in CALLED.items():
+        for method in methods:
+            body = spec["paths"].get(path, {}).get(method, {}).get("requestBody")
+            if body is not None:
+                paths.setdefault(path, {})[method] = {"requestBody": body}
+                visit(body)
+    return {"x-source": source, "openapi": spec["openapi"], "paths": paths,
+            "components": {"schemas": {name: schemas[name] for name in sorted(needed)}}}
 
 
 @functools.cache
@@ -54,3 +91,9 @@ def check_request(method: str, path: str, body: Any) -> None:
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 FOLLOW_UP = "/webhooks/{webhook_id}/{webhook_token}"
+
+
+if __name__ == "__main__":  # python -m tests.e2e.discord.openapi FULL.json ["where it came from"]
+    full = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    note = sys.argv[2] if len(sys.argv) > 2 else f"discord/discord-api-spec specs/openapi.json ({sys.argv[1]})"
+    SUBSET.write_text(json.dumps(extract_subset(full, note), separators=(",", ":"), sort_keys=True), encoding="utf-8")
