@@ -96,7 +96,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("rest", "rest [sat,sun|off]",
           "Your weekly rest days (at most 3): no reminders, and your streak waits on them, in every cohort.",
           rest="days"),
-    _spec("undo", "undo", "Take back your latest check-in, if you recorded it in the last 24 hours."),
+    _spec("undo", "undo", "Take back your latest check-in, if you recorded it in the last 24 hours.",
+          options=("checkin",)),  # checkin:KEY, a button's: that check-in rather than the latest
 )
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}

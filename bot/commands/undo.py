@@ -21,7 +21,16 @@ async def run(ctx: Context, args: Args) -> Reply:
     member_id = ctx.member.id
     assert member_id is not None
     await ctx.uow.members.lock([member_id])  # as every path that changes a member's days does
-    latest = await ctx.uow.checkins.latest_recorded(member_id, ctx.now - UNDO_WINDOW)
+    key = args.text("checkin")  # an Undo button names the check-in it sits under
+    if key is None:
+        latest = await ctx.uow.checkins.latest_recorded(member_id, ctx.now - UNDO_WINDOW)
+    else:
+        latest = await ctx.uow.checkins.find_by_key(member_id, key)
+        if latest is None and await ctx.uow.checkins.was_undone(member_id, key):
+            raise CommandError("already_undone", "That check-in is already undone.")
+        if latest is not None and latest.created_at < ctx.now - UNDO_WINDOW:
+            raise CommandError("too_late_to_undo", "That check-in is more than 24 hours old, so it stays. "
+                                                   "A check-in can be undone for 24 hours.")
     if latest is None:
         raise CommandError("nothing_to_undo", "You have no check-in from the last 24 hours to undo. "
                                               "`stats` shows what you have logged.")

@@ -66,3 +66,22 @@ async def test_streak_is_per_cohort_and_settings_change_the_done_rule(h: Harness
 async def test_streak_share_makes_it_public(h: Harness) -> None:
     await h.ok("alice", "cohort create ml-club")
     assert not (await h.ok("alice", "streak share:true")).private
+
+
+async def test_undo_takes_back_the_latest_check_in_or_the_one_named_and_a_replay_records_nothing(h: Harness) -> None:
+    await h.ok("ann", "cohort create ml-club")
+    await h.ok("ann", "checkin 30", key="first")
+    await h.ok("ann", "checkin 20", key="second")
+    named = await h.ok("ann", "undo checkin:first")  # a button under the first check-in
+    assert named.private and named.data["undone"] == {"minutes": 30, "local_date": "2026-03-06", "cohort": "ml-club"}
+    assert named.data["minutes_today"] == 20
+    await h.refused("ann", "undo checkin:first", "already_undone")
+    latest = await h.ok("ann", "undo")
+    assert latest.data["undone"]["minutes"] == 20 and latest.data["minutes_today"] == 0
+    await h.refused("ann", "undo", "nothing_to_undo")
+    await h.refused("ann", "checkin 30", "checkin_undone", key="first")  # the same interaction, replayed
+    assert (await h.ok("ann", "streak")).data["minutes_today"] == 0
+    await h.ok("ann", "checkin 30", key="third")
+    h.clock.advance(hours=25)
+    await h.refused("ann", "undo checkin:third", "too_late_to_undo")
+    await h.refused("ann", "undo", "nothing_to_undo")
