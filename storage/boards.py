@@ -36,6 +36,7 @@ from bot.offdays import off_days
 from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day
 from bot.streaks import REPAIR_FACTOR
 from storage.models import CheckInRow, CohortRow, LeaderboardTotalRow, MemberRow, MembershipRow, PauseRow
+from storage.rows import load, load_membership
 from storage.sql import insert_for, slices
 
 M = MembershipRow.__table__
@@ -271,8 +272,6 @@ class SqlBoards:
              for membership, (state, version) in sorted(states.items())])
 
     async def board_irregular(self, board: Board) -> Sequence[tuple[Membership, Member]]:
-        from storage.repositories import _load, _membership  # storage.repositories imports this module
-
         streaks = _Streaks(board)
         found = []
         # Two indexed look-ups: the unknown ones, and last done days after today (streaks still standing).
@@ -281,7 +280,7 @@ class SqlBoards:
             rows = await self._session.execute(
                 select(MembershipRow, MemberRow).join(MemberRow, MemberRow.id == MembershipRow.member_id)
                 .where(MembershipRow.id.in_(ids)))
-            found += [(_membership(m), _load(Member, p)) for m, p in rows]
+            found += [(load_membership(m), load(Member, p)) for m, p in rows]
         return sorted(found, key=lambda pair: pair[0].id or 0)
 
     async def board_leaders(self, board: Board, top: int) -> list[BoardEntry]:

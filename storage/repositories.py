@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import fields, replace
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -27,7 +25,6 @@ from bot.domain import (
     OutboxMessage,
     OutboxStatus,
     Pause,
-    Role,
     Sprint,
     SprintStatus,
 )
@@ -48,39 +45,16 @@ from storage.models import (
     SprintRow,
     UndoneCheckInRow,
 )
+from storage.rows import STREAK_COLUMNS
+from storage.rows import columns as _columns
+from storage.rows import load as _load
+from storage.rows import load_membership as _membership
+from storage.rows import membership_columns as _membership_columns
+from storage.rows import plain as _plain
+from storage.rows import streak_columns as _streak_columns
 from storage.sql import insert_for, slices
 
-D = TypeVar("D")
 R = TypeVar("R", bound=Base)
-
-
-def _columns(obj: object) -> dict[str, Any]:
-    """A dataclass's fields except `id`, by name (rows use the same attribute names); enums as their text."""
-    return {name: _plain(getattr(obj, name)) for name in _field_names(type(obj)) if name != "id"}
-
-
-def _plain(value: object) -> object:
-    return str(value) if isinstance(value, StrEnum) else value
-
-
-def _load(cls: type[D], row: Base) -> D:
-    """A fresh dataclass from a row; text columns typed as an enum in the dataclass come back as that enum."""
-    enums = _enum_fields(cls)
-    if not enums:
-        return cls(**{name: getattr(row, name) for name in _field_names(cls)})
-    return cls(**{name: enums[name](getattr(row, name)) if name in enums else getattr(row, name)
-                  for name in _field_names(cls)})
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(cls))
-
-
-@functools.cache
-def _enum_fields(cls: type) -> dict[str, type[StrEnum]]:
-    hints = get_type_hints(cls)
-    return {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, StrEnum)}
 
 
 class _Repository:
@@ -216,36 +190,6 @@ class SqlCohortRepository(_Repository):
         await self._session.execute(delete(CohortRow).where(CohortRow.id == cohort_id))
         # The database cascaded to memberships, check-ins and sprints; drop any of them still cached.
         self._session.expunge_all()
-
-
-def _membership_columns(membership: Membership) -> dict[str, Any]:
-    values = _columns(membership)
-    state = values.pop("streak_state")
-    return {**values, **_streak_columns(state)}
-
-
-STREAK_COLUMNS = ("streak_streak", "streak_freezes", "streak_longest", "streak_through", "streak_offer",
-                  "streak_offer_day", "streak_last_repair")
-
-
-def _streak_columns(state: StreakState | None) -> dict[str, Any]:
-    if state is None:
-        return dict.fromkeys(STREAK_COLUMNS)
-    return {"streak_streak": state.streak, "streak_freezes": state.freezes, "streak_longest": state.longest,
-            "streak_through": state.through, "streak_offer": state.offer, "streak_offer_day": state.offer_day,
-            "streak_last_repair": state.last_repair}
-
-
-def _membership(row: MembershipRow) -> Membership:
-    state = None
-    if row.streak_streak is not None:
-        state = StreakState(row.streak_streak, row.streak_freezes or 0, row.streak_longest or 0, row.streak_through,
-                            row.streak_offer or 0, row.streak_offer_day, row.streak_last_repair)
-    return Membership(cohort_id=row.cohort_id, member_id=row.member_id, role=Role(row.role), active=row.active,
-                      reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
-                      next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
-                      next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at,
-                      next_reminder_day=row.next_reminder_day, next_lastcall_day=row.next_lastcall_day, id=row.id)
 
 
 class SqlMembershipRepository(_Repository, SqlBoards):
