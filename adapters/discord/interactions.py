@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.render import embed, files, offers_undo
+from adapters.discord.render import embed, files, offers_undo, recorded_key
 from adapters.inflight import InFlight
 from bot.commands.context import Invocation
 from bot.grammar import PUBLIC_COMMANDS
@@ -74,25 +74,33 @@ class JoinSprint(discord.ui.View):
 
 
 UNDO_CHECKIN = "studybot:undo:"
-_UNDO_TEMPLATE = re.escape(UNDO_CHECKIN) + r"(?P<author>[0-9]{1,20})"
+MAX_CUSTOM_ID = 100  # Discord's limit on a component's custom id
+_UNDO_TEMPLATE = re.escape(UNDO_CHECKIN) + r"(?P<author>[0-9]{1,20})(?::(?P<checkin>[!-~]+))?"
 NOT_YOURS = ("Only the member who checked in can undo it. To take back your own latest check-in, "
              "use `undo`.")
 
 
 class UndoCheckin(discord.ui.DynamicItem[discord.ui.Button], template=_UNDO_TEMPLATE):  # type: ignore[type-arg]
-    """The Undo button under a check-in in the channel. Its custom id carries the author's user id: their press
-    runs the core's `undo` (answered to them alone), anyone else's is told, to them alone, that it is not theirs.
-    Dynamic, so it keeps working after a restart (registered in `setup_hook`)."""
+    """The Undo button under a check-in in the channel. Its custom id carries the author's user id and the
+    check-in's key (`studybot:undo:<author>:<key>`): their press runs the core's `undo checkin:<key>`, which
+    takes back that check-in and no other (answered to them alone); anyone else is told, to them alone, that it
+    is not theirs. A button without a key (sent before keys were carried, `studybot:undo:<author>`) runs plain
+    `undo`. Dynamic, so it keeps working after a restart (registered in `setup_hook`)."""
 
-    def __init__(self, author: int) -> None:
-        super().__init__(discord.ui.Button(label="Undo", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"{UNDO_CHECKIN}{author}"))
+    def __init__(self, author: int, checkin: str | None = None) -> None:
+        custom_id = f"{UNDO_CHECKIN}{author}"
+        if checkin and len(f"{custom_id}:{checkin}") <= MAX_CUSTOM_ID:
+            custom_id += f":{checkin}"
+        else:
+            checkin = None
+        super().__init__(discord.ui.Button(label="Undo", style=discord.ButtonStyle.secondary, custom_id=custom_id))
         self.author = author
+        self.checkin = checkin
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> UndoCheckin:
-        return cls(int(match["author"]))
+        return cls(int(match["author"]), match["checkin"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.author:
@@ -100,12 +108,12 @@ class UndoCheckin(discord.ui.DynamicItem[discord.ui.Button], template=_UNDO_TEMP
                                                     ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
             return
         runner: Runner = interaction.client.runner  # type: ignore[attr-defined]
-        await runner.run(interaction, "undo", {})
+        await runner.run(interaction, "undo", {"checkin": self.checkin})
 
 
-def undo_view(author: int) -> discord.ui.View:
+def undo_view(author: int, checkin: str | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(UndoCheckin(author))
+    view.add_item(UndoCheckin(author, checkin))
     return view
 
 
@@ -116,7 +124,7 @@ async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner 
     if runner is not None and reply.data.get("group_id") and not reply.is_error and "minutes_left" not in reply.data:
         options["view"] = JoinSprint(runner)
     elif offers_undo(reply):
-        options["view"] = undo_view(interaction.user.id)
+        options["view"] = undo_view(interaction.user.id, recorded_key(reply, idempotency_key(interaction)))
     if interaction.response.is_done():
         if deferred_private is not None and deferred_private != reply.private:
             with contextlib.suppress(discord.HTTPException):  # else the follow-up would inherit its visibility
@@ -130,8 +138,13 @@ def invocation(interaction: discord.Interaction) -> Invocation:
     permissions = interaction.permissions
     return Invocation(platform=PLATFORM, workspace=str(interaction.guild_id), user_id=str(interaction.user.id),
                       display_name=interaction.user.display_name, channel_id=str(interaction.channel_id),
-                      idempotency_key=f"discord:{interaction.id}",
+                      idempotency_key=idempotency_key(interaction),
                       is_admin=bool(permissions.manage_guild or permissions.administrator))
+
+
+def idempotency_key(interaction: discord.Interaction) -> str:
+    """The key a command is recorded under: the interaction's id, the same on every redelivery of it."""
+    return f"discord:{interaction.id}"
 
 
 def as_strings(args: Mapping[str, object]) -> dict[str, str]:

@@ -55,6 +55,12 @@ def offers_undo(reply: Reply) -> bool:
     return not reply.is_error and not reply.private and "repaired" in reply.data and not reply.data.get("duplicate")
 
 
+def recorded_key(reply: Reply, key: str) -> str | None:
+    """The key the check-in in `reply` was recorded under, when it is the command's own `key` (a check-in's);
+    None for one a sprint recorded under a key of its own (its Undo button then takes back the latest)."""
+    return None if "sprint_id" in reply.data else key
+
+
 def files(reply: Reply) -> list[discord.File]:
     return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments]
 

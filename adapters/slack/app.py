@@ -21,7 +21,15 @@ from adapters.inflight import InFlight
 from adapters.slack import modal
 from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
 from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
-from adapters.slack.render import JOIN_SPRINT, OPEN_CHECKIN, START_SPRINT, UNDO_CHECKIN, blocks, fallback_text
+from adapters.slack.render import (
+    JOIN_SPRINT,
+    OPEN_CHECKIN,
+    START_SPRINT,
+    UNDO_CHECKIN,
+    blocks,
+    fallback_text,
+    read_undo_value,
+)
 from adapters.slack.text import decode
 from bot.commands.context import Invocation
 from bot.replies import Reply, error_reply
@@ -181,7 +189,7 @@ class StudySlackApp:
         # A retry whose first attempt got through: tell the caller quietly instead of repeating it publicly.
         quiet = reply.private or (_is_retry(request) and bool(reply.data.get("duplicate")))
         await respond(response_type="ephemeral" if quiet else "in_channel", replace_original=False,
-                      text=fallback_text(reply), blocks=blocks(reply, author=user_id))
+                      text=fallback_text(reply), blocks=blocks(reply, author=user_id, key=key))
         await self._upload(reply, user_id)
 
     async def _on_checkin_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -189,7 +197,8 @@ class StudySlackApp:
         user_id = body["user"]["id"]
         workspace = _workspace(context, body)
         # One modal records at most once: its view id stays the same until it closes.
-        invocation = await self._invocation(workspace, user_id, submission.channel, f"slack-view:{view.get('id')}",
+        key = f"slack-view:{view.get('id')}"
+        invocation = await self._invocation(workspace, user_id, submission.channel, key,
                                             (body.get("user") or {}).get("username"))
         reply = await self.bot.execute(invocation, submission.command, submission.args)
         if reply.is_error:
@@ -199,7 +208,7 @@ class StudySlackApp:
         if reply.private:  # a note added to a sprint's check-in: only its author needs to see it
             await self._dm(user_id, reply)
         elif not reply.data.get("duplicate"):
-            await self._post_public(reply, submission.channel, user_id)
+            await self._post_public(reply, submission.channel, user_id, key)
         if submission.source == "home":
             await self._publish_home(workspace, user_id)
 
@@ -235,18 +244,20 @@ class StudySlackApp:
 
     async def _on_undo(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
                        context: Any) -> None:
-        """The Undo button under a check-in: its author (the button's value) takes back their latest check-in;
-        anyone else is told it is not theirs. Either answer is seen by the presser alone."""
+        """The Undo button under a check-in: its author (named in the button's value) takes back that check-in
+        (`undo checkin:<key>`; plain `undo`, their latest, for a button whose value names no check-in); anyone
+        else is told it is not theirs. Either answer is seen by the presser alone."""
         await ack()
         user_id = body["user"]["id"]
-        if action.get("value") != user_id:
+        author, key = read_undo_value(str(action.get("value") or ""))
+        if author != user_id:
             reply = error_reply("not_your_checkin", NOT_YOURS)
         else:
             channel = (body.get("channel") or {}).get("id")
             invocation = await self._invocation(_workspace(context, body), user_id, channel,
                                                 f"slack-action:{body.get('trigger_id')}",
                                                 (body.get("user") or {}).get("username"))
-            reply = await self.bot.execute(invocation, "undo", {})
+            reply = await self.bot.execute(invocation, "undo", {"checkin": key} if key else {})
         await respond(response_type="ephemeral", replace_original=False, text=fallback_text(reply),
                       blocks=blocks(reply))
 
@@ -269,18 +280,18 @@ class StudySlackApp:
             log.warning("views.open failed: %s", _reason(error))
             return False
 
-    async def _post_public(self, reply: Reply, channel: str | None, user_id: str) -> None:
+    async def _post_public(self, reply: Reply, channel: str | None, user_id: str, key: str) -> None:
         """A modal check-in goes to the channel it was opened in, or (from App Home or a DM) the cohort's
         channel; when the bot may not post there, to the member's DMs instead."""
         target = channel if channel and not channel.startswith("D") else reply.data.get("channel")
         if target:
             try:
                 await self.client.chat_postMessage(channel=target, text=fallback_text(reply),
-                                                   blocks=blocks(reply, author=user_id), unfurl_links=False)
+                                                   blocks=blocks(reply, author=user_id, key=key), unfurl_links=False)
                 return
             except (TimeoutError, SlackClientError, ClientError) as error:
                 log.warning("posting a check-in to its channel failed: %s", _reason(error))
-        await self._dm(user_id, reply, author=user_id)
+        await self._dm(user_id, reply, author=user_id, key=key)
 
     async def _publish_home(self, workspace: str, user_id: str) -> None:
         invocation = await self._invocation(workspace, user_id, None, None)
@@ -305,11 +316,11 @@ class StudySlackApp:
         except (TimeoutError, SlackClientError, ClientError) as error:
             log.warning("views.publish failed: %s", _reason(error))
 
-    async def _dm(self, user_id: str, reply: Reply, *, author: str | None = None) -> None:
+    async def _dm(self, user_id: str, reply: Reply, *, author: str | None = None, key: str | None = None) -> None:
         try:
             opened = await self.client.conversations_open(users=user_id)
             await self.client.chat_postMessage(channel=opened["channel"]["id"], text=fallback_text(reply),
-                                               blocks=blocks(reply, author=author), unfurl_links=False)
+                                               blocks=blocks(reply, author=author, key=key), unfurl_links=False)
         except (TimeoutError, SlackClientError, ClientError) as error:
             log.warning("a DM could not be sent: %s", _reason(error))
 

@@ -22,6 +22,7 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]+")
 FIELDS = (("streak", "Streak"), ("longest", "Longest"), ("freezes", "Freezes"), ("minutes_today", "Today (min)"))
 MAX_TEXT = 2900  # a section's text holds 3,000 characters
 MAX_FALLBACK = 300
+MAX_VALUE = 2000  # a button's value holds 2,000 characters
 
 
 def slack_text(reply: Reply) -> str:
@@ -33,9 +34,9 @@ def slack_text(reply: Reply) -> str:
     return text[:MAX_TEXT]
 
 
-def blocks(reply: Reply, *, author: str | None = None) -> list[dict[str, Any]]:
+def blocks(reply: Reply, *, author: str | None = None, key: str | None = None) -> list[dict[str, Any]]:
     """`author`: who asked, when the reply answers their command in a channel (a check-in then offers them
-    an Undo button)."""
+    an Undo button); `key`: the command's idempotency key, which names the check-in it recorded."""
     out: list[dict[str, Any]] = []
     if reply.title:
         title = (":warning: " if reply.is_error else "") + reply.title
@@ -46,7 +47,7 @@ def blocks(reply: Reply, *, author: str | None = None) -> list[dict[str, Any]]:
     numbers += off_and_repair(reply)
     if numbers and not reply.is_error:
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(numbers)}]})
-    out += _actions(reply, author)
+    out += _actions(reply, author, key)
     return out
 
 
@@ -70,6 +71,23 @@ def offers_undo(reply: Reply) -> bool:
     return not reply.is_error and not reply.private and "repaired" in reply.data and not reply.data.get("duplicate")
 
 
+def recorded_key(reply: Reply, key: str | None) -> str | None:
+    """The key the check-in in `reply` was recorded under, when it is the command's own `key` (a check-in's);
+    None for one a sprint recorded under a key of its own (its Undo button then takes back the latest)."""
+    return None if "sprint_id" in reply.data else key
+
+
+def undo_value(author: str, key: str | None) -> str:
+    """An Undo button's value: `<author>:<key>` (user ids hold no colon), or the author alone without a key."""
+    return f"{author}:{key}" if key and len(author) + 1 + len(key) <= MAX_VALUE else author
+
+
+def read_undo_value(value: str) -> tuple[str, str | None]:
+    """(author, check-in key or None) from an Undo button's value, old ones (`<author>`) included."""
+    author, _, key = value.partition(":")
+    return author, key or None
+
+
 def fallback_text(reply: Reply) -> str:
     """The notification text (shown where blocks are not); escaped like the blocks."""
     head = (":warning: " if reply.is_error else "") + (f"{reply.title}: " if reply.title else "")
@@ -84,10 +102,11 @@ def button(action_id: str, label: str, value: str, *, primary: bool = False) -> 
     return element
 
 
-def _actions(reply: Reply, author: str | None = None) -> list[dict[str, Any]]:
+def _actions(reply: Reply, author: str | None = None, key: str | None = None) -> list[dict[str, Any]]:
     """Buttons for the DMs that ask for something: a reminder offers a sprint or a check-in; a finished
     sprint offers to add what you did to the check-in the timer recorded; a group sprint offers to join it;
-    a check-in in the channel offers its author to take it back (the button's value is the author)."""
+    a check-in in the channel offers its author to take it back (the button's value names the author and the
+    check-in)."""
     kind = reply.data.get("type")
     if kind in ("reminder", "lastcall"):
         elements = [button(START_SPRINT, "Start a sprint", "dm", primary=True),
@@ -97,7 +116,7 @@ def _actions(reply: Reply, author: str | None = None) -> list[dict[str, Any]]:
     elif reply.data.get("group_id") and "minutes_left" not in reply.data and not reply.is_error:
         elements = [button(JOIN_SPRINT, "Join the sprint", str(reply.data["group_id"]), primary=True)]
     elif author and offers_undo(reply):
-        elements = [button(UNDO_CHECKIN, "Undo", author)]
+        elements = [button(UNDO_CHECKIN, "Undo", undo_value(author, recorded_key(reply, key)))]
     else:
         return []
     return [{"type": "actions", "elements": elements}]

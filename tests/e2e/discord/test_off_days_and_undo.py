@@ -12,6 +12,7 @@ from tests.e2e.discord.openapi import CALLBACK, COMMANDS, check_request
 
 EPHEMERAL = 64
 ANN, BOB = "1500000000000000001", "1500000000000000002"
+FIRST, SECOND = "1700000000000000101", "1700000000000000102"  # the interaction ids of two check-ins
 
 
 def _card(callback: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +25,13 @@ def _fields(callback: dict[str, Any]) -> dict[str, str]:
 
 def _private(callback: dict[str, Any]) -> bool:
     return bool((callback["data"].get("flags") or 0) & EPHEMERAL)
+
+
+def _undo_button(callback: dict[str, Any]) -> dict[str, Any]:
+    (row,) = callback["data"]["components"]
+    (button,) = row["components"]
+    assert button["label"] == "Undo" and len(button["custom_id"]) <= 100
+    return button
 
 
 def _choices(callback: dict[str, Any]) -> list[tuple[str, str]]:
@@ -169,11 +177,10 @@ async def test_undo_takes_back_the_latest_checkin_privately(discord_world: Disco
 async def test_the_undo_button_works_for_the_author_only(discord_world: Discord) -> None:
     await _cohort(discord_world)
     await discord_world.slash("cohort", [sub("join")], user_id=BOB, username="bob")
-    checkin = await _slash(discord_world, "checkin", [option("minutes", 30, kind=4)])
+    checkin = await _slash(discord_world, "checkin", [option("minutes", 30, kind=4)], interaction_id=FIRST)
     assert not _private(checkin)
-    (row,) = checkin["data"]["components"]
-    (button,) = row["components"]
-    assert (button["label"], button["custom_id"]) == ("Undo", f"studybot:undo:{ANN}")
+    button = _undo_button(checkin)
+    assert (button["label"], button["custom_id"]) == ("Undo", f"studybot:undo:{ANN}:discord:{FIRST}")
 
     refused = await _slash(discord_world, "", kind=3, user_id=BOB, username="bob", component=button["custom_id"])
     assert refused["type"] == 4 and _private(refused)
@@ -183,6 +190,63 @@ async def test_the_undo_button_works_for_the_author_only(discord_world: Discord)
     pressed = await _slash(discord_world, "", kind=3, user_id=ANN, component=button["custom_id"])
     assert pressed["type"] == 4 and _private(pressed)
     assert "Undone: your 30-min check-in" in _card(pressed)["description"]
+    assert discord_world.store.snapshot()["checkins"] == {}
+
+
+async def test_the_undo_button_takes_back_the_checkin_it_sits_under(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    await discord_world.slash("cohort", [sub("join")], user_id=BOB, username="bob")
+    first = _undo_button(await _slash(discord_world, "checkin", [option("minutes", 30, kind=4)],
+                                      interaction_id=FIRST))
+    second = _undo_button(await _slash(discord_world, "checkin", [option("minutes", 45, kind=4)],
+                                       interaction_id=SECOND))
+    assert first["custom_id"] != second["custom_id"]
+
+    pressed = await _slash(discord_world, "", kind=3, user_id=ANN, component=first["custom_id"])
+    assert pressed["type"] == 4 and _private(pressed)
+    assert "Undone: your 30-min check-in for today" in _card(pressed)["description"]  # the first, not the latest
+    assert _fields(pressed)["Today (min)"] == "45"
+    assert [c.minutes for c in discord_world.store.snapshot()["checkins"].values()] == [45]
+
+    again = await _slash(discord_world, "", kind=3, user_id=ANN, component=first["custom_id"])
+    assert again["type"] == 4 and _private(again)
+    assert "That check-in is already undone" in _card(again)["description"]
+    assert [c.minutes for c in discord_world.store.snapshot()["checkins"].values()] == [45]
+
+    refused = await _slash(discord_world, "", kind=3, user_id=BOB, username="bob", component=second["custom_id"])
+    assert refused["type"] == 4 and _private(refused)
+    assert "Only the member who checked in can undo it" in _card(refused)["description"]
+    assert len(discord_world.store.snapshot()["checkins"]) == 1
+
+    discord_world.clock.advance(hours=25)
+    late = await _slash(discord_world, "", kind=3, user_id=ANN, component=second["custom_id"])
+    assert _private(late) and "more than 24 hours old" in _card(late)["description"]
+    assert len(discord_world.store.snapshot()["checkins"]) == 1
+
+
+async def test_an_undo_button_of_the_old_format_takes_back_the_latest(discord_world: Discord) -> None:
+    await _cohort(discord_world)
+    await _slash(discord_world, "checkin", [option("minutes", 30, kind=4)], interaction_id=FIRST)
+    await _slash(discord_world, "checkin", [option("minutes", 45, kind=4)], interaction_id=SECOND)
+    pressed = await _slash(discord_world, "", kind=3, user_id=ANN, component=f"studybot:undo:{ANN}")
+    assert _private(pressed) and "Undone: your 45-min check-in" in _card(pressed)["description"]
+    refused = await _slash(discord_world, "", kind=3, user_id=BOB, username="bob", component=f"studybot:undo:{ANN}")
+    assert _private(refused) and "Only the member who checked in can undo it" in _card(refused)["description"]
+    assert [c.minutes for c in discord_world.store.snapshot()["checkins"].values()] == [30]
+
+
+async def test_the_undo_button_under_a_sprints_checkin_takes_back_the_latest(discord_world: Discord) -> None:
+    """A stopped sprint's check-in is recorded under the sprint's key, not the interaction's: its button names no
+    check-in, and takes back the latest (that one, unless another came after it)."""
+    await _cohort(discord_world)
+    await _slash(discord_world, "sprint", [sub("start")])
+    discord_world.clock.advance(minutes=20)
+    stopped = await _slash(discord_world, "sprint", [sub("stop")], interaction_id=FIRST)
+    assert not _private(stopped)
+    button = _undo_button(stopped)
+    assert button["custom_id"] == f"studybot:undo:{ANN}"
+    pressed = await _slash(discord_world, "", kind=3, user_id=ANN, component=button["custom_id"])
+    assert _private(pressed) and "Undone: your 20-min check-in" in _card(pressed)["description"]
     assert discord_world.store.snapshot()["checkins"] == {}
 
 

@@ -76,10 +76,11 @@ async def test_undo_command_takes_back_the_latest_checkin_privately(slack: Slack
 async def test_the_undo_button_works_for_the_author_only(slack: Slack) -> None:
     await _answer(slack, "cohort create ml-club", 1)
     await _answer(slack, "cohort join", 2, user="U2")
-    checkin = await _answer(slack, "checkin 30", 3)
+    checkin = await _answer(slack, "checkin 30", 3, trigger="trigger-1")
     assert checkin["response_type"] == "in_channel"
     button = _undo_button(checkin)
-    assert (button["action_id"], button["value"], button["text"]["text"]) == ("studybot_undo_checkin", "U1", "Undo")
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        "studybot_undo_checkin", "U1:slack:trigger-1", "Undo")  # its author, and the check-in's key
 
     await slack.click(button["action_id"], button["value"], user="U2", channel="C1")
     refused = await slack.answered(4)
@@ -91,6 +92,72 @@ async def test_the_undo_button_works_for_the_author_only(slack: Slack) -> None:
     undone = await slack.answered(5)
     assert undone["response_type"] == "ephemeral" and undone["replace_original"] is False
     assert "Undone: your 30-min check-in" in texts(valid(undone["blocks"]))
+    assert slack.store.tables["checkins"] == {}
+
+
+def _minutes(slack: Slack) -> list[int]:
+    return sorted(checkin.minutes for checkin in slack.store.tables["checkins"].values())
+
+
+async def test_the_undo_button_takes_back_the_checkin_it_sits_under(slack: Slack) -> None:
+    await _answer(slack, "cohort create ml-club", 1)
+    await _answer(slack, "cohort join", 2, user="U2")
+    first = _undo_button(await _answer(slack, "checkin 30", 3, trigger="trigger-1"))
+    second = _undo_button(await _answer(slack, "checkin 45", 4, trigger="trigger-2"))
+    assert first["value"] != second["value"]
+
+    await slack.click(first["action_id"], first["value"], user="U1", channel="C1")
+    undone = await slack.answered(5)
+    assert undone["response_type"] == "ephemeral" and undone["replace_original"] is False
+    assert "Undone: your 30-min check-in for today" in texts(valid(undone["blocks"]))  # the first, not the latest
+    assert "*Today (min):* 45" in texts(undone["blocks"])
+    assert _minutes(slack) == [45]
+
+    await slack.click(first["action_id"], first["value"], user="U1", channel="C1")
+    again = await slack.answered(6)
+    assert again["response_type"] == "ephemeral" and again["replace_original"] is False
+    assert "That check-in is already undone" in texts(valid(again["blocks"]))
+    assert _minutes(slack) == [45]
+
+    await slack.click(second["action_id"], second["value"], user="U2", channel="C1")
+    refused = await slack.answered(7)
+    assert refused["response_type"] == "ephemeral"
+    assert "Only the member who checked in can undo it" in texts(valid(refused["blocks"]))
+    assert _minutes(slack) == [45]
+
+    slack.clock.advance(hours=25)
+    await slack.click(second["action_id"], second["value"], user="U1", channel="C1")
+    late = await slack.answered(8)
+    assert late["response_type"] == "ephemeral" and "more than 24 hours old" in texts(valid(late["blocks"]))
+    assert _minutes(slack) == [45]
+
+
+async def test_an_undo_button_of_the_old_format_takes_back_the_latest(slack: Slack) -> None:
+    await _answer(slack, "cohort create ml-club", 1)
+    await _answer(slack, "checkin 30", 2)
+    await _answer(slack, "checkin 45", 3)
+    await slack.click("studybot_undo_checkin", "U1", user="U2", channel="C1")  # its value: the author alone
+    refused = await slack.answered(4)
+    assert "Only the member who checked in can undo it" in texts(valid(refused["blocks"]))
+    await slack.click("studybot_undo_checkin", "U1", user="U1", channel="C1")
+    undone = await slack.answered(5)
+    assert undone["response_type"] == "ephemeral" and "Undone: your 45-min check-in" in texts(undone["blocks"])
+    assert _minutes(slack) == [30]
+
+
+async def test_the_undo_button_under_a_sprints_checkin_takes_back_the_latest(slack: Slack) -> None:
+    """A stopped sprint's check-in is recorded under the sprint's key, not the command's: its button names no
+    check-in, and takes back the latest (that one, unless another came after it)."""
+    await _answer(slack, "cohort create ml-club", 1)
+    await _answer(slack, "sprint start", 2)
+    slack.clock.advance(minutes=20)
+    stopped = await _answer(slack, "sprint stop", 3)
+    assert stopped["response_type"] == "in_channel"
+    button = _undo_button(stopped)
+    assert button["value"] == "U1"
+    await slack.click(button["action_id"], button["value"], user="U1", channel="C1")
+    undone = await slack.answered(4)
+    assert "Undone: your 20-min check-in" in texts(valid(undone["blocks"]))
     assert slack.store.tables["checkins"] == {}
 
 
@@ -112,7 +179,12 @@ async def test_a_checkin_from_the_modal_offers_its_author_undo(slack: Slack) -> 
     await slack.submit(view, {"minutes": "45"})
     posted = (await slack.called("chat.postMessage"))[0].params
     actions = [block for block in valid(posted["blocks"]) if block["type"] == "actions"]
-    assert [(e["action_id"], e["value"]) for e in actions[0]["elements"]] == [("studybot_undo_checkin", "U1")]
+    assert [(e["action_id"], e["value"]) for e in actions[0]["elements"]] == [
+        ("studybot_undo_checkin", "U1:slack-view:V1")]  # a modal's check-in is keyed by its view id
+    await slack.click("studybot_undo_checkin", "U1:slack-view:V1", user="U1", channel="C1")
+    undone = await slack.answered(2)
+    assert "Undone: your 45-min check-in" in texts(valid(undone["blocks"]))
+    assert slack.store.tables["checkins"] == {}
 
 
 async def test_off_days_and_streak_repair_show_in_the_context_line(slack: Slack) -> None:
