@@ -56,9 +56,10 @@ def offers_undo(reply: Reply) -> bool:
 
 
 def recorded_key(reply: Reply, key: str) -> str | None:
-    """The key the check-in in `reply` was recorded under, when it is the command's own `key` (a check-in's);
-    None for one a sprint recorded under a key of its own (its Undo button then takes back the latest)."""
-    return None if "sprint_id" in reply.data else key
+    """The key the check-in in `reply` was recorded under (the core says: a sprint's is `sprint:<id>`), else the
+    command's own `key`."""
+    recorded = reply.data.get("checkin_key")
+    return recorded if isinstance(recorded, str) else key
 
 
 def files(reply: Reply) -> list[discord.File]:

@@ -185,6 +185,7 @@ def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus,
         "local_date": checkin.local_date.isoformat(),
         "duplicate": outcome.duplicate,
         "repaired": repaired,
+        "checkin_key": checkin.idempotency_key,  # what `undo checkin:KEY` (an Undo button under it) names
     }
     if checkin.link:
         data["link"] = checkin.link

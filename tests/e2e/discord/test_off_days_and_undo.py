@@ -235,19 +235,21 @@ async def test_an_undo_button_of_the_old_format_takes_back_the_latest(discord_wo
     assert [c.minutes for c in discord_world.store.snapshot()["checkins"].values()] == [30]
 
 
-async def test_the_undo_button_under_a_sprints_checkin_takes_back_the_latest(discord_world: Discord) -> None:
-    """A stopped sprint's check-in is recorded under the sprint's key, not the interaction's: its button names no
-    check-in, and takes back the latest (that one, unless another came after it)."""
+async def test_the_undo_button_under_a_sprints_checkin_takes_back_that_one(discord_world: Discord) -> None:
+    """A stopped sprint's check-in is recorded under the sprint's key (`sprint:<id>`, which the reply carries as
+    `checkin_key`), not the interaction's: its button names that key, and takes back that check-in even after a
+    later one."""
     await _cohort(discord_world)
     await _slash(discord_world, "sprint", [sub("start")])
     discord_world.clock.advance(minutes=20)
     stopped = await _slash(discord_world, "sprint", [sub("stop")], interaction_id=FIRST)
     assert not _private(stopped)
     button = _undo_button(stopped)
-    assert button["custom_id"] == f"studybot:undo:{ANN}"
+    assert button["custom_id"].startswith(f"studybot:undo:{ANN}:sprint:")
+    await _slash(discord_world, "checkin", [option("minutes", 45, kind=4)])
     pressed = await _slash(discord_world, "", kind=3, user_id=ANN, component=button["custom_id"])
     assert _private(pressed) and "Undone: your 20-min check-in" in _card(pressed)["description"]
-    assert discord_world.store.snapshot()["checkins"] == {}
+    assert [row.minutes for row in discord_world.store.snapshot()["checkins"].values()] == [45]
 
 
 async def test_only_a_fresh_public_checkin_offers_undo(discord_world: Discord) -> None:

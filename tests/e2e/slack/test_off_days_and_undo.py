@@ -145,20 +145,22 @@ async def test_an_undo_button_of_the_old_format_takes_back_the_latest(slack: Sla
     assert _minutes(slack) == [30]
 
 
-async def test_the_undo_button_under_a_sprints_checkin_takes_back_the_latest(slack: Slack) -> None:
-    """A stopped sprint's check-in is recorded under the sprint's key, not the command's: its button names no
-    check-in, and takes back the latest (that one, unless another came after it)."""
+async def test_the_undo_button_under_a_sprints_checkin_takes_back_that_one(slack: Slack) -> None:
+    """A stopped sprint's check-in is recorded under the sprint's key (`sprint:<id>`, which the reply carries as
+    `checkin_key`), not the command's: its button names that key, and takes back that check-in even after a
+    later one."""
     await _answer(slack, "cohort create ml-club", 1)
     await _answer(slack, "sprint start", 2)
     slack.clock.advance(minutes=20)
     stopped = await _answer(slack, "sprint stop", 3)
     assert stopped["response_type"] == "in_channel"
     button = _undo_button(stopped)
-    assert button["value"] == "U1"
+    assert button["value"].startswith("U1:sprint:")
+    await _answer(slack, "checkin 45", 4)
     await slack.click(button["action_id"], button["value"], user="U1", channel="C1")
-    undone = await slack.answered(4)
+    undone = await slack.answered(5)
     assert "Undone: your 20-min check-in" in texts(valid(undone["blocks"]))
-    assert slack.store.tables["checkins"] == {}
+    assert [row.minutes for row in slack.store.tables["checkins"].values()] == [45]
 
 
 async def test_only_a_fresh_public_checkin_offers_undo(slack: Slack) -> None:
