@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import CommandError
+from bot.zones import all_zone_names, find_zone, suggest_zones
+
+__all__ = ["all_zone_names", "local_day", "parse_hhmm", "parse_zone", "suggest_zones", "wall_time_to_utc", "week_start"]
 
 
 def local_day(instant: datetime, zone: ZoneInfo, rollover_hour: int) -> date:
@@ -54,43 +55,24 @@ def _transition_between(low: datetime, high: datetime, zone: ZoneInfo) -> dateti
     return high.replace(microsecond=0)
 
 
-@lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def all_zone_names() -> list[str]:
-    return sorted(_zone_names().values())
-
-
 def parse_zone(text: str) -> ZoneInfo:
-    """An IANA zone from user text (case-insensitive), or a `bad_timezone` error with close matches."""
+    """An IANA zone from user text: its name in any case, an alias or a city alone (`Berlin`,
+    `Bangalore`, see `bot.zones`), or a `bad_timezone` error with the suggestions Discord would offer."""
     cleaned = text.strip()
-    name = _zone_names().get(cleaned.lower()) if cleaned else None
+    name = find_zone(cleaned)
     if name is not None:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    suggestions = suggest_zones(cleaned)
+    suggestions = suggest_zones(cleaned) if cleaned else []
     hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
     raise CommandError(
         "bad_timezone",
         f"'{_short(cleaned)}' is not a time zone I know.{hint} "
-        "Use an IANA name such as `Europe/Berlin` or `America/New_York`.",
+        "Use an IANA name such as `Europe/Berlin` or `America/New_York`, or a city such as `Berlin`.",
         suggestions=suggestions,
     )
-
-
-def suggest_zones(text: str, limit: int = 3) -> list[str]:
-    key = text.strip().lower().replace(" ", "_")
-    if not key:
-        return []
-    names = _zone_names()
-    by_city = [name for lower, name in names.items() if lower.rsplit("/", 1)[-1] == key]
-    close = difflib.get_close_matches(key, list(names), n=limit, cutoff=0.6)
-    ordered = by_city + [names[lower] for lower in close]
-    return list(dict.fromkeys(ordered))[:limit]
 
 
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

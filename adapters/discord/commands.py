@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Literal, TypeVar
@@ -11,8 +10,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.interactions import PLATFORM, Runner, invocation
-from bot.localtime import all_zone_names, suggest_zones
 from bot.offdays import Holiday
+from bot.zones import suggest_zones
 
 T = TypeVar("T")
 
@@ -33,15 +32,9 @@ REST_DAYS = (("sat,sun", "Saturday and Sunday"), ("sun", "Sunday"), ("sat", "Sat
 
 
 def zone_choices(current: str) -> list[str]:
-    """IANA names containing what was typed (`new york` finds America/New_York), then the core's
-    suggestions and cities spelled almost alike (`berln` finds Europe/Berlin)."""
-    wanted = current.strip().lower().replace(" ", "_")
-    found = [zone for zone in all_zone_names() if wanted in zone.lower()][:MAX_CHOICES]
-    if wanted and len(found) < MAX_CHOICES:
-        cities = {zone.rsplit("/", 1)[-1].lower(): zone for zone in all_zone_names()}
-        close = [cities[city] for city in difflib.get_close_matches(wanted, list(cities), n=5, cutoff=0.7)]
-        found += [zone for zone in dict.fromkeys([*suggest_zones(current, limit=5), *close]) if zone not in found]
-    return found[:MAX_CHOICES]
+    """The core's zone suggestions for what was typed (`berln`, `new york`, `Bangalore`), the same ranking
+    `timezone set` answers with, so the first choice is the zone the core would take or suggest first."""
+    return suggest_zones(current, limit=MAX_CHOICES)
 
 
 def day_choices(options: Iterable[tuple[str, str]], current: str) -> list[app_commands.Choice[str]]:

@@ -75,10 +75,11 @@ def test_wall_times_land_on_themselves_or_on_the_jump_after_them(day: date, at: 
         assert instant.astimezone(zone).fold == 0
 
 
-def test_parse_zone_is_case_insensitive_and_suggests() -> None:
+def test_parse_zone_is_case_insensitive_takes_a_city_alone_and_suggests() -> None:
     assert parse_zone("europe/berlin").key == "Europe/Berlin"
-    for typo, suggestion in (("Europe/Berln", "Europe/Berlin"), ("berlin", "Europe/Berlin"),
-                             ("new york", "America/New_York")):
+    assert parse_zone("berlin").key == "Europe/Berlin" and parse_zone("new york").key == "America/New_York"
+    for typo, suggestion in (("Europe/Berln", "Europe/Berlin"), ("berln", "Europe/Berlin"),
+                             ("new yrok", "America/New_York")):
         with pytest.raises(CommandError) as caught:
             parse_zone(typo)
         assert caught.value.code == "bad_timezone"
