@@ -18,7 +18,7 @@ T = TypeVar("T")
 MAX_ROADMAP_BYTES = 64 * 1024
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 Board = Literal["streak", "week", "month", "all"]
-COHORT_HELP = "Which cohort, if you are in several"
+COHORT_HELP = "Which cohort, if you are in several, e.g. ml-club"
 DATE_CHOICES = 14  # days offered from today on
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Suggestions only: whatever is typed goes to the core, which reads and checks it.
@@ -29,6 +29,33 @@ STUDY_DAYS = (("mon-fri", "Monday to Friday"), ("all", "every day"), ("sun-thu",
 DAYS_HELP = "The cohort's study days, e.g. mon-fri; all for every day"
 REST_DAYS = (("sat,sun", "Saturday and Sunday"), ("sun", "Sunday"), ("sat", "Saturday"),
              ("fri,sat", "Friday and Saturday"), ("fri", "Friday"), ("off", "no rest days"))
+# What Discord's picker shows for each option (at most 100 characters): what to type, with an example.
+ZONE_HELP = "A city or IANA zone, e.g. Berlin, Bangalore or Europe/Berlin"
+COHORT_NAME_HELP = "The cohort's name, e.g. ml-club (default: this channel's cohort)"
+ROADMAP_HELP = "A learning roadmap to follow, e.g. beginner-to-pro; off for none"
+START_HELP = "The roadmap's first day, YYYY-MM-DD, e.g. 2026-03-02 (default: today)"
+SPRINT_HELP = "Minutes in one sprint, 5-180, e.g. 25 (default 30)"
+GOAL_HELP = "Sprints a day that make the day done, 1-10 (default 1)"
+NOTE_HELP = "What you did, e.g. read chapter 3 of the book"
+LINK_HELP = "A link to your work, http(s), e.g. https://github.com/you/project"
+
+
+def _choices(*pairs: tuple[str, str]) -> list[app_commands.Choice[str]]:
+    """Choices that read as what they do in the picker; the value is what the core is given."""
+    return [app_commands.Choice(name=label, value=value) for value, label in pairs]
+
+
+BOARD_CHOICES = _choices(("streak", "Streak: days in a row"), ("week", "This week's minutes (Monday to Sunday)"),
+                         ("month", "This month's minutes"), ("all", "All-time minutes"))
+LASTCALL_CHOICES = _choices(("1h", "1 hour before my day ends"), ("2h", "2 hours before my day ends"),
+                            ("3h", "3 hours before my day ends"), ("off", "Off: no last call"))
+MENTIONS_CHOICES = _choices(("on", "On: digests may @mention me"), ("off", "Off: name me without a ping"))
+BOARDS_CHOICES = _choices(("show", "Show me on leaderboards"), ("hide", "Hide me from leaderboards"))
+FORGET_CHOICES = _choices(("yes", "Yes, delete everything about me in this server"),)
+DIGEST_MENTIONS_CHOICES = _choices(("on", "On: @mention members not done yet"),
+                                   ("off", "Off: name them without a ping"))
+DIGEST_THREAD_CHOICES = _choices(("on", "On: one thread a week, under Monday's digest"),
+                                 ("off", "Off: a new message every day"))
 
 
 def zone_choices(current: str) -> list[str]:
@@ -130,13 +157,14 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     cohort_option = _with_cohort(cohorts)
 
     @tree.command(name="help", description="What studybot can do, or how to use one command")
+    @app_commands.describe(command="A command to explain, e.g. checkin or cohort settings")
     async def help_(interaction: discord.Interaction, command: str | None = None) -> None:
         await runner.run(interaction, "help", {"topic": command})
 
     @tree.command(name="checkin", description="Record study minutes for today (default: one sprint)")
-    @app_commands.describe(minutes="Minutes studied (1-600)", note="What you did", link="An http(s) link",
-                           topic="A roadmap step number or words", yesterday="Log it for yesterday",
-                           cohort="Which cohort, if you are in several")
+    @app_commands.describe(minutes="Minutes studied, 1-600, e.g. 45 (default: one sprint)", note=NOTE_HELP,
+                           link=LINK_HELP, topic="A roadmap step number or words, e.g. 3 or backprop",
+                           yesterday="True logs it for yesterday (no further back)", cohort=COHORT_HELP)
     @app_commands.autocomplete(cohort=cohorts)
     async def checkin(interaction: discord.Interaction, minutes: app_commands.Range[int, 1, 600] | None = None,
                       note: app_commands.Range[str, 1, 500] | None = None, link: str | None = None,
@@ -145,26 +173,28 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                                                   "yesterday": yesterday, "cohort": cohort})
 
     @tree.command(name="note", description="Add what you did (and a link) to your latest check-in today")
-    @app_commands.describe(note="What you did", link="An http(s) link")
+    @app_commands.describe(note=NOTE_HELP, link=LINK_HELP)
     @cohort_option
     async def note(interaction: discord.Interaction, note: app_commands.Range[str, 1, 500] | None = None,
                    link: str | None = None, cohort: str | None = None) -> None:
         await runner.run(interaction, "note", {"note": note, "link": link, "cohort": cohort})
 
     @tree.command(name="streak", description="Your current and longest streak, freezes and today's progress")
-    @app_commands.describe(share="Show it to the channel")
+    @app_commands.describe(share="True shows it to the channel; otherwise only you see it")
     @cohort_option
     async def streak(interaction: discord.Interaction, share: bool = False, cohort: str | None = None) -> None:
         await runner.run(interaction, "streak", {"share": share, "cohort": cohort})
 
     @tree.command(name="leaderboard", description="The cohort's leaderboard")
+    @app_commands.describe(board="What to rank by: streak (default), or minutes this week, month or all time")
+    @app_commands.choices(board=BOARD_CHOICES)
     @cohort_option
     async def leaderboard(interaction: discord.Interaction, board: Board = "streak", cohort: str | None = None) -> None:
         await runner.run(interaction, "leaderboard", {"board": board, "cohort": cohort})
 
     @tree.command(name="pause", description="Pause your streak and reminders (max 60 days)")
-    @app_commands.describe(days="How many days, from today", until="Last paused day, YYYY-MM-DD",
-                           off="End the pause now")
+    @app_commands.describe(days="How many days from today, 1-60, e.g. 7", until="Last paused day, e.g. 2026-03-20",
+                           off="True ends your pause now")
     @cohort_option
     async def pause(interaction: discord.Interaction, days: app_commands.Range[int, 1, 60] | None = None,
                     until: str | None = None, off: bool = False, cohort: str | None = None) -> None:
@@ -173,16 +203,22 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
 
     @tree.command(name="stats", description="Twelve weeks as a picture, and the numbers behind it")
     @cohort_option
+    @app_commands.describe(member="Whose stats, e.g. @ann (default: yours)",
+                           share="True shows it to the channel; otherwise only you see it")
     async def stats(interaction: discord.Interaction, member: discord.Member | None = None,
                     share: bool = False, cohort: str | None = None) -> None:
         await runner.run(interaction, "stats", {"member": member, "share": share, "cohort": cohort})
 
     @tree.command(name="nudge", description="A friendly DM to a cohort mate (once a day)")
+    @app_commands.describe(member="Who to nudge, e.g. @ann (someone in your cohort)")
     @cohort_option
     async def nudge(interaction: discord.Interaction, member: discord.Member, cohort: str | None = None) -> None:
         await runner.run(interaction, "nudge", {"member": member, "cohort": cohort})
 
     @tree.command(name="privacy", description="Whether digests may @mention you; whether boards show you")
+    @app_commands.describe(mentions="Whether the daily digest may @mention you: on or off",
+                           boards="Whether leaderboards list you: show or hide")
+    @app_commands.choices(mentions=MENTIONS_CHOICES, boards=BOARDS_CHOICES)
     async def privacy(interaction: discord.Interaction, mentions: Literal["on", "off"] | None = None,
                       boards: Literal["show", "hide"] | None = None) -> None:
         await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards})
@@ -193,6 +229,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "export", {"cohort": cohort})
 
     @tree.command(name="forget", description="Delete everything studybot keeps about you in this server")
+    @app_commands.describe(confirm="Leave empty to see what would go; pick yes to delete it for good")
+    @app_commands.choices(confirm=FORGET_CHOICES)
     async def forget(interaction: discord.Interaction, confirm: Literal["yes"] | None = None) -> None:
         await runner.run(interaction, "forget", {"confirm": confirm})
 
@@ -209,7 +247,10 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     cohort = app_commands.Group(name="cohort", description="Study cohorts")
 
     @cohort.command(name="create", description="Start a cohort in this channel; you organize it")
-    @app_commands.describe(days=DAYS_HELP)
+    @app_commands.describe(name="2-40 letters, digits, - or _, e.g. ml-club",
+                           timezone="The cohort's time zone: a city or IANA zone, e.g. Berlin (default UTC)",
+                           sprint=SPRINT_HELP, goal=GOAL_HELP, roadmap=ROADMAP_HELP, start=START_HELP,
+                           days=DAYS_HELP)
     @app_commands.autocomplete(timezone=zones, roadmap=roadmaps, days=study_days)
     async def cohort_create(interaction: discord.Interaction, name: str, timezone: str | None = None,
                             sprint: app_commands.Range[int, 5, 180] | None = None,
@@ -224,10 +265,21 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                               ("info", "The cohort's settings, members and organizers"),
                               ("export", "Organizers: the cohort's check-ins as CSV"),
                               ("pair", "Organizers: pair everyone without a buddy")):
-        cohort.add_command(_named_cohort_command(runner, verb, description, cohorts))
+        cohort.add_command(_named_cohort_command(runner, verb, description, cohorts, COHORT_NAME_HELP))
 
     @cohort.command(name="settings", description="Show or (organizers) change the cohort's settings")
-    @app_commands.describe(days=DAYS_HELP)
+    @app_commands.describe(name=COHORT_NAME_HELP,
+                           timezone="The cohort's time zone: a city or IANA zone, e.g. Berlin or America/New_York",
+                           sprint=SPRINT_HELP, goal=GOAL_HELP,
+                           rollover="Hour the study day ends, 0-12, e.g. 4: 03:00 still counts for the day before",
+                           digest="Time of the daily digest, HH:MM in the cohort's zone, e.g. 20:00",
+                           recap="Day and time of the weekly recap, e.g. sun@18:00",
+                           digest_mentions="Whether the digest @mentions members not done yet: on or off",
+                           digest_thread="Whether a week's digests share one thread, under Monday's: on or off",
+                           roadmap=ROADMAP_HELP, start=START_HELP,
+                           weekly_goal="Minutes a week each member aims for, e.g. 300; off for none",
+                           days=DAYS_HELP)
+    @app_commands.choices(digest_mentions=DIGEST_MENTIONS_CHOICES, digest_thread=DIGEST_THREAD_CHOICES)
     @app_commands.autocomplete(name=cohorts, timezone=zones, roadmap=roadmaps, days=study_days)
     async def cohort_settings(interaction: discord.Interaction, name: str | None = None,
                               timezone: str | None = None, sprint: app_commands.Range[int, 5, 180] | None = None,
@@ -268,6 +320,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "cohort holiday", {"action": "remove", "date": date, "cohort": cohort})
 
     @cohort.command(name="remove", description="Organizers: delete a cohort and all its check-ins")
+    @app_commands.describe(name="The cohort to delete, e.g. ml-club",
+                           confirm="Type the cohort's name again to confirm, e.g. ml-club")
     @app_commands.autocomplete(name=cohorts)
     async def cohort_remove(interaction: discord.Interaction, name: str, confirm: str | None = None) -> None:
         await runner.run(interaction, "cohort remove", {"name": name, "confirm": confirm})
@@ -275,6 +329,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     sprint = app_commands.Group(name="sprint", description="Focus sprints")
 
     @sprint.command(name="start", description="Start a sprint; group:true lets others join")
+    @app_commands.describe(goal="What this sprint is for, e.g. chapter 3 exercises",
+                           group="True lets others in this channel join your sprint")
     @cohort_option
     async def sprint_start(interaction: discord.Interaction, goal: str | None = None, group: bool = False,
                            cohort: str | None = None) -> None:
@@ -289,11 +345,14 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     remind = app_commands.Group(name="remind", description="Your daily reminder")
 
     @remind.command(name="set", description="Your daily reminder time (HH:MM, your local time)")
+    @app_commands.describe(time="HH:MM, 24-hour, in your time zone, e.g. 19:00")
     @cohort_option
     async def remind_set(interaction: discord.Interaction, time: str, cohort: str | None = None) -> None:
         await runner.run(interaction, "remind set", {"time": time, "cohort": cohort})
 
     @remind.command(name="lastcall", description="A last-call DM before your day ends, when your streak is at risk")
+    @app_commands.describe(before="How long before your day ends, e.g. 2h; off for no last call")
+    @app_commands.choices(before=LASTCALL_CHOICES)
     @cohort_option
     async def remind_lastcall(interaction: discord.Interaction, before: Literal["1h", "2h", "3h", "off"],
                               cohort: str | None = None) -> None:
@@ -304,7 +363,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
 
     timezone = app_commands.Group(name="timezone", description="Your time zone")
 
-    @timezone.command(name="set", description="Your IANA time zone, e.g. Europe/Berlin")
+    @timezone.command(name="set", description="Your time zone, e.g. Berlin or Europe/Berlin")
+    @app_commands.describe(zone=ZONE_HELP)
     @app_commands.autocomplete(zone=zones)
     async def timezone_set(interaction: discord.Interaction, zone: str) -> None:
         await runner.run(interaction, "timezone set", {"zone": zone})
@@ -321,6 +381,7 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                 if current.lower() in f"{number} {title}".lower()][:25]
 
     @roadmap.command(name="done", description="Mark a roadmap step done (default: the current one)")
+    @app_commands.describe(step="The step's number, e.g. 3 (default: the current step)")
     @app_commands.autocomplete(step=steps)
     @cohort_option
     async def roadmap_done(interaction: discord.Interaction,
@@ -328,6 +389,7 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "roadmap done", {"step": step, "cohort": cohort})
 
     @roadmap.command(name="load", description="Organizers: load your own roadmap from a YAML file")
+    @app_commands.describe(file="A .yaml roadmap file of at most 64 KB, e.g. my-roadmap.yaml")
     @cohort_option
     async def roadmap_load(interaction: discord.Interaction, file: discord.Attachment,
                            cohort: str | None = None) -> None:
@@ -341,17 +403,20 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     buddy = app_commands.Group(name="buddy", description="Accountability buddies")
 
     @buddy.command(name="ask", description="Ask a cohort mate to be your buddy")
+    @app_commands.describe(member="Who to ask, e.g. @ann (someone in your cohort)")
     @cohort_option
     async def buddy_ask(interaction: discord.Interaction, member: discord.Member, cohort: str | None = None) -> None:
         await runner.run(interaction, "buddy request", {"member": member, "cohort": cohort})
 
     @buddy.command(name="accept", description="Say yes to a buddy request")
+    @app_commands.describe(member="Whose request, e.g. @ann (needed only when several asked)")
     @cohort_option
     async def buddy_accept(interaction: discord.Interaction, member: discord.Member | None = None,
                            cohort: str | None = None) -> None:
         await runner.run(interaction, "buddy accept", {"member": member, "cohort": cohort})
 
     @buddy.command(name="end", description="End a buddy pairing")
+    @app_commands.describe(member="Which buddy, e.g. @ann (default: all your buddies in this cohort)")
     @cohort_option
     async def buddy_end(interaction: discord.Interaction, member: discord.Member | None = None,
                         cohort: str | None = None) -> None:
@@ -375,7 +440,9 @@ def _plain_command(runner: Runner, core_name: str, verb: str, description: str,
     return app_commands.Command(name=verb, description=description, callback=cohort_option(scoped))
 
 
-def _named_cohort_command(runner: Runner, verb: str, description: str, complete: object) -> app_commands.Command:
+def _named_cohort_command(runner: Runner, verb: str, description: str, complete: object,
+                          name_help: str) -> app_commands.Command:
+    @app_commands.describe(name=name_help)
     async def callback(interaction: discord.Interaction, name: str | None = None) -> None:
         await runner.run(interaction, f"cohort {verb}", {"name": name})
 

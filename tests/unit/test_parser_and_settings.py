@@ -46,8 +46,8 @@ async def test_help_lists_every_command(h: Harness) -> None:
 
 async def test_timezone_set_suggests_close_matches_and_changes_only_the_future(h: Harness) -> None:
     await h.ok("alice", "cohort create ml-club")
-    bad = await h.refused("alice", "timezone set Berlin", "bad_timezone")
-    assert "Europe/Berlin" in bad.data["suggestions"]
+    bad = await h.refused("alice", "timezone set Berln", "bad_timezone")  # `Berlin` alone is taken
+    assert bad.data["suggestions"][0] == "Europe/Berlin" and "Did you mean Europe/Berlin" in bad.text
     h.clock.advance(hours=9)  # 23:00 UTC on 2026-03-06
     before = await h.ok("alice", "checkin 30")
     assert before.data["local_date"] == "2026-03-06"
@@ -63,6 +63,7 @@ async def test_remind_settings(h: Harness) -> None:
     await h.refused("alice", "remind set 7pm", "bad_time")
     await h.refused("alice", "remind set 24:00", "bad_time")
     assert (await h.ok("alice", "remind set 21:30")).data == {
-        "cohort": "ml-club", "reminder_time": "21:30", "lastcall_minutes": None, "timezone": "Europe/Berlin"}
+        "cohort": "ml-club", "reminder_time": "21:30", "lastcall_minutes": None, "timezone": "Europe/Berlin",
+        "next_reminder_at": "2026-03-06T20:30:00Z", "next_lastcall_at": None}  # 21:30 CET, today (14:00 UTC)
     assert (await h.ok("alice", "remind off")).data["reminder_time"] is None
     assert (await h.ok("alice", "remind")).data["reminder_time"] is None
