@@ -10,17 +10,31 @@ import re
 import discord
 
 from bot.grammar import COMMAND_WORDS
+from bot.instants import Instant, plain, render
 from bot.replies import Reply
 
 OK_COLOUR = discord.Colour.from_rgb(35, 154, 59)
 ERROR_COLOUR = discord.Colour.from_rgb(207, 34, 46)
 _COMMAND = re.compile(r"`((?:" + "|".join(COMMAND_WORDS) + r")\b[^`]*)`")
 FIELDS = (("streak", "Streak"), ("longest", "Longest"), ("freezes", "Freezes"), ("minutes_today", "Today (min)"))
+# The core's instant styles as Discord timestamp styles: Discord shows each in the reader's own zone and locale.
+TIMESTAMP_STYLES = {"time": "t", "relative": "R", "datetime": "f", "date": "D"}
+
+
+def timestamp(instant: Instant) -> str:
+    """A core instant as Discord's `<t:UNIX:STYLE>` markup (rendered in each reader's zone)."""
+    return f"<t:{instant.unix}:{TIMESTAMP_STYLES[instant.style]}>"
+
+
+def discord_text(text: str) -> str:
+    """Reply text as Discord markdown: no pings, commands as slash commands, instants as timestamps."""
+    return render(_COMMAND.sub(lambda m: f"`/{m.group(1)}`", discord.utils.escape_mentions(text)), timestamp)
 
 
 def embed(reply: Reply) -> discord.Embed:
-    text = _COMMAND.sub(lambda m: f"`/{m.group(1)}`", discord.utils.escape_mentions(reply.text))
-    card = discord.Embed(title=(reply.title or "studybot")[:256], description=text[:4000],
+    text = discord_text(reply.text)
+    # Titles show no markdown (a timestamp would show raw): plain text there.
+    card = discord.Embed(title=plain(reply.title or "studybot")[:256], description=text[:4000],
                          colour=ERROR_COLOUR if reply.is_error else OK_COLOUR)
     if not reply.is_error:
         for key, label in FIELDS:

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.instants import plain
 from bot.replies import Reply
 
 CALLBACK = "studybot_checkin"
@@ -104,4 +105,4 @@ def errors(reply: Reply, view: dict[str, Any]) -> dict[str, str]:
     present = {block.get("block_id") for block in view.get("blocks", [])}
     field = FIELD_OF_ERROR.get(str(reply.data.get("error")), "minutes")
     fallback = "minutes" if "minutes" in present else "note"
-    return {field if field in present else fallback: reply.text[:MAX_ERROR]}
+    return {field if field in present else fallback: plain(reply.text)[:MAX_ERROR]}

@@ -10,6 +10,7 @@ from typing import Any
 
 from adapters.slack.text import escape
 from bot.grammar import COMMAND_WORDS
+from bot.instants import Instant, plain, render
 from bot.replies import Reply
 
 OPEN_CHECKIN = "studybot_open_checkin"
@@ -23,15 +24,26 @@ FIELDS = (("streak", "Streak"), ("longest", "Longest"), ("freezes", "Freezes"), 
 MAX_TEXT = 2900  # a section's text holds 3,000 characters
 MAX_FALLBACK = 300
 MAX_VALUE = 2000  # a button's value holds 2,000 characters
+# The core's instant styles as Slack date formats (shown in each reader's zone and clock preference). A relative
+# instant has no documented Slack token for the future ("in 25 minutes"): it is the core's fallback text.
+DATE_FORMATS = {"time": "{time}", "datetime": "{date_short_pretty} at {time}", "date": "{date_short_pretty}"}
 
 
 def slack_text(reply: Reply) -> str:
     """The reply's text as safe mrkdwn, with commands spelled the way Slack users type them."""
-    text = _COMMAND.sub(lambda m: f"`/study {m.group(1)}`", escape(reply.text))
+    text = render(_COMMAND.sub(lambda m: f"`/study {m.group(1)}`", escape(reply.text)), date)
     mentions = [user for user in reply.data.get("mentions") or [] if _USER_ID.fullmatch(str(user))]
     if mentions:
         text += "\n" + " ".join(f"<@{user}>" for user in mentions)
     return text[:MAX_TEXT]
+
+
+def date(instant: Instant) -> str:
+    """A core instant as Slack's `<!date^UNIX^FORMAT|fallback>` (the fallback: the core's text, in the zone of
+    the reader it had in mind); a relative one as its plain text."""
+    if instant.style not in DATE_FORMATS:
+        return escape(instant.fallback)
+    return f"<!date^{instant.unix}^{DATE_FORMATS[instant.style]}|{escape(instant.fallback)}>"
 
 
 def blocks(reply: Reply, *, author: str | None = None, key: str | None = None) -> list[dict[str, Any]]:
@@ -39,7 +51,7 @@ def blocks(reply: Reply, *, author: str | None = None, key: str | None = None) -
     an Undo button); `key`: the command's idempotency key, which names the check-in it recorded."""
     out: list[dict[str, Any]] = []
     if reply.title:
-        title = (":warning: " if reply.is_error else "") + reply.title
+        title = (":warning: " if reply.is_error else "") + plain(reply.title)
         out.append({"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}})
     prefix = ":warning: " if reply.is_error and not reply.title else ""
     out.append({"type": "section", "text": {"type": "mrkdwn", "text": prefix + slack_text(reply)}})
@@ -92,7 +104,7 @@ def read_undo_value(value: str) -> tuple[str, str | None]:
 def fallback_text(reply: Reply) -> str:
     """The notification text (shown where blocks are not); escaped like the blocks."""
     head = (":warning: " if reply.is_error else "") + (f"{reply.title}: " if reply.title else "")
-    return escape(head + reply.text)[:MAX_FALLBACK]
+    return escape(plain(head + reply.text))[:MAX_FALLBACK]
 
 
 def button(action_id: str, label: str, value: str, *, primary: bool = False) -> dict[str, Any]:

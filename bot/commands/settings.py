@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.commands.buddy import move_day_end
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Enrolment, Pause
 from bot.errors import CommandError
+from bot.instants import iso, when
 from bot.localtime import parse_hhmm, parse_zone
 from bot.notices import duration
 from bot.progress import forget_saved_walk_from
 from bot.replies import Reply
-from bot.schedule import schedule_reminder
+from bot.schedule import day_end, next_daily, next_lastcall, schedule_reminder
 
 MAX_PAUSE_DAYS = 60
 _DAYS = re.compile(r"^(\d{1,4})\s*d?$", re.IGNORECASE)
@@ -33,7 +34,7 @@ async def remind_set(ctx: Context, args: Args) -> Reply:
     schedule_reminder(enrolment, ctx.now)
     await ctx.uow.memberships.save(enrolment.membership)
     return _reminder_reply(enrolment, f"I'll remind you at {at:%H:%M} ({enrolment.zone.key}) on days you "
-                                      "haven't finished yet.")
+                                      "haven't finished yet.", ctx.now)
 
 
 async def remind_off(ctx: Context, args: Args) -> Reply:
@@ -42,7 +43,7 @@ async def remind_off(ctx: Context, args: Args) -> Reply:
     schedule_reminder(enrolment, ctx.now)
     await ctx.uow.memberships.save(enrolment.membership)
     return _reminder_reply(enrolment, f"Daily reminders for {enrolment.cohort.name} are off. "
-                                      "`remind set 19:00` turns them back on.")
+                                      "`remind set 19:00` turns them back on.", ctx.now)
 
 
 async def remind_show(ctx: Context, args: Args) -> Reply:
@@ -50,7 +51,7 @@ async def remind_show(ctx: Context, args: Args) -> Reply:
     at = enrolment.membership.reminder_time
     text = (f"Your reminder for {enrolment.cohort.name} comes at {at:%H:%M} ({enrolment.zone.key})."
             if at else f"Reminders for {enrolment.cohort.name} are off. `remind set 19:00` turns them on.")
-    return _reminder_reply(enrolment, text)
+    return _reminder_reply(enrolment, text, ctx.now)
 
 
 async def remind_lastcall(ctx: Context, args: Args) -> Reply:
@@ -69,7 +70,7 @@ async def remind_lastcall(ctx: Context, args: Args) -> Reply:
     await ctx.uow.memberships.save(enrolment.membership)
     text = (f"Last call is on: {duration(minutes)} before your day ends, if your streak is at risk." if minutes
             else "Last call is off.")
-    return _reminder_reply(enrolment, text)
+    return _reminder_reply(enrolment, text, ctx.now)
 
 
 async def privacy(ctx: Context, args: Args) -> Reply:
@@ -95,11 +96,22 @@ def _on_off(raw: str, name: str, yes: str, no: str) -> bool:
     raise CommandError("bad_arguments", f"`{name}:` takes `{yes}` or `{no}`, not '{clip(raw)}'.")
 
 
-def _reminder_reply(enrolment: Enrolment, text: str) -> Reply:
-    at = enrolment.membership.reminder_time
+def _reminder_reply(enrolment: Enrolment, text: str, now: datetime) -> Reply:
+    """The reminder settings, with the next reminder and last call as instants (in the text as tokens the
+    adapters show in the reader's own zone; in the data as ISO instants)."""
+    at, lead = enrolment.membership.reminder_time, enrolment.membership.lastcall_minutes
+    zone, rollover = enrolment.zone, enrolment.cohort.rollover_hour
+    reminder = next_daily(now, at, zone, rollover).at if at is not None else None
+    lastcall = next_lastcall(now, lead, zone, rollover).at if lead else None
+    if reminder is not None:
+        text += f"\nNext reminder: {when(reminder, zone, 'datetime')}, unless that day is done or off."
+    if lastcall is not None:
+        text += f"\nNext last call: {when(lastcall, zone, 'datetime')}, if your streak is at risk then."
     return Reply(text=text, private=True, title="Reminder",
                  data={"cohort": enrolment.cohort.name, "reminder_time": f"{at:%H:%M}" if at else None,
-                       "lastcall_minutes": enrolment.membership.lastcall_minutes, "timezone": enrolment.zone.key})
+                       "lastcall_minutes": lead, "timezone": zone.key,
+                       "next_reminder_at": iso(reminder) if reminder else None,
+                       "next_lastcall_at": iso(lastcall) if lastcall else None})
 
 
 async def timezone_set(ctx: Context, args: Args) -> Reply:
@@ -137,7 +149,7 @@ async def pause(ctx: Context, args: Args) -> Reply:
     raw = (args.text("length") or "").lower()
     current = [p for p in await ctx.uow.pauses.for_member(member_id) if p.end >= today]
     if not raw and not args.has("until"):
-        return _pause_status(current, today)
+        return _pause_status(current, today, enrolment)
     if raw == "off":
         await _end_pauses(ctx, current, today)
         return Reply(text="Pause lifted: today counts again. Welcome back!", private=True, title="Pause",
@@ -148,10 +160,18 @@ async def pause(ctx: Context, args: Args) -> Reply:
     for membership, _ in await ctx.uow.memberships.active_for_member(member_id):
         await forget_saved_walk_from(ctx.uow, membership, today)
     days = (end - today).days + 1
-    return Reply(text=f"Paused for {days} day{'s' if days != 1 else ''}, through {end.isoformat()}. "
+    ends_at = _pause_ends_at(enrolment, end)
+    return Reply(text=f"Paused for {days} day{'s' if days != 1 else ''}, through {end.isoformat()} (until "
+                      f"{when(ends_at, enrolment.zone, 'datetime')}). "
                       "Your streak waits and reminders stop; `pause off` ends it early.",
-                 data={"paused": True, "from": today.isoformat(), "until": end.isoformat(), "days": days},
+                 data={"paused": True, "from": today.isoformat(), "until": end.isoformat(), "days": days,
+                       "ends_at": iso(ends_at)},
                  private=True, title="Pause")
+
+
+def _pause_ends_at(enrolment: Enrolment, end: date) -> datetime:
+    """The instant a pause through local date `end` is over: when that day rolls over."""
+    return day_end(end, enrolment.zone, enrolment.cohort.rollover_hour)
 
 
 def _pause_end(raw: str, until: str | None, today: date) -> date:
@@ -186,10 +206,13 @@ async def _end_pauses(ctx: Context, pauses: list[Pause], today: date) -> None:
             await ctx.uow.pauses.remove(existing.id)
 
 
-def _pause_status(current: list[Pause], today: date) -> Reply:
+def _pause_status(current: list[Pause], today: date, enrolment: Enrolment) -> Reply:
     active = next((p for p in current if p.covers(today)), None)
     if active is None:
         return Reply(text="You are not paused. `pause 3d` pauses your streak and reminders for three days.",
                      data={"paused": False, "until": None}, private=True, title="Pause")
-    return Reply(text=f"You are paused through {active.end.isoformat()}. `pause off` ends it early.",
-                 data={"paused": True, "until": active.end.isoformat()}, private=True, title="Pause")
+    ends_at = _pause_ends_at(enrolment, active.end)
+    return Reply(text=f"You are paused through {active.end.isoformat()} "
+                      f"(until {when(ends_at, enrolment.zone, 'datetime')}). `pause off` ends it early.",
+                 data={"paused": True, "until": active.end.isoformat(), "ends_at": iso(ends_at)}, private=True,
+                 title="Pause")

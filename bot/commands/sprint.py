@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.commands import checkin
 from bot.commands.context import Args, Context
@@ -11,6 +12,7 @@ from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import load_enrolment
 from bot.domain import Enrolment, GroupSprint, Sprint, SprintStatus
 from bot.errors import CommandError
+from bot.instants import countdown
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.replies import Reply
 
@@ -56,7 +58,7 @@ async def start(ctx: Context, args: Args) -> Reply:
     kind = "group sprint — `sprint join` to join in" if group else "sprint"
     return Reply(
         text=f"{ctx.member.display_name} started a {minutes}-minute {kind}{about}. "
-             f"Ends at {sprint.ends_at:%H:%M} UTC; it is recorded when the time is up.",
+             f"Ends at {countdown(sprint.ends_at, enrolment.zone, ctx.now)}; it is recorded when the time is up.",
         data={"sprint_id": sprint.id, "minutes": minutes, "goal": goal, "started_at": iso_utc(sprint.started_at),
               "ends_at": iso_utc(sprint.ends_at), "cohort": cohort.name, "group_id": group.id if group else None},
         title="Group sprint" if group else "Sprint started",
@@ -75,7 +77,8 @@ async def join(ctx: Context, args: Args) -> Reply:
                                            started_at=ctx.now, ends_at=group.ends_at, goal=group.goal,
                                            group_id=group.id))
     joined = len(await ctx.uow.sprints.for_group(_id(group.id)))
-    return Reply(text=f"{ctx.member.display_name} joined the group sprint ({left} min left, {joined} in it).",
+    return Reply(text=f"{ctx.member.display_name} joined the group sprint: it ends at "
+                      f"{countdown(group.ends_at, enrolment.zone, ctx.now)}, {joined} in it.",
                  title="Group sprint", data={"sprint_id": sprint.id, "group_id": group.id, "minutes_left": left,
                                              "members": joined, "ends_at": iso_utc(group.ends_at)})
 
@@ -115,7 +118,9 @@ async def status(ctx: Context, args: Args) -> Reply:
         return Reply(text="No sprint running. Type `sprint start [goal]` to begin one.",
                      data={"active": False}, private=True, title="Sprint")
     left = max(0, int((sprint.ends_at - ctx.now).total_seconds() // 60))
-    return Reply(text=f"Your sprint{_goal(sprint)} ends at {sprint.ends_at:%H:%M} UTC — {left} min left.",
+    enrolment = await load_enrolment(ctx.uow, sprint.membership_id)
+    zone = enrolment.zone if enrolment is not None else ZoneInfo(ctx.member.timezone or "UTC")
+    return Reply(text=f"Your sprint{_goal(sprint)} ends at {countdown(sprint.ends_at, zone, ctx.now)}.",
                  data={"active": True, "ends_at": iso_utc(sprint.ends_at), "minutes_left": left,
                        "goal": sprint.goal}, private=True, title="Sprint")
 

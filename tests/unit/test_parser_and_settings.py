@@ -63,6 +63,7 @@ async def test_remind_settings(h: Harness) -> None:
     await h.refused("alice", "remind set 7pm", "bad_time")
     await h.refused("alice", "remind set 24:00", "bad_time")
     assert (await h.ok("alice", "remind set 21:30")).data == {
-        "cohort": "ml-club", "reminder_time": "21:30", "lastcall_minutes": None, "timezone": "Europe/Berlin"}
+        "cohort": "ml-club", "reminder_time": "21:30", "lastcall_minutes": None, "timezone": "Europe/Berlin",
+        "next_reminder_at": "2026-03-06T20:30:00Z", "next_lastcall_at": None}  # 21:30 CET, today (14:00 UTC)
     assert (await h.ok("alice", "remind off")).data["reminder_time"] is None
     assert (await h.ok("alice", "remind")).data["reminder_time"] is None

@@ -47,7 +47,8 @@ async def test_pause_off_and_bad_lengths(h: Harness) -> None:
     await h.refused("alice", "pause until:2026-02-01", "bad_date")
     await h.refused("alice", "pause until:2026-02-31", "bad_date")
     await h.ok("alice", "pause until:2026-03-08")
-    assert (await h.ok("alice", "pause")).data == {"paused": True, "until": "2026-03-08"}
+    assert (await h.ok("alice", "pause")).data == {"paused": True, "until": "2026-03-08",
+                                                   "ends_at": "2026-03-09T04:00:00Z"}  # when the 8th rolls over
     await h.ok("alice", "pause off")
     assert (await h.ok("alice", "pause")).data["paused"] is False
 
