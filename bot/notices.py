@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from bot.domain import Cohort, Enrolment
+from bot.instants import iso, when
 from bot.replies import Reply
 from bot.roadmap import RoadmapStep
+from bot.schedule import day_end
 from bot.streaks import Offer
 
 MILESTONES = (7, 30, 100)
@@ -39,13 +41,14 @@ def duration(minutes: int) -> str:
 
 def last_call(enrolment: Enrolment, day: date, minutes_today: int, streak: int, lead_minutes: int) -> Reply:
     target = enrolment.cohort.daily_target
+    ends = day_end(day, enrolment.zone, enrolment.cohort.rollover_hour)
     return Reply(
         text=f"Last call, {enrolment.member.display_name}: your {streak}-day streak in {enrolment.cohort.name} "
-             f"ends in {duration(lead_minutes)} unless you log {target - minutes_today} more minutes. "
-             "One `sprint start` does it.",
+             f"ends in {duration(lead_minutes)} (at {when(ends, enrolment.zone)}) unless you log "
+             f"{target - minutes_today} more minutes. One `sprint start` does it.",
         title="Streak at risk", private=True,
         data={"type": "lastcall", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
-              "minutes_today": minutes_today, "target": target, "streak": streak},
+              "minutes_today": minutes_today, "target": target, "streak": streak, "day_ends_at": iso(ends)},
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from bot.commands import buddy as buddies
 from bot.commands import roadmap as roadmaps
@@ -12,11 +13,12 @@ from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import named_cohort, require_organizer, target_cohort
 from bot.domain import Cohort, Enrolment, Membership, Role
 from bot.errors import CommandError
+from bot.instants import iso, when
 from bot.localtime import local_day, parse_hhmm, parse_zone
 from bot.offdays import NO_DAY, WEEKDAYS, WeekdaysError, describe, parse_weekdays
 from bot.ports import DuplicateKey
 from bot.replies import Reply
-from bot.schedule import schedule_cohort, schedule_reminder
+from bot.schedule import next_daily, next_weekly, schedule_cohort, schedule_reminder
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$")
 
@@ -111,8 +113,10 @@ async def info(ctx: Context, args: Args) -> Reply:
     settings = settings_data(cohort)
     lines = [f"{cohort.name}: {len(pairs)} member{'s' if len(pairs) != 1 else ''}, "
              f"organized by {', '.join(organizers) or 'nobody yet'}.", _settings_line(cohort)]
-    return Reply(text="\n".join(lines), private=True, title=f"Cohort {cohort.name}",
-                 data={"cohort": cohort.name, "members": len(pairs), "organizers": organizers, **settings})
+    upcoming, instants = _upcoming(ctx, cohort)
+    return Reply(text="\n".join([*lines, upcoming]), private=True, title=f"Cohort {cohort.name}",
+                 data={"cohort": cohort.name, "members": len(pairs), "organizers": organizers, **settings,
+                       **instants})
 
 
 async def settings(ctx: Context, args: Args) -> Reply:
@@ -120,9 +124,10 @@ async def settings(ctx: Context, args: Args) -> Reply:
     changed = _apply_settings(cohort, args, ctx.now, current_channel=ctx.invocation.channel_id)
     changed |= await _apply_roadmap(ctx, cohort, args)
     if not changed:
-        return Reply(text=_settings_line(cohort) + "\nOrganizers change them with e.g. "
+        upcoming, instants = _upcoming(ctx, cohort)
+        return Reply(text=_settings_line(cohort) + f"\n{upcoming}\nOrganizers change them with e.g. "
                           "`cohort settings sprint:25 digest:21:00`.",
-                     data={"cohort": cohort.name, **settings_data(cohort)}, private=True, title="Settings")
+                     data={"cohort": cohort.name, **settings_data(cohort), **instants}, private=True, title="Settings")
     await require_organizer(ctx, cohort)
     if "channel" in changed:
         inv = ctx.invocation
@@ -143,8 +148,9 @@ async def settings(ctx: Context, args: Args) -> Reply:
             schedule_reminder(Enrolment(cohort, member, membership), ctx.now)
             buddies.move_day_end(Enrolment(cohort, member, membership), ctx.now)
             await ctx.uow.memberships.save(membership)
-    return Reply(text=f"Updated {', '.join(sorted(changed))}.\n{_settings_line(cohort)}",
-                 data={"cohort": cohort.name, "changed": sorted(changed), **settings_data(cohort)},
+    upcoming, instants = _upcoming(ctx, cohort)
+    return Reply(text=f"Updated {', '.join(sorted(changed))}.\n{_settings_line(cohort)}\n{upcoming}",
+                 data={"cohort": cohort.name, "changed": sorted(changed), **settings_data(cohort), **instants},
                  private=True, title="Settings")
 
 
@@ -260,6 +266,16 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
             "roadmap_start": cohort.roadmap_start.isoformat() if cohort.roadmap_start else None,
             "weekly_goal": cohort.weekly_goal,
             "study_days": describe(cohort.study_days.mask_on(date.max))}
+
+
+def _upcoming(ctx: Context, cohort: Cohort) -> tuple[str, dict[str, str]]:
+    """The next digest and recap as instants: tokens in the text (each reader sees their own zone; the fallback
+    is in the caller's zone, else the cohort's), ISO instants in the data."""
+    zone, rollover = ZoneInfo(ctx.member.timezone or cohort.timezone), cohort.rollover_hour
+    digest = next_daily(ctx.now, cohort.digest_time, cohort.zone, rollover).at
+    recap = next_weekly(ctx.now, cohort.recap_weekday, cohort.recap_time, cohort.zone, rollover).at
+    return (f"Next digest {when(digest, zone, 'datetime')}; next recap {when(recap, zone, 'datetime')}.",
+            {"next_digest_at": iso(digest), "next_recap_at": iso(recap)})
 
 
 def _settings_line(cohort: Cohort) -> str:
