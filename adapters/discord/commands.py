@@ -201,13 +201,17 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         length = "off" if off else (f"{days}d" if days else None)
         await runner.run(interaction, "pause", {"length": length, "until": until, "cohort": cohort})
 
-    @tree.command(name="stats", description="Twelve weeks as a picture, and the numbers behind it")
+    @tree.command(name="stats", description="Your stats card (12 weeks or a year), and the numbers behind it")
+    @app_commands.describe(span="weeks: the last 12 weeks (default); year: the last 12 months",
+                           theme="light (default) or dark, to match your Discord theme")
     @cohort_option
     @app_commands.describe(member="Whose stats, e.g. @ann (default: yours)",
                            share="True shows it to the channel; otherwise only you see it")
     async def stats(interaction: discord.Interaction, member: discord.Member | None = None,
+                    span: Literal["weeks", "year"] | None = None, theme: Literal["light", "dark"] | None = None,
                     share: bool = False, cohort: str | None = None) -> None:
-        await runner.run(interaction, "stats", {"member": member, "share": share, "cohort": cohort})
+        await runner.run(interaction, "stats", {"member": member, "span": span, "theme": theme, "share": share,
+                                                "cohort": cohort})
 
     @tree.command(name="nudge", description="A friendly DM to a cohort mate (once a day)")
     @app_commands.describe(member="Who to nudge, e.g. @ann (someone in your cohort)")

@@ -6,9 +6,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
+from bot.cards import StatsCard
 from bot.domain import Member
 from bot.errors import CommandError
 from bot.grammar import CommandSpec
@@ -32,10 +33,10 @@ class Invocation:
 class Charts(Protocol):
     """Draws pictures for replies (an adapter implements it with an imaging library)."""
 
-    def heatmap(self, minutes_by_day: list[tuple[date, int]], target: int, title: str,
-                marks: Mapping[date, str] | None = None) -> bytes:
-        """A PNG: one cell a day, weeks as columns, colour by minutes against the daily target; days in `marks`
-        ("frozen", "paused", "off", "repaired") are marked by shape as well, not by colour alone."""
+    def stats_card(self, card: StatsCard) -> bytes:
+        """A PNG of the card: a calendar with weeks as columns, shaded by minutes against the daily target, marked
+        days ("frozen", "paused", "off", "repaired") told apart by shape as well, not by colour alone; the streaks,
+        this week's numbers and the cohort's name; in the card's theme."""
         ...
 
 

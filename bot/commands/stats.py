@@ -1,4 +1,4 @@
-"""`stats [@member]`: a twelve-week picture and the numbers behind it."""
+"""`stats [@member] [year] [theme:dark]`: a card worth sharing (twelve weeks or a year) and the numbers behind it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from bot import streaks
-from bot.commands.context import Args, Context
+from bot.cards import MARKS, SPAN_WEEKS, SPAN_WORDS, THEMES, CardDay, StatsCard
+from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.streak import week_progress
 from bot.domain import Enrolment
@@ -16,12 +17,14 @@ from bot.localtime import week_start
 from bot.mentions import mentioned_member
 from bot.replies import Attachment, Reply
 
-WEEKS = 12
+WEEKS = SPAN_WEEKS["weeks"]
 
 
 async def run(ctx: Context, args: Args) -> Reply:
+    span, who = _span_and_member(args)
+    theme = _theme(args)
     mine = await resolve_enrolment(ctx, args)
-    subject = await _subject(ctx, args, mine)
+    subject = await _subject(ctx, who, mine)
     membership = subject.membership
     assert membership.id is not None
     today = subject.local_date(ctx.now)
@@ -37,7 +40,7 @@ async def run(ctx: Context, args: Args) -> Reply:
         weekday_minutes[day.weekday()] += minutes
     best = max(weekday_minutes, key=lambda d: (weekday_minutes[d], -d)) if weekday_minutes else None
     by_step = await ctx.uow.checkins.minutes_by_step(membership.id)
-    start = week_start(today) - timedelta(weeks=WEEKS - 1)
+    start = week_start(today) - timedelta(weeks=SPAN_WEEKS[span] - 1)
     grid = [(start + timedelta(days=i), by_day.get(start + timedelta(days=i), 0))
             for i in range((today - start).days + 1)]
     week = await week_progress(ctx, subject, today)
@@ -51,10 +54,16 @@ async def run(ctx: Context, args: Args) -> Reply:
              *([f"This week: {week['minutes']}/{week['goal']} min toward the weekly goal."] if week["goal"] else []),
              *([f"By roadmap step: {', '.join(f'step {s}: {m} min' for s, m in sorted(_named(by_step).items()))}."]
                if _named(by_step) else [])]
+    monday = week_start(today)
+    week_done = sum(1 for day, minutes in by_day.items() if monday <= day <= today and minutes >= target)
     attachments = ()
     if ctx.tools.charts is not None:
-        marks = {day: states[day] for day, _ in grid if states.get(day) in MARKED}
-        picture = ctx.tools.charts.heatmap(grid, target, f"{name}: last {WEEKS} weeks", marks)
+        card = StatsCard(member=name, cohort=subject.cohort.name, today=today, target=target,
+                         days=tuple(CardDay(day, minutes, states.get(day) if states.get(day) in MARKS else None)
+                                    for day, minutes in grid),
+                         streak=status.streak, longest=status.longest, week_minutes=int(week["minutes"] or 0),
+                         week_done=week_done, week_goal=week["goal"], span=span, theme=theme)
+        picture = ctx.tools.charts.stats_card(card)
         attachments = (Attachment(f"{name}-{today.isoformat()}.png", picture, "image/png"),)
     return Reply(text="\n".join(lines), private=not args.flag("share"), title="Stats", attachments=attachments,
                  data={"member": name, "cohort": subject.cohort.name, "total_minutes": total, "done_days": done_days,
@@ -65,13 +74,34 @@ async def run(ctx: Context, args: Args) -> Reply:
                        "best_weekday": calendar.day_name[best] if best is not None else None,
                        "minutes_by_step": {str(s): m for s, m in _named(by_step).items()},
                        "days": [[day.isoformat(), minutes] for day, minutes in grid], "target": target,
-                       "week": week})
+                       "week": week, "week_done_days": week_done, "span": span, "theme": theme})
 
 
-async def _subject(ctx: Context, args: Args, mine: Enrolment) -> Enrolment:
-    if not args.has("member"):
+def _span_and_member(args: Args) -> tuple[str, str | None]:
+    """`stats year`, `stats year @ann`, `stats @ann year`, `stats span:year`: a span word (`weeks`, `year`) and at
+    most one member, in either order."""
+    words = [word for word in (args.text("member"), args.text("span")) if word]
+    spans = [SPAN_WORDS[word.lower()] for word in words if word.lower() in SPAN_WORDS]
+    others = [word for word in words if word.lower() not in SPAN_WORDS]
+    if len(spans) > 1 or len(others) > 1:
+        raise CommandError("bad_arguments", f"`stats` takes one member and one span (`weeks` or `year`), not "
+                                            f"'{clip(' '.join(words))}'. Usage: `{args.spec.usage}`.")
+    return (spans[0] if spans else "weeks"), (others[0] if others else None)
+
+
+def _theme(args: Args) -> str:
+    raw = args.text("theme")
+    if raw is None:
+        return THEMES[0]
+    if raw.lower() not in THEMES:
+        raise CommandError("bad_arguments", f"`theme:` takes `light` or `dark`, not '{clip(raw)}'.")
+    return raw.lower()
+
+
+async def _subject(ctx: Context, who: str | None, mine: Enrolment) -> Enrolment:
+    if who is None:
         return mine
-    member = await mentioned_member(ctx, args.text("member"), "stats @ann")
+    member = await mentioned_member(ctx, who, "stats @ann")
     assert mine.cohort.id is not None and member.id is not None
     membership = await ctx.uow.memberships.get(mine.cohort.id, member.id)
     if membership is None or not membership.active:
@@ -86,7 +116,7 @@ def _named(by_step: dict[int | None, int]) -> dict[int, int]:
     return {step: minutes for step, minutes in by_step.items() if step is not None}
 
 
-MARKED = ("frozen", "paused", "off", "repaired")  # what a picture marks besides minutes
+MARKED = MARKS  # what a picture marks besides minutes
 
 
 def day_states(enrolment: Enrolment, by_day: dict[date, int], status: streaks.StreakStatus, first: date | None,
