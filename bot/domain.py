@@ -36,6 +36,7 @@ class Member:
     allow_mentions: bool = True
     hidden: bool = False
     rest_days: WeeklyDays = field(default_factory=offdays.rest_days)  # weekly days off, in every cohort
+    web_name: bool = False  # `privacy web:show`: their name, not "Member N", on the cohort's web page
     id: int | None = None
 
 
@@ -65,6 +66,7 @@ class Cohort:
     weekly_goal: int | None = None  # minutes a week each member aims for
     study_days: WeeklyDays = field(default_factory=offdays.study_days)  # days outside them are off days
     holidays: tuple[Holiday, ...] = ()
+    web_slug: str | None = None  # the public page's unguessable part; None: the page is off
     id: int | None = None
 
     @property
@@ -95,6 +97,7 @@ class Membership:
     next_dayend_at: datetime | None = None  # set while the member has a buddy to tell about an undone day
     next_reminder_day: date | None = None  # the local dates the next reminder and last call belong to
     next_lastcall_day: date | None = None
+    web_token: str | None = None  # the member's private page's unguessable part (`stats web`)
     id: int | None = None
 
     @property

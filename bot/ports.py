@@ -75,6 +75,10 @@ class CohortRepository(Protocol):
 
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None: ...
 
+    async def find_by_web_slug(self, slug: str) -> Cohort | None:
+        """The cohort whose public page has this slug (None: no such page, or it was turned off or rotated)."""
+        ...
+
     async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]: ...
 
     async def created_by(self, member_id: int) -> Sequence[Cohort]: ...
@@ -92,6 +96,10 @@ class MembershipRepository(Protocol):
     async def get(self, cohort_id: int, member_id: int) -> Membership | None: ...
 
     async def get_by_id(self, membership_id: int) -> Membership | None: ...
+
+    async def find_by_web_token(self, token: str) -> Membership | None:
+        """The membership whose private page has this token (None: no such page, or it was rotated)."""
+        ...
 
     async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
         """The cohort's memberships (active or not) of those among `member_ids` who have one, by member id."""
@@ -219,6 +227,10 @@ class CheckInRepository(Protocol):
 
     async def minutes_by_step(self, membership_id: int) -> dict[int | None, int]:
         """Minutes per roadmap step (None: no step named)."""
+        ...
+
+    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
+        """Per local date >= `since`, how many of the cohort's memberships logged at least `target` minutes."""
         ...
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 MAX_STEPS = 50
@@ -60,6 +60,27 @@ def position(roadmap: Roadmap, start: date, today: date) -> Position:
         elapsed -= step.weeks
     last = roadmap.steps[-1]
     return Position(last, (last.weeks or 0) + elapsed + 1, started=True)
+
+
+@dataclass(frozen=True)
+class StepSpan:
+    step: RoadmapStep
+    first: date
+    last: date | None  # None: an ongoing step, current from `first` on
+
+
+def spans(roadmap: Roadmap, start: date) -> list[StepSpan]:
+    """When each step runs, walking the steps' weeks from `start` (the steps after an ongoing one never come)."""
+    found: list[StepSpan] = []
+    first = start
+    for step in roadmap.steps:
+        if step.weeks is None:
+            found.append(StepSpan(step, first, None))
+            break
+        last = first + timedelta(weeks=step.weeks) - timedelta(days=1)
+        found.append(StepSpan(step, first, last))
+        first = last + timedelta(days=1)
+    return found
 
 
 def validate(raw: Any) -> Roadmap:

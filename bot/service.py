@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from bot import pages
 from bot.batching import Batcher, Turns
 from bot.clock import Clock
 from bot.commands import HANDLERS
@@ -195,6 +196,25 @@ class StudyBot:
         return Calendar(cohort=found.name, cohort_today=cohort_today, today=today,
                         until=today + timedelta(days=days - 1), off=off,
                         holidays=tuple(h for h in found.holidays if h.end >= cohort_today))
+
+    # --- the web pages (adapters/web): read-only, found only by their random slug or token ---
+    async def cohort_page(self, slug: str, board: str = "streak") -> pages.CohortPage | None:
+        async with self._unit_of_work() as uow:
+            page = await pages.cohort_page(uow, self.tools.roadmaps, slug, board, self.clock.now())
+            await uow.commit()  # a first streak board stores the board streaks it worked out
+            return page
+
+    async def member_page(self, token: str) -> pages.MemberPage | None:
+        async with self._unit_of_work() as uow:
+            return await pages.member_page(uow, self.tools.roadmaps, token, self.clock.now())
+
+    async def member_calendar(self, token: str) -> pages.MemberCalendar | None:
+        async with self._unit_of_work() as uow:
+            return await pages.member_calendar(uow, self.tools.roadmaps, token, self.clock.now())
+
+    async def cohort_calendar(self, slug: str) -> pages.CohortCalendar | None:
+        async with self._unit_of_work() as uow:
+            return await pages.cohort_calendar(uow, self.tools.roadmaps, slug, self.clock.now())
 
     async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
         name = shown_name(invocation)

@@ -137,6 +137,7 @@ class MemberRow(Base):
     allow_mentions: Mapped[bool] = mapped_column(Boolean)
     hidden: Mapped[bool] = mapped_column(Boolean)
     rest_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(NO_DAY), nullable=True)
+    web_name: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # `privacy web:show`
 
 
 class CohortRow(Base):
@@ -144,6 +145,7 @@ class CohortRow(Base):
     __table_args__ = (
         UniqueConstraint("platform", "workspace", "name_key"),
         Index("ix_cohorts_channel", "platform", "workspace", "channel_id"),
+        Index("uq_cohorts_web_slug", "web_slug", unique=True),
         NEVER_REUSE_IDS,
     )
 
@@ -174,6 +176,7 @@ class CohortRow(Base):
     weekly_goal: Mapped[int | None] = mapped_column(Integer)
     study_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(EVERY_DAY), nullable=True)
     holidays: Mapped[tuple[Holiday, ...]] = mapped_column(HolidaysText, nullable=True)
+    web_slug: Mapped[str | None] = mapped_column(String(64))  # the public page's; NULL: off (unique index)
 
 
 class MembershipRow(Base):
@@ -187,6 +190,7 @@ class MembershipRow(Base):
               "board_longest", "active", "member_id"),
         Index("ix_memberships_board_unknown", "cohort_id", sqlite_where=text("board_streak IS NULL"),
               postgresql_where=text("board_streak IS NULL")),  # board streaks to work out
+        Index("uq_memberships_web_token", "web_token", unique=True),
         NEVER_REUSE_IDS,
     )
 
@@ -223,6 +227,7 @@ class MembershipRow(Base):
     board_alive_until: Mapped[date | None] = mapped_column(Date)
     board_last_repair: Mapped[date | None] = mapped_column(Date)
     board_mendable: Mapped[int | None] = mapped_column(Integer)
+    web_token: Mapped[str | None] = mapped_column(String(64))  # the member's private page's (unique index)
 
 
 class LeaderboardTotalRow(Base):

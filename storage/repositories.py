@@ -162,6 +162,10 @@ class SqlCohortRepository(_Repository):
     async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
         return await self._first(platform=platform, workspace=workspace, name_key=name.lower())
 
+    async def find_by_web_slug(self, slug: str) -> Cohort | None:
+        row = await self._session.scalar(select(CohortRow).where(CohortRow.web_slug == slug))
+        return _load(Cohort, row) if row else None
+
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
         return await self._first(platform=platform, workspace=workspace, channel_id=channel_id)
 
@@ -199,6 +203,10 @@ class SqlMembershipRepository(_Repository, SqlBoards):
 
     async def get_by_id(self, membership_id: int) -> Membership | None:
         row = await self._session.get(MembershipRow, membership_id)
+        return _membership(row) if row else None
+
+    async def find_by_web_token(self, token: str) -> Membership | None:
+        row = await self._session.scalar(select(MembershipRow).where(MembershipRow.web_token == token))
         return _membership(row) if row else None
 
     async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
@@ -384,6 +392,14 @@ class SqlCheckInRepository(_Repository):
         query = (select(CheckInRow.step, func.sum(CheckInRow.minutes))
                  .where(CheckInRow.membership_id == membership_id).group_by(CheckInRow.step))
         return {step: int(total) for step, total in (await self._session.execute(query))}
+
+    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
+        table = CheckInRow.__table__
+        days = (select(table.c.local_date).where(table.c.cohort_id == cohort_id, table.c.local_date >= since)
+                .group_by(table.c.membership_id, table.c.local_date)
+                .having(func.sum(table.c.minutes) >= target).subquery())
+        rows = await self._session.execute(select(days.c.local_date, func.count()).group_by(days.c.local_date))
+        return {day: int(count) for day, count in rows}
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
         row = await self._session.scalar(
@@ -646,7 +662,7 @@ class SqlScheduleRepository(_Repository):
 
 _MEMBERSHIP_COLUMNS = ("id", "cohort_id", "member_id", "role", "active", "reminder_time", "joined_at",
                        *STREAK_COLUMNS, "next_reminder_at", "lastcall_minutes", "next_lastcall_at", "next_dayend_at",
-                       "next_reminder_day", "next_lastcall_day")  # what `_membership` reads
+                       "next_reminder_day", "next_lastcall_day", "web_token")  # what `_membership` reads
 _MEMBER_FIELDS = tuple(field.name for field in fields(Member))
 _SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
 _DELIVERY_COLUMNS = ("status", "attempts", "next_attempt_at", "last_error", "sent_at", "platform_message_id")

@@ -70,4 +70,5 @@ def load_membership(row: MembershipRow) -> Membership:
                       reminder_time=row.reminder_time, joined_at=row.joined_at, streak_state=state,
                       next_reminder_at=row.next_reminder_at, lastcall_minutes=row.lastcall_minutes,
                       next_lastcall_at=row.next_lastcall_at, next_dayend_at=row.next_dayend_at,
-                      next_reminder_day=row.next_reminder_day, next_lastcall_day=row.next_lastcall_day, id=row.id)
+                      next_reminder_day=row.next_reminder_day, next_lastcall_day=row.next_lastcall_day,
+                      web_token=row.web_token, id=row.id)

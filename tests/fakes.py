@@ -360,6 +360,9 @@ class CohortRepository:
         return _found(self._uow.rows("cohorts"),
                       lambda c: (c.platform, c.workspace, c.name.lower()) == (platform, workspace, name.lower()))
 
+    async def find_by_web_slug(self, slug: str) -> Cohort | None:
+        return _found(self._uow.rows("cohorts"), lambda c: c.web_slug == slug)
+
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
         return _found(self._uow.rows("cohorts"),
                       lambda c: (c.platform, c.workspace, c.channel_id) == (platform, workspace, channel_id))
@@ -399,6 +402,8 @@ class CohortRepository:
             if (other.id != cohort.id and (other.platform, other.workspace) == (cohort.platform, cohort.workspace)
                     and other.name.lower() == cohort.name.lower()):
                 raise DuplicateKey(f"a cohort named {other.name!r} exists in this workspace")
+            if other.id != cohort.id and cohort.web_slug is not None and other.web_slug == cohort.web_slug:
+                raise DuplicateKey("that web slug is taken (uq_cohorts_web_slug)")
 
 
 class MembershipRepository(fake_boards.FakeBoards):
@@ -410,6 +415,9 @@ class MembershipRepository(fake_boards.FakeBoards):
 
     async def get_by_id(self, membership_id: int) -> Membership | None:
         return _found(self._uow.rows("memberships"), lambda m: m.id == membership_id)
+
+    async def find_by_web_token(self, token: str) -> Membership | None:
+        return _found(self._uow.rows("memberships"), lambda m: m.web_token == token)
 
     async def get_many(self, cohort_id: int, member_ids: Sequence[int]) -> dict[int, Membership]:
         wanted = set(member_ids)
@@ -458,6 +466,9 @@ class MembershipRepository(fake_boards.FakeBoards):
             if other.id != membership.id and (other.cohort_id, other.member_id) == (
                     membership.cohort_id, membership.member_id):
                 raise DuplicateKey(f"member {membership.member_id} is already in cohort {membership.cohort_id}")
+            if other.id != membership.id and membership.web_token is not None \
+                    and other.web_token == membership.web_token:
+                raise DuplicateKey("that web token is taken (uq_memberships_web_token)")
 
 
 class CheckInRepository:
@@ -501,6 +512,20 @@ class CheckInRepository:
             except DuplicateKey:
                 stored.append(None)
         return stored
+
+    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
+        counts: dict[date, int] = defaultdict(int)
+        for (_, day), minutes in self._per_membership_day(cohort_id, since).items():
+            if minutes >= target:
+                counts[day] += 1
+        return dict(counts)
+
+    def _per_membership_day(self, cohort_id: int, since: date) -> dict[tuple[int, date], int]:
+        totals: dict[tuple[int, date], int] = defaultdict(int)
+        for c in self._uow.rows("checkins"):
+            if c.cohort_id == cohort_id and c.local_date >= since:
+                totals[c.membership_id, c.local_date] += c.minutes
+        return totals
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
         mine = [c for c in self._uow.rows("checkins") if c.member_id == member_id and c.created_at >= since]

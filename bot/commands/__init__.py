@@ -19,6 +19,7 @@ from bot.commands import (
     stats,
     streak,
     undo,
+    web,
 )
 from bot.commands.context import Args, Context
 from bot.grammar import BY_NAME
@@ -66,6 +67,8 @@ HANDLERS: dict[str, Handler] = {
     "cohort holiday": holidays.run,
     "rest": rest.run,
     "undo": undo.run,
+    "cohort web": web.cohort_web,
+    "stats web": web.stats_web,
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

@@ -50,6 +50,7 @@ class Toolkit:
     roadmaps: Mapping[str, Roadmap] = field(default_factory=dict)
     parse_roadmap: RoadmapParser | None = None
     charts: Charts | None = None
+    public_url: str | None = None  # where the web pages are served (STUDYBOT_PUBLIC_URL), for the links handed out
 
 
 @dataclass

@@ -39,24 +39,10 @@ async def run(ctx: Context, args: Args) -> Reply:
         raise CommandError("bad_board", f"There is no '{clip(kind)}' leaderboard. "
                                         f"Type `leaderboard` followed by one of: {', '.join(BOARDS)}.")
     cohort = await target_cohort(ctx, args)
-    assert cohort.id is not None
-    walked: list[BoardEntry] = []  # streak board: members ranked from a walk instead of stored figures
-    if kind == "streak":
-        zones = await ctx.uow.memberships.board_zones(cohort.id)
-        today = {zone: local_day(ctx.now, ZoneInfo(zone or cohort.timezone), cohort.rollover_hour)
-                 for zone in zones | {None}}
-        board = Board(cohort.id, kind, today=today)
-        await _work_out_unknown(ctx.uow, cohort)
-        walked = await _walk_irregular(ctx.uow, cohort, board, ctx.now)
-    else:
-        board = Board(cohort.id, kind, starts_on=_period_start(kind, local_day(ctx.now, cohort.zone,
-                                                                                cohort.rollover_hour)))
-    leaders = await ctx.uow.memberships.board_leaders(board, TOP)
-    pool = sorted([*leaders, *(entry for entry in walked if entry.value > 0)], key=best_first)
-    ranks = competition_ranks(pool, key=lambda entry: entry.key)
+    board, walked = await prepare(ctx.uow, cohort, kind, ctx.now)
     unit = "days" if kind == "streak" else "min"
     rows = [{"rank": rank, "name": entry.name, "value": entry.value}
-            for rank, entry in zip(ranks, pool, strict=True) if entry.value > 0][:TOP]
+            for rank, entry in await leaders(ctx.uow, board, walked, TOP)]
     assert ctx.member.id is not None
     mine = next((entry for entry in walked if entry.member_id == ctx.member.id), None) \
         or await ctx.uow.memberships.board_entry(board, ctx.member.id)
@@ -72,6 +58,28 @@ async def run(ctx: Context, args: Args) -> Reply:
         lines.append(f"You: #{you['rank']} with {_amount(you['value'], unit)}.")
     return Reply(text="\n".join(lines), title=title,
                  data={"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit})
+
+
+async def prepare(uow: UnitOfWork, cohort: Cohort, kind: str, now: datetime) -> tuple[Board, list[BoardEntry]]:
+    """The board as storage is asked for it, and (streak board) the members ranked from a walk instead of stored
+    figures."""
+    assert cohort.id is not None
+    if kind != "streak":
+        return Board(cohort.id, kind, starts_on=_period_start(kind, local_day(now, cohort.zone,
+                                                                               cohort.rollover_hour))), []
+    zones = await uow.memberships.board_zones(cohort.id)
+    today = {zone: local_day(now, ZoneInfo(zone or cohort.timezone), cohort.rollover_hour) for zone in zones | {None}}
+    board = Board(cohort.id, kind, today=today)
+    await _work_out_unknown(uow, cohort)
+    return board, await _walk_irregular(uow, cohort, board, now)
+
+
+async def leaders(uow: UnitOfWork, board: Board, walked: list[BoardEntry], top: int) -> list[tuple[int, BoardEntry]]:
+    """The best `top` entries with a value above 0 (ties at the cut included no further), with their ranks."""
+    found = await uow.memberships.board_leaders(board, top)
+    pool = sorted([*found, *(entry for entry in walked if entry.value > 0)], key=best_first)
+    ranks = competition_ranks(pool, key=lambda entry: entry.key)
+    return [(rank, entry) for rank, entry in zip(ranks, pool, strict=True) if entry.value > 0][:top]
 
 
 async def _work_out_unknown(uow: UnitOfWork, cohort: Cohort) -> None:

@@ -81,13 +81,18 @@ async def privacy(ctx: Context, args: Args) -> Reply:
     if args.has("boards"):
         ctx.member.hidden = not _on_off(args.text("boards") or "", "boards", "show", "hide")
         changed = True
+    if args.has("web"):
+        ctx.member.web_name = _on_off(args.text("web") or "", "web", "show", "hide")
+        changed = True
     if changed:
         await ctx.uow.members.save(ctx.member)
+    on_pages = "your name" if ctx.member.web_name else 'you as "Member N"'
     text = (f"The digest {'may' if ctx.member.allow_mentions else 'will never'} @mention you; you are "
-            f"{'hidden from' if ctx.member.hidden else 'shown on'} leaderboards. "
-            "Change with `privacy mentions:off` or `privacy boards:hide`.")
+            f"{'hidden from' if ctx.member.hidden else 'shown on'} leaderboards; cohort web pages show {on_pages}. "
+            "Change with `privacy mentions:off`, `privacy boards:hide` or `privacy web:show`.")
     return Reply(text=text, private=True, title="Privacy",
-                 data={"mentions": ctx.member.allow_mentions, "boards": "hide" if ctx.member.hidden else "show"})
+                 data={"mentions": ctx.member.allow_mentions, "boards": "hide" if ctx.member.hidden else "show",
+                       "web": "show" if ctx.member.web_name else "hide"})
 
 
 def _on_off(raw: str, name: str, yes: str, no: str) -> bool:
