@@ -64,3 +64,20 @@ def test_the_readable_console_shows_local_times_too(tmp_path: Path) -> None:
                                        f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"])
     assert result.exit_code == 0, result.output
     assert "Ends at 16:30 CEST (in 30 min)" in result.output and "⟦" not in result.output
+
+
+def test_a_last_call_from_the_outbox_says_when_the_day_ends_in_local_time(tmp_path: Path) -> None:
+    """A scheduled message keeps its instant through the outbox (the token is in its stored text) and the
+    console's notifier renders it like a reply."""
+    lines = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T14:00:00Z",
+        "ann: /cohort create ml-club timezone:Europe/Berlin",
+        "ann: /checkin 30",
+        "ann: /remind lastcall 2h",
+        "!advance 1d",
+        "!advance 14h",  # Sunday 05:00 in Berlin: Saturday ended undone at 04:00, the last call came at 02:00
+    ]))
+    (lastcall,) = [m for m in lines if m["data"].get("type") == "lastcall"]
+    assert lastcall["kind"] == "dm" and lastcall["data"]["day_ends_at"] == "2026-03-08T03:00:00Z"
+    assert _local(lastcall["data"]["day_ends_at"], "Europe/Berlin") == "04:00 CET"
+    assert "ends in 2 h (at 04:00 CET)" in lastcall["text"] and "⟦" not in lastcall["text"]
