@@ -51,6 +51,11 @@ LASTCALL_CHOICES = _choices(("1h", "1 hour before my day ends"), ("2h", "2 hours
                             ("3h", "3 hours before my day ends"), ("off", "Off: no last call"))
 MENTIONS_CHOICES = _choices(("on", "On: digests may @mention me"), ("off", "Off: name me without a ping"))
 BOARDS_CHOICES = _choices(("show", "Show me on leaderboards"), ("hide", "Hide me from leaderboards"))
+WEB_NAME_CHOICES = _choices(("show", "Show my name on the cohort's web page"),
+                            ("hide", "Show me as \"Member N\" on the web page"))
+COHORT_WEB_CHOICES = _choices(("on", "On: make the page (its link comes to you privately)"),
+                              ("rotate", "Rotate: a new link; the old one stops working"),
+                              ("off", "Off: take the page down"))
 FORGET_CHOICES = _choices(("yes", "Yes, delete everything about me in this server"),)
 DIGEST_MENTIONS_CHOICES = _choices(("on", "On: @mention members not done yet"),
                                    ("off", "Off: name them without a ping"))
@@ -221,11 +226,19 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
 
     @tree.command(name="privacy", description="Whether digests may @mention you; whether boards show you")
     @app_commands.describe(mentions="Whether the daily digest may @mention you: on or off",
-                           boards="Whether leaderboards list you: show or hide")
-    @app_commands.choices(mentions=MENTIONS_CHOICES, boards=BOARDS_CHOICES)
+                           boards="Whether leaderboards list you: show or hide",
+                           web="Your name on the cohort's web page (show), or \"Member N\" (hide, the default)")
+    @app_commands.choices(mentions=MENTIONS_CHOICES, boards=BOARDS_CHOICES, web=WEB_NAME_CHOICES)
     async def privacy(interaction: discord.Interaction, mentions: Literal["on", "off"] | None = None,
-                      boards: Literal["show", "hide"] | None = None) -> None:
-        await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards})
+                      boards: Literal["show", "hide"] | None = None, web: Literal["show", "hide"] | None = None,
+                      ) -> None:
+        await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards, "web": web})
+
+    @tree.command(name="webpage", description="Your private web page and calendar feed: the link, only for you")
+    @app_commands.describe(rotate="True gives new links; the old ones stop working at once")
+    @cohort_option
+    async def webpage(interaction: discord.Interaction, rotate: bool = False, cohort: str | None = None) -> None:
+        await runner.run(interaction, "stats web", {"action": "rotate" if rotate else None, "cohort": cohort})
 
     @tree.command(name="export", description="Your own check-ins and day-by-day record as CSV")
     @cohort_option
@@ -322,6 +335,14 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     @cohort_option
     async def holiday_remove(interaction: discord.Interaction, date: str, cohort: str | None = None) -> None:
         await runner.run(interaction, "cohort holiday", {"action": "remove", "date": date, "cohort": cohort})
+
+    @cohort.command(name="web", description="Organizers: the cohort's web page, reachable only by its link")
+    @app_commands.describe(action="on, rotate (a new link) or off; empty to see the link")
+    @app_commands.choices(action=COHORT_WEB_CHOICES)
+    @cohort_option
+    async def cohort_web(interaction: discord.Interaction, action: Literal["on", "off", "rotate"] | None = None,
+                         cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort web", {"action": action, "cohort": cohort})
 
     @cohort.command(name="remove", description="Organizers: delete a cohort and all its check-ins")
     @app_commands.describe(name="The cohort to delete, e.g. ml-club",
