@@ -139,7 +139,7 @@ async def cohort_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug: st
                  for n in range((today - start).days + 1))
     return CohortPage(
         cohort=cohort.name, board=board, unit="days" if board == "streak" else "min", rows=tuple(rows),
-        members=len(await uow.memberships.active_in_cohort(cohort.id)), done_today=done.get(today, 0),
+        members=await uow.memberships.count_active(cohort.id), done_today=done.get(today, 0),
         target=cohort.daily_target, today=today, roadmap=await _roadmap(uow, roadmaps, cohort, today),
         days=days, study_days=describe(cohort.study_days.mask_on(today)),
         holidays=tuple(h for h in cohort.holidays if h.end >= today))

@@ -229,6 +229,11 @@ class SqlMembershipRepository(_Repository, SqlBoards):
                  .order_by(MembershipRow.id))
         return [(_membership(m), _load(Member, p)) for m, p in (await self._session.execute(query))]
 
+    async def count_active(self, cohort_id: int) -> int:
+        return int(await self._session.scalar(
+            select(func.count()).select_from(MembershipRow)
+            .where(MembershipRow.cohort_id == cohort_id, MembershipRow.active)) or 0)
+
     async def add(self, membership: Membership) -> Membership:
         return _membership(await self._insert(MembershipRow(**_membership_columns(membership))))
 

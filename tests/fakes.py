@@ -434,6 +434,9 @@ class MembershipRepository(fake_boards.FakeBoards):
         return [(copy.deepcopy(m), copy.deepcopy(members[m.member_id]))
                 for m in self._uow.rows("memberships") if m.cohort_id == cohort_id and m.active]
 
+    async def count_active(self, cohort_id: int) -> int:
+        return sum(1 for m in self._uow.rows("memberships") if m.cohort_id == cohort_id and m.active)
+
     async def add(self, membership: Membership) -> Membership:
         self._refuse_clash(membership)
         return self._uow.insert("memberships", membership)
