@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot import bars
 from bot.domain import Cohort, Enrolment
 from bot.instants import iso, when
 from bot.replies import Reply
@@ -18,12 +19,16 @@ MILESTONES = (7, 30, 100)
 
 
 def reminder(enrolment: Enrolment, day: date, minutes_today: int, streak: int, offer: Offer | None = None,
-             ) -> Reply:
+             week_minutes: int | None = None) -> Reply:
+    """`week_minutes`: the week's minutes so far (Monday to `day`), when the cohort has a weekly goal."""
     target = enrolment.cohort.daily_target
     keep = f"to keep your {streak}-day streak going" if streak else "to get a streak going"
     left = target - minutes_today
-    text = (f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet "
-            f"({minutes_today}/{target} min, {left} to go). `sprint start` or `checkin` {keep}.")
+    text = (f"Hi {enrolment.member.display_name}, today's sprint for {enrolment.cohort.name} isn't done yet.\n"
+            f"{bars.progress(minutes_today, target)}, {left} to go. `sprint start` or `checkin` {keep}.")
+    week = bars.week_line(week_minutes, enrolment.cohort.weekly_goal)
+    if week is not None:
+        text += f"\n{week}"
     data: dict[str, Any] = {"type": "reminder", "cohort": enrolment.cohort.name, "local_date": day.isoformat(),
                             "minutes_today": minutes_today, "target": target, "streak": streak}
     if offer is not None:

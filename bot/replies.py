@@ -15,11 +15,17 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
+    """`followups`: further replies for the caller alone, sent after this one, whatever this one's visibility
+    (the organizer's checklist after a public `cohort create`, the reminder tips after a first check-in).
+    Every adapter sends each one privately: Discord as an ephemeral follow-up of the interaction, Slack as an
+    ephemeral message (a DM when there is no channel to show it in), the console as a line to the caller."""
+
     text: str
     data: dict[str, Any] = field(default_factory=dict)
     private: bool = False
     title: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    followups: tuple[Reply, ...] = ()
 
     @property
     def is_error(self) -> bool:

@@ -164,6 +164,7 @@ class Scheduler:
             return messages, instants
         inputs = await uow.schedule.streak_inputs([e.membership.id or 0 for e, _, _ in wanted],
                                                   min(day for _, _, day in wanted))
+        weeks = await _week_minutes(uow, wanted)
         checkpoints: dict[int, StreakState | None] = {}
         for enrolment, due_at, day in wanted:
             membership_id = enrolment.membership.id or 0
@@ -174,7 +175,7 @@ class Scheduler:
             status = None if mine.first_day is None else _streak(  # no check-in yet: no streak, no walk
                 enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints)
             reply = notices.reminder(enrolment, day, minutes, status.streak if status else 0,
-                                     status.offer if status else None)
+                                     status.offer if status else None, weeks.get(membership_id))
             messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
                                  enrolment.member.user_id, reply, due_at, now,
                                  until=_last_moment(end_of, enrolment, day)))
@@ -331,6 +332,17 @@ class Scheduler:
                       data={**ended.reply.data, "type": "sprint_end"})
         return owed(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.cohort, "dm",
                         ended.enrolment.member.user_id, reply, ended.sprint.ends_at, now)
+
+
+async def _week_minutes(uow: UnitOfWork, wanted: Sequence[tuple[Enrolment, datetime, date]]) -> dict[int, int]:
+    """The week's minutes so far (Monday to the reminder's day) of those whose cohort has a weekly goal: one
+    look-up of at most seven (membership, day) pairs each, none when no cohort has a goal."""
+    days = [(enrolment.membership.id or 0, week_start(day) + timedelta(days=offset)) for enrolment, _, day in wanted
+            if enrolment.cohort.weekly_goal for offset in range(day.weekday() + 1)]
+    totals: dict[int, int] = {}
+    for (membership_id, _), minutes in (await uow.checkins.minutes_on_days(days) if days else {}).items():
+        totals[membership_id] = totals.get(membership_id, 0) + minutes
+    return totals
 
 
 def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,

@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.clock import ConsoleClock
@@ -57,6 +58,8 @@ class ConsoleSession:
                                 channel_id=self.channel, idempotency_key=f"console:{uuid.uuid4()}")
         reply = await self._roadmap_file(invocation, command) or await self.bot.handle_text(invocation, command)
         self.output(Message("reply", user if reply.private else f"#{self.channel}", reply))
+        for followup in reply.followups:  # `Reply.followups`: for the caller alone, after the reply
+            self.output(Message("reply", user, replace(followup, private=True)))
 
     async def _roadmap_file(self, invocation: Invocation, command: str) -> Reply | None:
         """`roadmap load PATH`: the console's attachment is a file on this machine."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +24,8 @@ from bot.commands.context import Invocation
 from bot.grammar import PUBLIC_COMMANDS
 from bot.replies import Reply, error_reply
 from bot.service import StudyBot
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 DEFER_AFTER = 2.0
@@ -132,6 +135,18 @@ async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner 
         await interaction.followup.send(**options)  # type: ignore[arg-type]
     else:
         await interaction.response.send_message(**options)  # type: ignore[arg-type]
+    await send_followups(interaction, reply)
+
+
+async def send_followups(interaction: discord.Interaction, reply: Reply) -> None:
+    """The reply's follow-ups (`Reply.followups`: an organizer's checklist, first check-in tips), each an ephemeral
+    follow-up of the interaction, seen by the caller alone; one that fails is logged, and the others still go."""
+    for followup in reply.followups:
+        try:
+            await interaction.followup.send(embed=embed(followup), files=files(followup), ephemeral=True,
+                                            allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as error:
+            log.warning("a private follow-up could not be sent: %s %s", error.status, error.text)
 
 
 def invocation(interaction: discord.Interaction) -> Invocation:

@@ -190,6 +190,7 @@ class StudySlackApp:
         quiet = reply.private or (_is_retry(request) and bool(reply.data.get("duplicate")))
         await respond(response_type="ephemeral" if quiet else "in_channel", replace_original=False,
                       text=fallback_text(reply), blocks=blocks(reply, author=user_id, key=key))
+        await self._followups(reply, user_id, channel)
         await self._upload(reply, user_id)
 
     async def _on_checkin_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -205,10 +206,12 @@ class StudySlackApp:
             await ack(response_action="errors", errors=modal.errors(reply, view))
             return
         await ack()
+        posted = None
         if reply.private:  # a note added to a sprint's check-in: only its author needs to see it
             await self._dm(user_id, reply)
         elif not reply.data.get("duplicate"):
-            await self._post_public(reply, submission.channel, user_id, key)
+            posted = await self._post_public(reply, submission.channel, user_id, key)
+        await self._followups(reply, user_id, posted)
         if submission.source == "home":
             await self._publish_home(workspace, user_id)
 
@@ -280,18 +283,35 @@ class StudySlackApp:
             log.warning("views.open failed: %s", _reason(error))
             return False
 
-    async def _post_public(self, reply: Reply, channel: str | None, user_id: str, key: str) -> None:
+    async def _post_public(self, reply: Reply, channel: str | None, user_id: str, key: str) -> str | None:
         """A modal check-in goes to the channel it was opened in, or (from App Home or a DM) the cohort's
-        channel; when the bot may not post there, to the member's DMs instead."""
+        channel; when the bot may not post there, to the member's DMs instead. Returns the channel it went to
+        (None: the DMs)."""
         target = channel if channel and not channel.startswith("D") else reply.data.get("channel")
         if target:
             try:
                 await self.client.chat_postMessage(channel=target, text=fallback_text(reply),
                                                    blocks=blocks(reply, author=user_id, key=key), unfurl_links=False)
-                return
+                return str(target)
             except (TimeoutError, SlackClientError, ClientError) as error:
                 log.warning("posting a check-in to its channel failed: %s", _reason(error))
         await self._dm(user_id, reply, author=user_id, key=key)
+        return None
+
+    async def _followups(self, reply: Reply, user_id: str, channel: str | None) -> None:
+        """The reply's follow-ups (`Reply.followups`: an organizer's checklist, first check-in tips), each an
+        ephemeral message in `channel` (where the reply went) that the caller alone sees; in their DMs when there
+        is no channel or Slack refuses (a private channel the bot is not in). Sent with `chat.postEphemeral`, not
+        the command's response_url, so the command's own answer is always the first response."""
+        for followup in reply.followups:
+            text, shown = fallback_text(followup), blocks(followup)
+            if channel and not channel.startswith("D"):
+                try:
+                    await self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=shown)
+                    continue
+                except (TimeoutError, SlackClientError, ClientError) as error:
+                    log.warning("an ephemeral follow-up could not be posted, sent as a DM: %s", _reason(error))
+            await self._dm(user_id, followup)
 
     async def _publish_home(self, workspace: str, user_id: str) -> None:
         invocation = await self._invocation(workspace, user_id, None, None)

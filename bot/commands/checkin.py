@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot import bars
 from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip, printable
+from bot.commands.firstday import first_checkin_tips
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import CheckIn, Enrolment
 from bot.errors import CommandError
+from bot.localtime import week_start
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.progress import forget_saved_walk_from, streak_status
 from bot.replies import Reply
@@ -29,6 +32,7 @@ MAX_TOPIC = 200
 class Recorded:
     checkin: CheckIn
     duplicate: bool
+    first: bool = False  # the membership's first check-in (its reply then explains reminders, privately)
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,12 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
     if logged + minutes > MAX_MINUTES_PER_DAY:
         raise day_full(logged, minutes, day)
     await forget_saved_walk_from(uow, membership, day)
+    first = await uow.checkins.first_day(membership.id) is None
     checkin = CheckIn(membership_id=membership.id, member_id=member_id, cohort_id=enrolment.cohort.id,
                       local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
                       note=note, link=link, source=source, topic=topic, step=step)
     try:
-        return Recorded(await uow.checkins.add(checkin), duplicate=False)
+        return Recorded(await uow.checkins.add(checkin), duplicate=False, first=first)
     except DuplicateKey:
         existing = await uow.checkins.find_by_key(member_id, key)
         assert existing is not None
@@ -146,11 +151,16 @@ async def checkin_reply(uow: UnitOfWork, enrolment: Enrolment, outcome: Recorded
     assert enrolment.membership.id is not None
     status = await streak_status(uow, enrolment, today)
     minutes_that_day = await uow.checkins.minutes_on(enrolment.membership.id, outcome.checkin.local_date)
-    return compose_reply(enrolment, outcome, status, minutes_that_day, today)
+    week = None
+    if enrolment.cohort.weekly_goal:
+        by_day = await uow.checkins.minutes_by_day(enrolment.membership.id, week_start(today))
+        week = sum(by_day.values())
+    return compose_reply(enrolment, outcome, status, minutes_that_day, today, week)
 
 
 def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus, minutes_that_day: int,
-                  today: date) -> Reply:
+                  today: date, week_minutes: int | None = None) -> Reply:
+    """`week_minutes`: this week's (Monday to today) minutes, when the cohort has a weekly goal."""
     checkin = outcome.checkin
     target = enrolment.cohort.daily_target
     day_done = minutes_that_day >= target
@@ -161,9 +171,12 @@ def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus,
         headline = f"Already recorded: {checkin.minutes} min{when}. Nothing was added twice."
     else:
         headline = f"{name} logged {checkin.minutes} min{when}{what}"
-    progress = (f"Day done ({minutes_that_day}/{target} min)." if day_done
-                else f"{minutes_that_day}/{target} min — {target - minutes_that_day} more to finish the day.")
-    text = f"{headline}\n{progress} Streak {status.streak} (longest {status.longest}), freezes {status.freezes}."
+    progress = bars.progress(minutes_that_day, target)
+    progress += " Day done." if day_done else f" — {target - minutes_that_day} more to finish the day."
+    text = f"{headline}\n{progress}\nStreak {status.streak} (longest {status.longest}), freezes {status.freezes}."
+    week = bars.week_line(week_minutes, enrolment.cohort.weekly_goal)
+    if week is not None:
+        text += f"\n{week}"
     # This check-in repaired a streak when its day repaired one and, before it, held less than the double.
     repaired = (not outcome.duplicate and checkin.local_date in status.repaired_on
                 and minutes_that_day - checkin.minutes < REPAIR_FACTOR * target)
@@ -191,7 +204,8 @@ def compose_reply(enrolment: Enrolment, outcome: Recorded, status: StreakStatus,
         data["link"] = checkin.link
     if checkin.topic:
         data["topic"], data["step"] = checkin.topic, checkin.step
-    return Reply(text=text, data=data, private=False, title="Check-in")
+    followups = (first_checkin_tips(enrolment),) if outcome.first and not outcome.duplicate else ()
+    return Reply(text=text, data=data, private=False, title="Check-in", followups=followups)
 
 
 def clean_note(note: str | None) -> str | None:

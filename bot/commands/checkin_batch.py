@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import streaks
 from bot.commands.checkin import MAX_MINUTES_PER_DAY, Entry, Recorded, compose_reply, read_entry
@@ -19,6 +19,7 @@ from bot.commands.context import Args, Invocation, shown_name
 from bot.domain import CheckIn, Cohort, Enrolment, Member
 from bot.errors import CommandError
 from bot.grammar import BY_NAME
+from bot.localtime import week_start
 from bot.ports import UnitOfWork
 from bot.progress import resume_day, still_valid
 from bot.replies import Reply, error_reply
@@ -154,6 +155,7 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
         resume[item.membership_id] = state
         since[item.membership_id] = resume_day(state, firsts[item.membership_id], _entry(item).today)
     by_day = await uow.checkins.minutes_by_day_since(since)
+    weeks = await _week_minutes(uow, recorded)
     replies: list[Reply] = []
     moved: dict[int, StreakState | None] = {}
     for item, checkin in recorded:
@@ -166,9 +168,23 @@ async def _replies(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) ->
         # The day's minutes as read after the insert (with whatever another process committed meanwhile), as
         # `checkin_reply` reads them; the new day always lies within what was read.
         that_day = by_day.get(membership_id, {}).get(checkin.local_date, item.logged + entry.minutes)
-        replies.append(compose_reply(enrolment, Recorded(checkin, duplicate=False), status, that_day, entry.today))
+        # Its first check-in: no saved walk to trust, and everything read from its first day on is this one.
+        first = resume[membership_id] is None and sum(by_day.get(membership_id, {}).values()) == checkin.minutes
+        outcome = Recorded(checkin, duplicate=False, first=first)
+        replies.append(compose_reply(enrolment, outcome, status, that_day, entry.today, weeks.get(membership_id)))
     await uow.memberships.save_streak_states(moved)
     return replies
+
+
+async def _week_minutes(uow: UnitOfWork, recorded: list[tuple[_Pending, CheckIn]]) -> dict[int, int]:
+    """This week's minutes (Monday to today) of those whose cohort has a weekly goal, read after the insert."""
+    days = [(item.membership_id, monday + timedelta(days=offset)) for item, _ in recorded
+            if _enrolment(item).cohort.weekly_goal
+            for monday in [week_start(_entry(item).today)] for offset in range((_entry(item).today - monday).days + 1)]
+    weeks: dict[int, int] = defaultdict(int)
+    for (membership_id, _), minutes in (await uow.checkins.minutes_on_days(days) if days else {}).items():
+        weeks[membership_id] += minutes
+    return weeks
 
 
 def _enrolment(item: _Pending) -> Enrolment:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.commands import buddy as buddies
+from bot.commands import firstday
 from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
@@ -54,7 +55,8 @@ async def create(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"{ctx.member.display_name} started the cohort {cohort.name} here "
                       f"({cohort.sprint_minutes}-minute sprints, {cohort.timezone}). "
                       f"Join with `cohort join {cohort.name}`, then `checkin` every day.",
-                 data={"cohort": cohort.name, **settings_data(cohort)}, title="New cohort")
+                 data={"cohort": cohort.name, **settings_data(cohort)}, title="New cohort",
+                 followups=(await firstday.organizer_checklist(ctx, cohort),))
 
 
 async def join(ctx: Context, args: Args) -> Reply:

@@ -33,12 +33,31 @@ async def target_cohort(ctx: Context, args: Args, *, name_arg: str | None = None
     if len(mine) == 1:
         return mine[0]
     if not mine:
-        raise CommandError("no_cohort", "You are not in a cohort yet. Type `cohort join NAME` to join one, "
-                                        "or `cohort create NAME` to start one in this channel.")
+        raise await no_cohort(ctx)
     names = sorted(c.name for c in mine)
     raise CommandError("which_cohort", f"You are in several cohorts ({', '.join(names)}). "
                                        f"Add `cohort:NAME` to say which, e.g. `cohort:{names[0]}`.",
                        choices=names)
+
+
+SHOWN_COHORTS = 5  # the cohorts a `no_cohort` answer names at most
+
+
+async def no_cohort(ctx: Context) -> CommandError:
+    """Someone in no cohort, in a channel without one: how to join the workspace's cohorts, or start one here."""
+    inv = ctx.invocation
+    names = sorted((c.name for c in await ctx.uow.cohorts.list_in_workspace(inv.platform, inv.workspace)),
+                   key=str.lower)
+    where = "this channel" if inv.channel_id is not None else "the channel it should live in"
+    create = f"`cohort create NAME` in {where}, e.g. `cohort create study-club timezone:Europe/Berlin`"
+    if not names:
+        return CommandError("no_cohort", f"You are not in a cohort yet, and this workspace has none. Start one with "
+                                         f"{create}; others then join with `cohort join study-club`.")
+    shown = ", ".join(names[:SHOWN_COHORTS]) + (f" and {len(names) - SHOWN_COHORTS} more"
+                                                if len(names) > SHOWN_COHORTS else "")
+    return CommandError("no_cohort", f"You are not in a cohort yet, and this channel has none. Cohorts here: "
+                                     f"{shown}. Join one with `cohort join {names[0]}` (or `cohort join` in its "
+                                     f"channel), or start your own with {create}.")
 
 
 async def require_organizer(ctx: Context, cohort: Cohort) -> None:
@@ -57,8 +76,11 @@ async def enrolment(ctx: Context, args: Args, *, name_arg: str | None = None) ->
     assert cohort.id is not None
     membership = await ctx.uow.memberships.get(cohort.id, _member_id(ctx))
     if membership is None or not membership.active:
-        raise CommandError("not_member", f"You are not in {cohort.name} yet. Type `cohort join {cohort.name}` "
-                                         "to join it.", cohort=cohort.name)
+        inv = ctx.invocation
+        here = inv.channel_id is not None and cohort.channel_id == inv.channel_id
+        which = f"{cohort.name}, this channel's cohort," if here else cohort.name
+        raise CommandError("not_member", f"You are not in {which} yet. Type `cohort join {cohort.name}` to join "
+                                         "it; then `checkin` after each study session.", cohort=cohort.name)
     pauses = tuple(await ctx.uow.pauses.for_member(_member_id(ctx)))
     return Enrolment(cohort=cohort, member=ctx.member, membership=membership, pauses=pauses)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot import bars
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.domain import Enrolment
@@ -22,14 +23,15 @@ async def run(ctx: Context, args: Args) -> Reply:
     target = enrolment.cohort.daily_target
     paused = enrolment.is_paused(today)
     off = off_reason(enrolment, today)
+    today_line = f"Today {bars.progress(minutes_today, target)}"
     if status.today_done:
-        today_line = f"Today is done ({minutes_today}/{target} min)."
+        today_line += " Day done."
     elif paused:
-        today_line = "You are paused today; your streak waits for you."
+        today_line += "\nYou are paused today; your streak waits for you."
     elif off is not None:
-        today_line = f"Today is an off day ({off}); your streak waits, and a check-in still counts."
+        today_line += f"\nToday is an off day ({off}); your streak waits, and a check-in still counts."
     else:
-        today_line = f"Today: {minutes_today}/{target} min — `checkin` or `sprint start` to keep it going."
+        today_line += " — `checkin` or `sprint start` to keep it going."
     repair = None
     if status.offer is not None:
         offer = status.offer
@@ -38,8 +40,8 @@ async def run(ctx: Context, args: Args) -> Reply:
                        f"{offer.need_minutes} min on your next study day (today counts) to repair it.")
     freezes = f"{status.freezes} freeze{'s' if status.freezes != 1 else ''} saved"
     week = await week_progress(ctx, enrolment, today)
-    week_line = f"\nThis week: {week['minutes']}/{week['goal']} min toward the cohort's weekly goal." \
-        if week["goal"] else ""
+    week_bar = bars.week_line(week["minutes"], week["goal"])
+    week_line = f"\n{week_bar} (the cohort's weekly goal)" if week_bar else ""
     text = (f"{ctx.member.display_name}: streak {status.streak} day{'s' if status.streak != 1 else ''} "
             f"(longest {status.longest}), {freezes}.\n{today_line}{week_line}")
     return Reply(

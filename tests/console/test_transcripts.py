@@ -31,7 +31,9 @@ def test_readme_example_ends_with_a_two_day_streak(tmp_path: Path) -> None:
     assert last["private"] is True
     assert last["data"]["streak"] == 2
     assert last["data"]["today_done"] is True
-    assert [line["to"] for line in lines[:3]] == ["#general", "#general", "#general"]
+    # each public reply, and right after `cohort create` and the first check-in a private follow-up to alice
+    assert [line["to"] for line in lines[:5]] == ["#general", "alice", "#general", "alice", "#general"]
+    assert [lines[1]["data"]["type"], lines[3]["data"]["type"]] == ["checklist", "tips"]
 
 
 def test_data_survives_a_restart_of_the_console(tmp_path: Path) -> None:
@@ -53,10 +55,10 @@ def test_channels_speakers_and_bad_lines(tmp_path: Path) -> None:
         "",
         "# a comment",
     ]))
-    assert lines[2]["to"] == "#ml"
-    assert lines[2]["data"]["minutes_today"] == 45
-    assert [line["data"].get("error") for line in lines[3:]] == ["bad_directive", "bad_directive", None]
-    assert "!advance 90m" in lines[3]["text"]
+    assert [line["to"] for line in lines[:5]] == ["#ml", "alice", "#ml", "#ml", "bob"]  # and their follow-ups
+    assert lines[3]["data"]["minutes_today"] == 45
+    assert [line["data"].get("error") for line in lines[5:]] == ["bad_directive", "bad_directive", None]
+    assert "!advance 90m" in lines[5]["text"]
 
 
 def test_sprint_end_is_sent_as_a_direct_message_when_the_clock_passes(tmp_path: Path) -> None:

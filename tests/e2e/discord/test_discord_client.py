@@ -156,9 +156,13 @@ async def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(discord_world:
     assert callback["type"] == 5  # "thinking": the interaction is acknowledged in time
     assert not (callback.get("data") or {}).get("flags", 0) & EPHEMERAL  # a check-in is public
     gate.set()
-    await discord_world.fake.wait_for(lambda: bool(discord_world.fake.named("POST", "/webhooks/")))
-    (follow_up,) = discord_world.fake.named("POST", "/webhooks/")
+    # after the organizer's checklist (`cohort create`), the check-in, then its reminder tips
+    await discord_world.fake.wait_for(lambda: len(discord_world.fake.named("POST", "/webhooks/")) == 3)
+    checklist, follow_up, tips = discord_world.fake.named("POST", "/webhooks/")
+    assert checklist.body["flags"] & EPHEMERAL and checklist.body["embeds"][0]["title"] == "Next steps"
     assert follow_up.body["embeds"][0]["title"] == "Check-in"
+    # the first check-in's reminder tips follow, for the member alone (`Reply.followups`)
+    assert tips.body["flags"] & EPHEMERAL and tips.body["embeds"][0]["title"] == "Reminders"
 
 
 async def test_a_group_sprint_has_a_join_button_that_works(discord_world: Discord) -> None:

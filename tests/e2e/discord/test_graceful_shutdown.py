@@ -98,7 +98,9 @@ class _Fake(FakeDiscord):
 
 def _answers(fake: FakeDiscord) -> dict[str, dict[str, Any]]:
     """Each interaction's answer: its callback's message, or for a "thinking" callback the follow-up."""
-    follow_ups = {r.path.split("/")[3]: r.body for r in fake.named("POST", "/webhooks/")}
+    follow_ups: dict[str, Any] = {}
+    for request in fake.named("POST", "/webhooks/"):  # the first: a first check-in's tips follow its answer
+        follow_ups.setdefault(request.path.split("/")[3], request.body)
     answers = {}
     for request in fake.named("POST", "/callback"):
         interaction_id, token = request.path.split("/")[2:4]
