@@ -4,16 +4,21 @@ found in the fast tests: a change to the code that no test noticed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import progress, schedule, streaks
 from bot.domain import Cohort, Enrolment, Member, Membership
 from bot.errors import CommandError
 from bot.localtime import all_zone_names, parse_hhmm, parse_zone, suggest_zones, wall_time_to_utc
-from bot.ranking import Board
+from bot.offdays import EVERY_DAY, NO_DAY, Holiday, WeekdaysError, WeeklyDays, count, off_days, parse_weekdays
+from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day, best_first, board_streak, competition_ranks
 from bot.streaks import StreakState, StreakStatus
 from tests.model import reference as reference_model
 
@@ -287,3 +292,233 @@ def test_refused_input_is_echoed_whole_when_short_and_cut_with_an_ellipsis_when_
     echoed = caught.value.message.split("'")[1]
     assert echoed.endswith("…") and len(echoed) <= 40
     assert long.startswith(echoed[:-1])
+
+
+# --- issue 15: off days and repair ---------------------------------------------------------------------------
+# DESIGN.md "Off days, repair and undo", the README's Rules (Off day, Repair, Leaderboards) and the `rest` and
+# `days:` settings, held against hand-worked cases and tests/model/reference.py. Each closes a gap a mutation
+# run over bot/streaks.py, bot/offdays.py and bot/ranking.py found in the fast tests.
+
+MONDAY = date(2026, 3, 2)
+
+
+def _minutes(pattern: str, start: date = ORIGIN) -> dict[date, int]:
+    """`x` done, `X` done with twice the target, `-` under target, `.` nothing logged."""
+    minutes = {start + timedelta(days=i): {"x": TARGET, "X": 2 * TARGET, "-": 10, ".": 0}[c]
+               for i, c in enumerate(pattern)}
+    return {day: m for day, m in minutes.items() if m}
+
+
+_repair_days = st.lists(st.tuples(st.sampled_from([0, 0, 10, 30, 30, 45, 60, 90]), st.booleans()),
+                        min_size=1, max_size=70)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_repair_days, st.integers(min_value=0, max_value=75))
+def test_the_days_that_repaired_are_the_reference_walks(entries: list[tuple[int, bool]], offset: int) -> None:
+    """README: the repairing check-in says `data.repaired: true`; `checkin` finds it among `repaired_on`, the
+    days that repaired a streak (also when the doubled day is yesterday's, checked in late)."""
+    today = ORIGIN + timedelta(days=offset)
+    minutes = {ORIGIN + timedelta(days=i): m for i, (m, _) in enumerate(entries) if m and i <= offset}
+    off = {ORIGIN + timedelta(days=i) for i, (_, o) in enumerate(entries) if o}
+    if not minutes:
+        return
+    expected = reference_model.walk(minutes, TARGET, off.__contains__, today)
+    got, _ = streaks.status(None, min(minutes), today, minutes, TARGET, off.__contains__)
+    assert (got.repaired_days, got.repaired_on) == (expected.repaired, expected.repaired_on)
+
+
+def test_a_doubled_day_yesterday_is_named_as_the_day_that_repaired() -> None:
+    # 4 done, a miss (breaks 4), yesterday twice the target (repairs: 5), today not done yet.
+    minutes = _minutes("xxxx.X-")
+    today = ORIGIN + timedelta(days=6)
+    got, _ = streaks.status(None, ORIGIN, today, minutes, TARGET, never)
+    assert (got.streak, got.repaired_days, got.repaired_on) == (5, (ORIGIN + timedelta(days=4),),
+                                                                (ORIGIN + timedelta(days=5),))
+    assert not got.repaired_today and got.offer is None
+
+
+def test_the_board_remembers_the_last_repair_and_refuses_a_second_within_30_days() -> None:
+    # 3 done, a miss, a doubled day repairs (4); a done day (5), a miss breaks 5, a doubled day three days after
+    # the repair: no repair (one in the 30 days before it), so the streak is 1.
+    minutes = _minutes("xxx.Xx.X")
+    last = ORIGIN + timedelta(days=7)
+    expected = reference_model.walk(minutes, TARGET, never, last)
+    assert (expected.streak, expected.longest, expected.repaired_on) == (1, 5, (ORIGIN + timedelta(days=4),))
+    whole = board_streak(minutes, TARGET, never)
+    assert whole.last_repair == ORIGIN + timedelta(days=4)
+    stepwise = BoardStreak()
+    for day in sorted(minutes):  # the write path, as each day becomes done
+        stepwise = after_done_day(stepwise, day, minutes[day], TARGET, never)
+    assert stepwise == whole
+    assert stepwise.as_of(last) == (1, 5)
+
+
+@pytest.mark.parametrize(("after", "offered"), [(30, False), (31, True)])
+def test_a_repair_is_offered_only_when_none_happened_in_the_30_days_before_today(after: int, offered: bool) -> None:
+    """README: `streak` shows the offer while a doubled day today would repair. Day 4 repairs a break (4), day 5 is
+    done (5), then paused days up to a miss the day before today, which breaks 5; today is not done yet."""
+    today = ORIGIN + timedelta(days=4 + after)
+    minutes = {**_minutes("xxx.Xx"), today: 10}
+    paused = {ORIGIN + timedelta(days=k) for k in range(6, 4 + after - 1)}
+    got, _ = streaks.status(None, ORIGIN, today, minutes, TARGET, paused.__contains__)
+    expected = reference_model.walk(minutes, TARGET, paused.__contains__, today)
+    missed = today - timedelta(days=1)
+    assert expected.offer == ((missed, 5) if offered else None)
+    assert got.streak == expected.streak == 0
+    assert got.offer == (streaks.Offer(missed, 5, 2 * TARGET) if offered else None)
+
+
+@pytest.mark.parametrize(("pattern", "mendable"), [
+    ("xxx.x", 3),  # fell short of repairing the break of 3: twice the target on it would make 4
+    ("xxx.X", 0),  # twice the target already: it repaired, nothing is left to mend
+    ("xxx.Xx.x", 0),  # fell short, but day 4 repaired 3 days before: doubling it would repair nothing
+    ("xxx.Xx.-x", 0),  # the offer lapsed on the day under target (a missed day in between)
+])
+def test_mendable_is_the_streak_twice_the_target_on_the_last_done_day_would_restore(pattern: str,
+                                                                                    mendable: int) -> None:
+    minutes = _minutes(pattern)
+    last = max(minutes)
+    state = board_streak(minutes, TARGET, never)
+    assert state.mendable == mendable
+    doubled = {**minutes, last: 2 * TARGET}
+    expected = reference_model.walk(doubled, TARGET, never, last)
+    assert (expected.streak == mendable + 1) if mendable else (expected.streak == state.streak)
+
+
+# An off day is a holiday, a day outside the cohort's study days, a rest day or a paused day; study and rest days
+# as set over time (each change from its day on). Worked out here from the rules, independently of bot.offdays.
+_STUDY_CHANGE = MONDAY + timedelta(days=14)  # `days:mon-fri` until then, `days:mon-thu` from then on
+_REST_FROM = MONDAY + timedelta(days=21)  # `rest wed` from then on
+_HOLIDAY = Holiday(MONDAY + timedelta(days=7), MONDAY + timedelta(days=9), "Spring")
+
+
+@dataclass(frozen=True)
+class _Pause:
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+_PAUSE = _Pause(MONDAY + timedelta(days=3), MONDAY + timedelta(days=4))
+
+
+def _expected_off(day: date) -> bool:
+    study = reference_model.weekdays("mon-fri" if day < _STUDY_CHANGE else "mon-thu")
+    rest = reference_model.weekdays("wed") if day >= _REST_FROM else set()
+    return (day.weekday() not in study or day.weekday() in rest or _HOLIDAY.start <= day <= _HOLIDAY.end
+            or _PAUSE.start <= day <= _PAUSE.end)
+
+
+def _member_off_days() -> Callable[[date], bool]:
+    study = WeeklyDays(parse_weekdays("mon-fri")).set_from(_STUDY_CHANGE, parse_weekdays("mon-thu"))
+    rest = WeeklyDays(NO_DAY).set_from(_REST_FROM, parse_weekdays("wed"))
+    return off_days(study, (_HOLIDAY,), rest, [_PAUSE])
+
+
+def test_off_days_for_a_member_are_any_of_the_four_as_set_over_time() -> None:
+    is_off = _member_off_days()
+    for day in (MONDAY + timedelta(days=k) for k in range(-3, 42)):
+        assert is_off(day) == _expected_off(day), day
+
+
+# From MONDAY: off on days 3-4 (paused), 5-6 (weekend), 7-9 (holiday), then weekends, Fridays from day 14 on and
+# Wednesdays from day 21 on. A miss on day 10 breaks 3 and doubled day 11 repairs it (4); a freeze earned on
+# day 16 covers day 22; day 24 breaks 10 and doubled day 28, across the off days, is refused (17 days after a
+# repair): 1; day 38 breaks 6 and doubled day 42, across three off days and 31 days after day 11, repairs it.
+_OFF_DAYS_HISTORY = "xxx.......-X..xxxx.x.x......Xxxx...xx.....Xxx"
+
+
+def test_a_hand_worked_history_with_off_days_and_repairs() -> None:
+    minutes = _minutes(_OFF_DAYS_HISTORY, MONDAY)
+    is_off = _member_off_days()
+
+    def on(k: int) -> tuple:
+        today = MONDAY + timedelta(days=k)
+        seen = {day: m for day, m in minutes.items() if day <= today}
+        got, _ = streaks.status(None, MONDAY, today, seen, TARGET, is_off)
+        return got.streak, got.longest, got.freezes, got.repaired_on
+
+    repaired = (MONDAY + timedelta(days=11),)
+    assert on(11) == (4, 4, 0, repaired)
+    assert on(23) == (10, 10, 0, repaired)
+    assert on(28) == (1, 10, 0, repaired)
+    assert on(44) == (9, 10, 1, (*repaired, MONDAY + timedelta(days=42)))
+
+
+@pytest.mark.parametrize("pattern", [
+    _OFF_DAYS_HISTORY,
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",  # done every day, off days too
+    "xx.x.x...x.X..x....xX..x.x.xx.x..X.xx...",
+])
+def test_the_walk_and_the_board_with_a_members_off_days_agree_with_the_reference(pattern: str) -> None:
+    minutes = _minutes(pattern, MONDAY)
+    is_off = _member_off_days()
+    for today in (MONDAY + timedelta(days=k) for k in range(len(pattern) + 5)):
+        seen = {day: m for day, m in minutes.items() if day <= today}
+        if not seen:
+            continue
+        expected = reference_model.walk(seen, TARGET, _expected_off, today)
+        got, _ = streaks.status(None, min(seen), today, seen, TARGET, is_off)
+        assert (got.streak, got.longest, got.freezes, got.repaired_days) == \
+            (expected.streak, expected.longest, expected.freezes, expected.repaired), today
+        before = {day: m for day, m in seen.items() if day < today}  # the board as of today, before its check-in
+        if before:
+            standing = reference_model.walk(before, TARGET, _expected_off, today)
+            assert board_streak(before, TARGET, is_off).as_of(today) == (standing.streak, standing.longest), today
+
+
+def test_count_is_the_number_of_weekdays_named() -> None:
+    # `rest` takes at most 3 days a week (README): `rest mon-thu` is four.
+    assert count(parse_weekdays("sat,sun")) == 2
+    assert count(parse_weekdays("mon-thu")) == 4
+    assert (count(EVERY_DAY), count(NO_DAY)) == (7, 0)
+
+
+@pytest.mark.parametrize("second", [0, 1])
+def test_study_days_set_and_then_set_back_read_as_the_last_setting(second: int) -> None:
+    """`days:mon-fri` on a Monday, then `days:all` the same day or the next: from then on every day is a study
+    day again (each change applies from its day on and replaces what an earlier one said)."""
+    history = WeeklyDays(EVERY_DAY).set_from(MONDAY, parse_weekdays("mon-fri"))
+    history = history.set_from(MONDAY + timedelta(days=second), EVERY_DAY)
+    made = [reference_model.DaysChange(utc(2026, 3, 2, 9), MONDAY, frozenset(range(5))),
+            reference_model.DaysChange(utc(2026, 3, 2 + second, 10), MONDAY + timedelta(days=second),
+                                       frozenset(range(7)))]
+    for day in (MONDAY + timedelta(days=k) for k in range(-2, 15)):
+        expected = reference_model.weekdays_on(made, day, utc(2026, 3, 4), frozenset(range(7)))
+        assert history.includes(day) == (day.weekday() in expected), day
+    assert history.includes(MONDAY + timedelta(days=5))  # the Saturday after
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "no weekday given"), (" , ", "no weekday given"), ("funday", "'funday' is not a weekday"),
+    ("mon-funday", "'funday' is not a weekday"),
+])
+def test_weekdays_that_cannot_be_read_say_what_was_wrong(typed: str, message: str) -> None:
+    # `cohort settings days:` and `rest` show this message to the member as it is (capitalised).
+    with pytest.raises(WeekdaysError) as caught:
+        parse_weekdays(typed)
+    assert str(caught.value) == message
+
+
+_names = st.sampled_from(["ann", "Bob", "_kai", "zoe", "[x]", "Carl", "dee", "Eve"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_names, st.integers(0, 3), st.integers(0, 3)), max_size=8, unique_by=lambda e: e[0]))
+def test_the_board_order_is_the_reference_models(entries: list[tuple[str, int, int]]) -> None:
+    """README: ranked by value, ties by longest (sharing a rank), names in order within a rank (ignoring case)."""
+    pool = sorted((BoardEntry(i, i, name, value, longest) for i, (name, value, longest) in enumerate(entries)),
+                  key=best_first)
+    ranks = competition_ranks(pool, key=lambda entry: entry.key)
+    rows = [{"rank": rank, "name": entry.name, "value": entry.value}
+            for rank, entry in zip(ranks, pool, strict=True) if entry.value > 0]
+    assert rows == reference_model.competition_rows(entries)
+
+
+def test_names_within_a_rank_are_ordered_ignoring_case() -> None:
+    # As the reference model orders them: by the lower-cased name, so `_` comes before the letters.
+    pool = [BoardEntry(i, i, name, 3, 5) for i, name in enumerate(["zoe", "Bob", "_kai", "ann"])]
+    assert [entry.name for entry in sorted(pool, key=best_first)] == ["_kai", "ann", "Bob", "zoe"]
