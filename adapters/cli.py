@@ -54,11 +54,12 @@ def run() -> None:
     if settings.slack_enabled or settings.discord_token:
         from adapters.serve import serve
 
-        _run(serve(settings, toolkit(), process_name()))
+        _run(serve(settings, toolkit(settings.web_url), process_name()))
         return
     click.echo("No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the console. Type `help`; Ctrl-D quits.",
                err=True)
-    _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files")))
+    _run(_console(settings.database_url, script=None, as_json=False, files_dir=Path("studybot-files"),
+                  web_port=settings.http_port, public_url=settings.web_url))
 
 
 @main.group()
@@ -148,7 +149,9 @@ def console(script: IO[str] | None, as_json: bool, db_url: str | None, files_dir
     _run(_console(url, script=script, as_json=as_json, files_dir=files_dir))
 
 
-async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir: Path) -> None:
+async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir: Path, web_port: int | None = None,
+                   public_url: str | None = None) -> None:
+    from adapters.serve import start_pages
     from storage import Database
 
     write_files = AttachmentWriter(files_dir)
@@ -159,8 +162,9 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir
 
     database = await Database.connect(url)
     clock = ConsoleClock()
-    tools = toolkit()
+    tools = toolkit(public_url)
     bot = StudyBot(database.unit_of_work, clock, tools)
+    stop_pages = await start_pages(bot, web_port, tools.public_url) if web_port else None  # the web pages, too
     scheduler = Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps)
     dispatcher = Dispatcher(database.unit_of_work, clock, {"console": ConsoleNotifier(output)}, owner=process_name())
 
@@ -186,11 +190,26 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir
             await clockwork.stop()
         else:
             await dispatcher.release()
+        if stop_pages is not None:
+            await stop_pages()
         await database.dispose()
 
 
-def toolkit() -> Toolkit:
-    return Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap, charts=PillowCharts())
+def toolkit(public_url: str | None = None) -> Toolkit:
+    return Toolkit(roadmaps=load_builtin(), parse_roadmap=parse_roadmap, charts=PillowCharts(), public_url=public_url)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on (default: STUDYBOT_HTTP_PORT or 8080).")
+@click.option("--db", "db_url", help="Database URL (default: STUDYBOT_DATABASE_URL or ./studybot.db).")
+def web(port: int | None, db_url: str | None) -> None:
+    """Serve only the web pages (read-only: no commands, no reminders), e.g. as a separate web process."""
+    from adapters.serve import serve_pages
+
+    settings = _settings()
+    url = _database_url(db_url) if db_url else settings.database_url
+    port = port or settings.http_port or 8080
+    _run(serve_pages(url, port, toolkit(settings.public_url or f"http://localhost:{port}")))
 
 
 def process_name() -> str:

@@ -19,6 +19,7 @@ from aiohttp import web
 from adapters.clockwork import Clockwork, start_clockwork
 from adapters.inflight import InFlight
 from adapters.settings import Settings
+from adapters.web import WebPages
 from bot.clock import SystemClock
 from bot.commands.context import Toolkit
 from bot.delivery import Dispatcher
@@ -61,11 +62,12 @@ async def serve(settings: Settings, tools: Toolkit, owner: str, *, drain_seconds
     every = timedelta(seconds=settings.tick_seconds)
     ops = Operations(database, telemetry, tick_every=every, adapters=runtime.connected,
                      last_beat=lambda: runtime.clockwork.last_beat if runtime.clockwork else None)
+    pages = WebPages(bot, tools.public_url)  # the web pages share the port with /healthz, /metrics and Slack
     try:
         if settings.slack_enabled:
-            await _start_slack(settings, bot, runtime, ops.routes())
+            await _start_slack(settings, bot, runtime, ops.routes(), pages)
         elif settings.http_port:
-            await _start_ops_only(settings.http_port, ops.routes(), runtime)
+            await _start_ops_only(settings.http_port, ops.routes(), runtime, pages)
         if settings.discord_token:
             await _start_discord(settings, bot, runtime)
         dispatcher = Dispatcher(database.unit_of_work, clock, runtime.notifiers, owner=owner, telemetry=telemetry,
@@ -109,7 +111,8 @@ def settle_heap() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, routes: list[web.RouteDef]) -> None:
+async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, routes: list[web.RouteDef],
+                       pages: WebPages | None = None) -> None:
     from adapters.slack.app import StudySlackApp
 
     assert settings.slack_bot_token is not None
@@ -120,10 +123,11 @@ async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, rout
         await slack.start_socket_mode(settings.slack_app_token)
         log.warning("Slack: connected in Socket Mode")
         if settings.http_port:
-            await _start_ops_only(settings.http_port, routes, runtime)
+            await _start_ops_only(settings.http_port, routes, runtime, pages)
     else:
         assert settings.http_port is not None
-        port = await slack.start_http("0.0.0.0", settings.http_port, routes)
+        port = await slack.start_http("0.0.0.0", settings.http_port, routes,
+                                      setup=pages.install if pages is not None else None)
         log.warning("Slack: listening on port %s at /slack/events", port)
     runtime.notifiers["slack"] = slack.notifier
     runtime.connected["slack"] = lambda: not runtime.inflight.closing  # a draining process takes no traffic
@@ -131,14 +135,44 @@ async def _start_slack(settings: Settings, bot: StudyBot, runtime: Runtime, rout
     runtime.stops.append(slack.stop)
 
 
-async def _start_ops_only(port: int, routes: list[web.RouteDef], runtime: Runtime) -> None:
+async def _start_ops_only(port: int, routes: list[web.RouteDef], runtime: Runtime,
+                          pages: WebPages | None = None) -> None:
     app = web.Application()
     app.add_routes(routes)
+    if pages is not None:
+        pages.install(app)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", port).start()
     runtime.stops.append(runner.cleanup)
-    log.warning("health and metrics on port %s", port)
+    log.warning("health, metrics%s on port %s", " and the web pages" if pages is not None else "", port)
+
+
+async def start_pages(bot: StudyBot, port: int, public_url: str | None, host: str = "0.0.0.0") -> Stop:
+    """Only the web pages on `port` (the console's `studybot run`, `studybot web`); returns how to stop them."""
+    app = web.Application()
+    WebPages(bot, public_url).install(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.warning("web pages on port %s (links start %s)", port, public_url)
+    return runner.cleanup
+
+
+async def serve_pages(database_url: str, port: int, tools: Toolkit) -> None:
+    """`studybot web`: the pages alone, read-only (no commands, no clock, no messages), until SIGTERM or SIGINT.
+    Several such processes may share the database with the bot's."""
+    from storage import Database
+
+    database = await Database.connect(database_url)
+    try:
+        stop = await start_pages(StudyBot(database.unit_of_work, SystemClock(), tools), port, tools.public_url)
+        try:
+            await _until_stopped()
+        finally:
+            await stop()
+    finally:
+        await database.dispose()
 
 
 async def _start_discord(settings: Settings, bot: StudyBot, runtime: Runtime) -> None:

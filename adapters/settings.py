@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,12 @@ class Settings(BaseSettings):
     discord_guild_ids: str | None = Field(None, validation_alias="DISCORD_GUILD_IDS")
     discord_shard_count: int | None = Field(None, ge=1, validation_alias="DISCORD_SHARD_COUNT")
     discord_shard_ids: str | None = Field(None, validation_alias="DISCORD_SHARD_IDS")
+    public_url: str | None = Field(None, validation_alias="STUDYBOT_PUBLIC_URL")  # the web pages' links
+
+    @property
+    def web_url(self) -> str:
+        """The base of the web pages' links the bot hands out: STUDYBOT_PUBLIC_URL, else this machine's port."""
+        return self.public_url or f"http://localhost:{self.http_port or 8080}"
 
     @property
     def slack_enabled(self) -> bool:
@@ -68,6 +76,17 @@ class Settings(BaseSettings):
     def _async_driver(cls, url: str) -> str:
         return normalize_database_url(url)
 
+    @field_validator("public_url")
+    @classmethod
+    def _web_base(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        url = url.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("the address people open the web pages at, e.g. https://study.example.org")
+        return url
+
 
 def _ids(variable: str, raw: str | None) -> list[int]:
     parts = [part.strip() for part in (raw or "").replace(";", ",").split(",") if part.strip()]
@@ -93,6 +112,8 @@ FIXES = {
     "DISCORD_SHARD_COUNT": "the total number of shards, a whole number from 1, e.g. 2",
     "STUDYBOT_TICK_SECONDS": "seconds between scheduler ticks, from 0.2 to 300 (default 20)",
     "STUDYBOT_OUTBOX_LEASE_SECONDS": "seconds a process may hold an unsent message, from 1 to 3600 (default 120)",
+    "STUDYBOT_PUBLIC_URL": "the address people open the web pages at, e.g. https://study.example.org "
+                           "(default http://localhost:STUDYBOT_HTTP_PORT)",
 }
 
 

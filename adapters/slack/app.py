@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,14 +73,18 @@ class StudySlackApp:
         self._register()
 
     # --- transports ------------------------------------------------------------------------------------
-    async def start_http(self, host: str, port: int, routes: Sequence[web.RouteDef] = ()) -> int:
+    async def start_http(self, host: str, port: int, routes: Sequence[web.RouteDef] = (),
+                         setup: Callable[[web.Application], None] | None = None) -> int:
         """Serve bolt's endpoint at /slack/events (commands, interactivity and events alike; bolt refuses a
-        bad or stale signature with 401) and GET /healthz. Returns the bound port (useful with port 0)."""
+        bad or stale signature with 401) and GET /healthz. `setup` adds more to the app (the web pages).
+        Returns the bound port (useful with port 0)."""
         if not self._signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack's HTTP mode")
         web_app = self.app.web_app(path=EVENTS_PATH, port=port)
         web_app.middlewares.append(self._while_open)
         web_app.add_routes(routes)  # the operator's /healthz and /metrics share the port
+        if setup is not None:
+            setup(web_app)
         if not any(getattr(route, "path", None) == HEALTH_PATH for route in routes):
             web_app.router.add_get(HEALTH_PATH, _healthz)
         self._runner = web.AppRunner(web_app)
