@@ -146,7 +146,7 @@ def slack_manifest(url: str) -> None:
 def console(script: IO[str] | None, as_json: bool, db_url: str | None, files_dir: Path) -> None:
     """Run the bot in this terminal as user `you` in channel #general, or replay a transcript."""
     url = _database_url(db_url)
-    _run(_console(url, script=script, as_json=as_json, files_dir=files_dir))
+    _run(_console(url, script=script, as_json=as_json, files_dir=files_dir, public_url=_public_url()))
 
 
 async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir: Path, web_port: int | None = None,
@@ -210,6 +210,14 @@ def web(port: int | None, db_url: str | None) -> None:
     url = _database_url(db_url) if db_url else settings.database_url
     port = port or settings.http_port or 8080
     _run(serve_pages(url, port, toolkit(settings.public_url or f"http://localhost:{port}")))
+
+
+def _public_url() -> str | None:
+    """STUDYBOT_PUBLIC_URL for the links the console hands out (the console needs no other setting)."""
+    try:
+        return load_settings().public_url
+    except ConfigError:
+        return None
 
 
 def process_name() -> str:
