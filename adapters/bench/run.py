@@ -49,6 +49,7 @@ async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] 
     await attempt("checkin_burst", lambda db: scenarios.checkin_burst(db, scale, rate))
     await attempt("history_independence", lambda db: scenarios.history_independence(db, scale))
     await attempt("leaderboard", lambda db: scenarios.leaderboard(db, scale))
+    await attempt("web_page", lambda db: scenarios.web_page(db, scale))
     await attempt("reminder_tick", lambda db: scenarios.reminder_tick(db, scale))
     await attempt("delivery", lambda db: scenarios.delivery(db, scale))
     results.append(scenarios.memory())

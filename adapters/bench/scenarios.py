@@ -11,8 +11,10 @@ from adapters.bench.history import history_independence
 from adapters.bench.leaderboard import leaderboard
 from adapters.bench.memory import memory
 from adapters.bench.tick import reminder_tick
+from adapters.bench.web_page import web_page
 
-NAMES = ("baseline", "checkin_burst", "history_independence", "leaderboard", "reminder_tick", "delivery", "memory")
+NAMES = ("baseline", "checkin_burst", "history_independence", "leaderboard", "web_page", "reminder_tick", "delivery",
+         "memory")
 
 __all__ = ["NAMES", "Result", "Scale", "baseline", "checkin_burst", "delivery", "history_independence",
-           "leaderboard", "memory", "reminder_tick"]
+           "leaderboard", "memory", "reminder_tick", "web_page"]

@@ -18,8 +18,8 @@ from adapters.bench.notifier import RateLimitedNotifier
 from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 
-SCENARIOS = ["baseline", "checkin_burst", "history_independence", "leaderboard", "reminder_tick", "delivery",
-             "memory"]
+SCENARIOS = ["baseline", "checkin_burst", "history_independence", "leaderboard", "web_page", "reminder_tick",
+             "delivery", "memory"]
 
 
 def _postgres_url() -> str:
