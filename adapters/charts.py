@@ -17,6 +17,7 @@ from importlib import resources
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.cards import SPAN_WEEKS, StatsCard
+from bot.pages import CohortPage
 
 Colour = tuple[int, int, int]
 Font = ImageFont.FreeTypeFont
@@ -81,6 +82,11 @@ class PillowCharts:
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
+
+    def board_card(self, page: CohortPage) -> bytes:
+        from adapters.web.card import cohort_card  # the web page's link preview, drawn from these helpers
+
+        return cohort_card(page)
 
 
 def draw_card(card: StatsCard) -> Image.Image:

@@ -118,6 +118,13 @@ async def cohort_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug: st
     cohort = await uow.cohorts.find_by_web_slug(slug)
     if cohort is None or cohort.id is None or board not in BOARD_KINDS:
         return None
+    return await board_page(uow, roadmaps, cohort, board, now)
+
+
+async def board_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], cohort: Cohort, board: str,
+                     now: datetime) -> CohortPage:
+    """A cohort's page data, whoever asks: the web page by its slug, `leaderboard card:true` for its picture."""
+    assert cohort.id is not None
     today = local_day(now, cohort.zone, cohort.rollover_hour)
     prepared, walked = await leaderboard.prepare(uow, cohort, board, now)
     ranked = await leaderboard.leaders(uow, prepared, walked, PAGE_TOP)

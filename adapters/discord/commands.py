@@ -191,11 +191,13 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
         await runner.run(interaction, "streak", {"share": share, "cohort": cohort})
 
     @tree.command(name="leaderboard", description="The cohort's leaderboard")
-    @app_commands.describe(board="What to rank by: streak (default), or minutes this week, month or all time")
+    @app_commands.describe(board="What to rank by: streak (default), or minutes this week, month or all time",
+                           card="True attaches the board as a picture too, as the cohort's web page shows it")
     @app_commands.choices(board=BOARD_CHOICES)
     @cohort_option
-    async def leaderboard(interaction: discord.Interaction, board: Board = "streak", cohort: str | None = None) -> None:
-        await runner.run(interaction, "leaderboard", {"board": board, "cohort": cohort})
+    async def leaderboard(interaction: discord.Interaction, board: Board = "streak", card: bool = False,
+                          cohort: str | None = None) -> None:
+        await runner.run(interaction, "leaderboard", {"board": board, "card": card, "cohort": cohort})
 
     @tree.command(name="pause", description="Pause your streak and reminders (max 60 days)")
     @app_commands.describe(days="How many days from today, 1-60, e.g. 7", until="Last paused day, e.g. 2026-03-20",

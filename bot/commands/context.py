@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.cards import StatsCard
 from bot.domain import Member
@@ -15,6 +15,9 @@ from bot.errors import CommandError
 from bot.grammar import CommandSpec
 from bot.ports import UnitOfWork
 from bot.roadmap import Roadmap
+
+if TYPE_CHECKING:  # bot.pages builds on the commands: no import at run time
+    from bot.pages import CohortPage
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class Charts(Protocol):
         """A PNG of the card: a calendar with weeks as columns, shaded by minutes against the daily target, marked
         days ("frozen", "paused", "off", "repaired") told apart by shape as well, not by colour alone; the streaks,
         this week's numbers and the cohort's name; in the card's theme."""
+        ...
+
+    def board_card(self, page: CohortPage) -> bytes:
+        """A PNG of the cohort's board as its web page shows it (names already made private), with the last
+        12 weeks: the web page's link preview, and what `leaderboard card:true` attaches."""
         ...
 
 

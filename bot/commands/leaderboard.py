@@ -23,7 +23,7 @@ from bot.offdays import off_days
 from bot.ports import UnitOfWork
 from bot.progress import resume_day
 from bot.ranking import Board, BoardEntry, best_first, competition_ranks
-from bot.replies import Reply
+from bot.replies import Attachment, Reply
 from bot.streaks import StreakState
 
 LABELS = {"streak": "current streaks", "week": "minutes this week", "month": "minutes this month",
@@ -56,8 +56,20 @@ async def run(ctx: Context, args: Args) -> Reply:
         ["Nobody is on the board yet. A `checkin` puts you on it."]
     if you is not None:
         lines.append(f"You: #{you['rank']} with {_amount(you['value'], unit)}.")
-    return Reply(text="\n".join(lines), title=title,
-                 data={"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit})
+    data = {"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit}
+    return Reply(text="\n".join(lines), title=title, data=data,
+                 attachments=await _card(ctx, cohort, kind) if args.flag("card") else ())
+
+
+async def _card(ctx: Context, cohort: Cohort, kind: str) -> tuple[Attachment, ...]:
+    """`card:true`: the board as the web page's picture (its privacy: names only by `privacy web:show`)."""
+    from bot.pages import board_page  # bot.pages builds on this module
+
+    if ctx.tools.charts is None:  # no imaging here: the board's text alone, as `stats` does
+        return ()
+    page = await board_page(ctx.uow, ctx.tools.roadmaps, cohort, kind, ctx.now)
+    return (Attachment(f"{cohort.name}-{kind}-{page.today.isoformat()}.png", ctx.tools.charts.board_card(page),
+                       "image/png"),)
 
 
 async def prepare(uow: UnitOfWork, cohort: Cohort, kind: str, now: datetime) -> tuple[Board, list[BoardEntry]]:

@@ -132,3 +132,20 @@ async def test_the_card_is_a_1200_by_630_png(site: Site, client: TestClient) -> 
         assert image.format == "PNG" and image.size == (1200, 630)
     response = await client.get("/c/unknown/card.png")
     assert response.status == 404
+
+
+async def test_leaderboard_card_true_attaches_the_same_card_in_chat(site: Site) -> None:
+    await cohort_of_six(site)
+    plain = await site.say("U-BEN-2", "leaderboard week")
+    assert plain.attachments == ()
+    reply = await site.say("U-BEN-2", "leaderboard week card:true")
+    assert reply.data["rows"] == plain.data["rows"] and not reply.private
+    (card,) = reply.attachments
+    assert card.content_type == "image/png" and card.filename.startswith("ml-club-week-")
+    image = Image.open(io.BytesIO(card.content))
+    assert image.size == (1200, 630)
+    page = await site.bot.cohort_page((await site.say("U-ANN-1", "cohort web on")).data["url"].rsplit("/", 1)[-1],
+                                      "week")
+    assert page is not None
+    from adapters.web.card import cohort_card
+    assert card.content == cohort_card(page)  # the page's card: names only by choice there too
