@@ -141,7 +141,7 @@ async def board_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], cohort: C
             name = f"Member {anonymous}"
         rows.append(BoardLine(rank, name, entry.value))
     start = week_start(today) - timedelta(weeks=WEEKS - 1)
-    done = await uow.checkins.done_counts(cohort.id, start, cohort.daily_target)
+    done = await uow.checkins.done_counts(cohort.id, start)
     days = tuple((start + timedelta(days=n), done.get(start + timedelta(days=n), 0))
                  for n in range((today - start).days + 1))
     return CohortPage(

@@ -233,8 +233,9 @@ class CheckInRepository(Protocol):
         """Minutes per roadmap step (None: no step named)."""
         ...
 
-    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
-        """Per local date >= `since`, how many of the cohort's memberships logged at least `target` minutes."""
+    async def done_counts(self, cohort_id: int, since: date) -> dict[date, int]:
+        """Per local date >= `since`, how many of the cohort's memberships (active or not) were done that day under
+        its daily target (dates with none may be left out). Kept on write: a few rows, whatever the history."""
         ...
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:

@@ -35,6 +35,7 @@ from bot.localtime import week_start
 from bot.offdays import off_days
 from bot.ranking import Board, BoardEntry, BoardStreak, after_done_day
 from bot.streaks import REPAIR_FACTOR
+from storage import done_days
 from storage.models import CheckInRow, CohortRow, LeaderboardTotalRow, MemberRow, MembershipRow, PauseRow
 from storage.rows import load, load_membership
 from storage.sql import insert_for, slices
@@ -84,10 +85,13 @@ async def tally(session: AsyncSession, checkins: Sequence[CheckIn]) -> None:
     await session.execute(upsert, [
         {"membership_id": membership, "period": period, "starts_on": start, "cohort_id": cohort_of[membership],
          "minutes": minutes} for (membership, period, start), minutes in sorted(periods.items())])
-    await _advance_streaks(session, on_day)
+    after = await done_days.day_totals(session, list(on_day))
+    await done_days.count(session, on_day, after, cohort_of)
+    await _advance_streaks(session, on_day, after)
 
 
-async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date], int]) -> None:
+async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date], int],
+                           after: dict[tuple[int, date], int]) -> None:
     """A check-in that makes its day done moves a known board streak on to that day (a later day) or makes
     it unknown (an earlier one: the walk after it changed; or a done day reaching twice the target, which
     may repair a streak: an earlier one, or the last one when it fell short of a repair, `mendable`)."""
@@ -103,14 +107,6 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
     asked = sorted(key for key in on_day if key[0] in rows_of)
     if not asked:
         return
-    after: dict[tuple[int, date], int] = {}
-    for part in slices(asked):
-        rows = await session.execute(
-            select(K.c.membership_id, K.c.local_date, func.sum(K.c.minutes))
-            .where(K.c.membership_id.in_({membership for membership, _ in part}),
-                   K.c.local_date.in_({day for _, day in part}))
-            .group_by(K.c.membership_id, K.c.local_date))
-        after.update(((membership, day), int(minutes)) for membership, day, minutes in rows)
     crossed: dict[int, list[date]] = defaultdict(list)
     mended: set[int] = set()
     for membership, day in asked:
@@ -146,9 +142,11 @@ async def _advance_streaks(session: AsyncSession, on_day: dict[tuple[int, date],
         .values({name: bindparam(name) for name in UNKNOWN}), changes)
 
 
-async def untally(session: AsyncSession, membership: int, day: date, minutes: int) -> None:
-    """Take an undone check-in's minutes (on local date `day`) out of its membership's figures; its board streak
-    becomes unknown."""
+async def untally(session: AsyncSession, membership: int, cohort: int, day: date, minutes: int) -> None:
+    """Take an undone check-in's minutes (on local date `day`) out of its membership's figures (its board streak
+    becomes unknown) and, when its day falls below the target, out of the cohort's members done that day."""
+    left = (await done_days.day_totals(session, [(membership, day)])).get((membership, day), 0)
+    await done_days.uncount(session, cohort, day, left + minutes, left)
     await session.execute(update(M).where(M.c.id == membership).values(
         minutes_total=M.c.minutes_total - minutes, board_version=M.c.board_version + 1, **UNKNOWN))
     for period, start in (("week", week_start(day)), ("month", day.replace(day=1))):

@@ -245,6 +245,18 @@ class LeaderboardTotalRow(Base):
     minutes: Mapped[int] = mapped_column(Integer)
 
 
+class CohortDayRow(Base):
+    """How many of a cohort's memberships were done on each local date (the web page's heatmap), kept by the
+    check-in write path (storage/done_days.py); gone with the cohort."""
+
+    __tablename__ = "cohort_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    done: Mapped[int] = mapped_column(Integer)
+
+
 class CheckInRow(Base):
     __tablename__ = "checkins"
     __table_args__ = (

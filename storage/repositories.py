@@ -31,6 +31,7 @@ from bot.domain import (
 from bot.ports import DUE_DAY, DueColumn, DueKind, DuplicateKey, StreakInputs
 from bot.schedule import Slot
 from bot.streaks import StreakState
+from storage import done_days
 from storage.boards import SqlBoards, forget_streaks, tally, untally
 from storage.errors import is_unique_violation
 from storage.models import (
@@ -130,6 +131,7 @@ class SqlMemberRepository(_Repository):
         await self._update(MemberRow, member.id, _columns(member))
 
     async def remove(self, member_id: int) -> None:
+        await done_days.forget_member(self._session, member_id)  # before the cascade takes their check-ins
         await self._session.execute(delete(MemberRow).where(MemberRow.id == member_id))
         self._session.expunge_all()  # the database cascaded; drop whatever of theirs is still cached
 
@@ -255,6 +257,7 @@ class SqlMembershipRepository(_Repository, SqlBoards):
             update(MembershipRow).where(MembershipRow.cohort_id == cohort_id)
             .values(dict.fromkeys(STREAK_COLUMNS)))
         await forget_streaks(self._session, cohort_id=cohort_id)  # the leaderboard's too
+        await done_days.recount(self._session, cohort_id)  # and who was done on which day
 
     async def forget_board_streaks(self, *, alive_from: date, cohort_id: int | None = None,
                                    member_id: int | None = None) -> None:
@@ -398,13 +401,8 @@ class SqlCheckInRepository(_Repository):
                  .where(CheckInRow.membership_id == membership_id).group_by(CheckInRow.step))
         return {step: int(total) for step, total in (await self._session.execute(query))}
 
-    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
-        table = CheckInRow.__table__
-        days = (select(table.c.local_date).where(table.c.cohort_id == cohort_id, table.c.local_date >= since)
-                .group_by(table.c.membership_id, table.c.local_date)
-                .having(func.sum(table.c.minutes) >= target).subquery())
-        rows = await self._session.execute(select(days.c.local_date, func.count()).group_by(days.c.local_date))
-        return {day: int(count) for day, count in rows}
+    async def done_counts(self, cohort_id: int, since: date) -> dict[date, int]:
+        return await done_days.done_counts(self._session, cohort_id, since)
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
         row = await self._session.scalar(
@@ -418,13 +416,13 @@ class SqlCheckInRepository(_Repository):
         stored = (await self._session.execute(
             delete(table).where(table.c.id == checkin.id)
             .returning(table.c.membership_id, table.c.local_date, table.c.minutes, table.c.member_id,
-                       table.c.idempotency_key))).first()
+                       table.c.idempotency_key, table.c.cohort_id))).first()
         if stored is None:
             return False
-        membership_id, day, minutes, member_id, key = stored
+        membership_id, day, minutes, member_id, key, cohort_id = stored
         await self._session.execute(insert_for(self._session)(UndoneCheckInRow.__table__).values(
             member_id=member_id, idempotency_key=key, undone_at=at).on_conflict_do_nothing())
-        await untally(self._session, membership_id, day, minutes)
+        await untally(self._session, membership_id, cohort_id, day, minutes)
         self._session.expire_all()
         return True
 

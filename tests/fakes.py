@@ -516,7 +516,8 @@ class CheckInRepository:
                 stored.append(None)
         return stored
 
-    async def done_counts(self, cohort_id: int, since: date, target: int) -> dict[date, int]:
+    async def done_counts(self, cohort_id: int, since: date) -> dict[date, int]:
+        target = self._uow.state["cohorts"][cohort_id].daily_target
         counts: dict[date, int] = defaultdict(int)
         for (_, day), minutes in self._per_membership_day(cohort_id, since).items():
             if minutes >= target:

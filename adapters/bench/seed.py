@@ -109,6 +109,12 @@ async def leaderboard_figures(database: Database, cohort: int) -> None:
                 f"INSERT INTO leaderboard_totals (membership_id, period, starts_on, cohort_id, minutes) "
                 f"SELECT membership_id, '{period}', {start}, cohort_id, SUM(minutes) FROM checkins "
                 f"WHERE cohort_id = :cohort GROUP BY membership_id, cohort_id, {start}"), {"cohort": cohort})
+        await connection.execute(text("DELETE FROM cohort_days WHERE cohort_id = :cohort"), {"cohort": cohort})
+        await connection.execute(text(  # members done per day, as migration 0010 counts them
+            "INSERT INTO cohort_days (cohort_id, local_date, done) SELECT :cohort, local_date, COUNT(*) FROM ("
+            " SELECT local_date FROM checkins WHERE cohort_id = :cohort GROUP BY membership_id, local_date"
+            " HAVING SUM(minutes) >= (SELECT sprint_minutes * daily_goal FROM cohorts WHERE id = :cohort)) AS d "
+            "GROUP BY local_date"), {"cohort": cohort})
         if database.dialect == "postgresql":
             # A bulk load leaves the planner's statistics behind (autovacuum would catch up a little later
             # on a live database that grew this big); without them Postgres picks poor plans at first.

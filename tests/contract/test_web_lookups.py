@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.ports import DuplicateKey, UnitOfWorkFactory
-from tests.contract.test_repositories import D0, a_checkin, enrol, new_cohort
+from tests.contract.test_repositories import D0, T0, a_checkin, enrol, new_cohort
 
 
 async def test_a_page_is_found_by_its_slug_or_token_and_each_is_unique(uow_factory: UnitOfWorkFactory) -> None:
@@ -36,23 +36,42 @@ async def test_a_page_is_found_by_its_slug_or_token_and_each_is_unique(uow_facto
             await uow.memberships.save(ben)
 
 
-async def test_members_and_members_done_per_day_are_counted(uow_factory: UnitOfWorkFactory) -> None:
+async def test_members_done_per_day_follow_check_ins_undo_forget_and_the_target(uow_factory: UnitOfWorkFactory
+                                                                                   ) -> None:
+    """The kept count (SQL: `cohort_days`) against the fake, which counts from the check-ins each time."""
     async with uow_factory() as uow:
         cohort = await new_cohort(uow)
         ann = await enrol(uow, "ann", cohort)
         ben = await enrol(uow, "ben", cohort)
         cat = await enrol(uow, "cat", cohort, active=False)
         yesterday = D0 - timedelta(days=1)
-        await uow.checkins.add_many([
+        stored = await uow.checkins.add_many([
             a_checkin(ann, "a1", D0, 20), a_checkin(ann, "a2", D0, 10),  # 30 in two: done
             a_checkin(ben, "b1", D0, 29),  # not done
             a_checkin(cat, "c1", D0, 45),  # done, though no longer active: the day was theirs
             a_checkin(ben, "b2", yesterday, 60),
             a_checkin(ann, "a3", yesterday - timedelta(days=5), 30)])
+        await uow.checkins.add(a_checkin(ben, "b3", D0, 1))  # the one-at-a-time path: ben reaches 30 today
+        await uow.commit()
+    assert cohort.id is not None and all(stored)
+    async with uow_factory() as uow:
+        assert await uow.memberships.count_active(cohort.id) == 2
+        assert await uow.checkins.done_counts(cohort.id, yesterday) == {D0: 3, yesterday: 1}
+        assert await uow.checkins.done_counts(cohort.id, D0 + timedelta(days=1)) == {}
+        first = stored[0]
+        assert first is not None and await uow.checkins.undo(first, T0)  # ann falls back to 10 today
         await uow.commit()
     async with uow_factory() as uow:
-        assert cohort.id is not None
-        assert await uow.memberships.count_active(cohort.id) == 2
-        assert await uow.checkins.done_counts(cohort.id, yesterday, 30) == {D0: 2, yesterday: 1}
-        assert await uow.checkins.done_counts(cohort.id, D0 - timedelta(days=30), 60) == {yesterday: 1}
-        assert await uow.checkins.done_counts(cohort.id, D0 + timedelta(days=1), 1) == {}
+        assert await uow.checkins.done_counts(cohort.id, yesterday) == {D0: 2, yesterday: 1}
+        await uow.members.remove(cat.member_id)  # forget
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.checkins.done_counts(cohort.id, yesterday) == {D0: 1, yesterday: 1}
+        changed = await uow.cohorts.get(cohort.id)
+        assert changed is not None
+        changed.sprint_minutes = 60  # the target doubles: only ben's 60 yesterday is still a done day
+        await uow.cohorts.save(changed)
+        await uow.memberships.reset_streak_states(cohort.id)
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.checkins.done_counts(cohort.id, D0 - timedelta(days=30)) == {yesterday: 1}
