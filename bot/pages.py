@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot import streaks
 from bot.commands import leaderboard
+from bot.commands.resolve import load_enrolment
 from bot.commands.roadmap import lookup
 from bot.commands.stats import day_states
 from bot.domain import Cohort, Enrolment
@@ -218,14 +219,9 @@ async def cohort_calendar(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug
 
 async def _enrolment(uow: UnitOfWork, token: str) -> Enrolment | None:
     membership = await uow.memberships.find_by_web_token(token)
-    if membership is None or not membership.active:
+    if membership is None or membership.id is None or not membership.active:
         return None
-    cohort = await uow.cohorts.get(membership.cohort_id)
-    member = await uow.members.get(membership.member_id)
-    if cohort is None or member is None:
-        return None
-    pauses = tuple(await uow.pauses.for_member(membership.member_id))
-    return Enrolment(cohort=cohort, member=member, membership=membership, pauses=pauses)
+    return await load_enrolment(uow, membership.id)
 
 
 async def _roadmap(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], cohort: Cohort,
