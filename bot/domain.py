@@ -64,6 +64,7 @@ class Cohort:
     roadmap_id: str | None = None
     roadmap_start: date | None = None
     weekly_goal: int | None = None  # minutes a week each member aims for
+    team_goal: int | None = None  # minutes a week the whole cohort aims for together (Monday-Sunday)
     study_days: WeeklyDays = field(default_factory=offdays.study_days)  # days outside them are off days
     holidays: tuple[Holiday, ...] = ()
     web_slug: str | None = None  # the public page's unguessable part; None: the page is off

@@ -174,6 +174,7 @@ class CohortRow(Base):
     roadmap_id: Mapped[str | None] = mapped_column(String(40))
     roadmap_start: Mapped[date | None] = mapped_column(Date)
     weekly_goal: Mapped[int | None] = mapped_column(Integer)
+    team_goal: Mapped[int | None] = mapped_column(Integer)  # the cohort's minutes a week together; NULL: off
     study_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(EVERY_DAY), nullable=True)
     holidays: Mapped[tuple[Holiday, ...]] = mapped_column(HolidaysText, nullable=True)
     web_slug: Mapped[str | None] = mapped_column(String(64))  # the public page's; NULL: off (unique index)
