@@ -9,6 +9,7 @@ token; a rotated or disabled one is simply not found.
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -28,6 +29,9 @@ from bot.roadmap import Roadmap, StepSpan, position, spans
 PAGE_TOP = 50  # rows of a board on the page
 WEEKS = 12  # the cohort's heatmap
 YEAR_WEEKS = 53  # the member's calendar
+# What a slug or token can look like (`secrets.token_urlsafe`, at most the column's 64 characters): anything else is
+# not found without asking the database (a NUL or a lone surrogate would fail there: a 500, the input in the log).
+LINK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class CohortCalendar:
 
 async def cohort_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug: str, board: str,
                       now: datetime) -> CohortPage | None:
-    cohort = await uow.cohorts.find_by_web_slug(slug)
+    cohort = await _cohort(uow, slug)
     if cohort is None or cohort.id is None or board not in BOARD_KINDS:
         return None
     return await board_page(uow, roadmaps, cohort, board, now)
@@ -205,7 +209,7 @@ async def member_calendar(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], toke
 
 async def cohort_calendar(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug: str,
                           now: datetime) -> CohortCalendar | None:
-    cohort = await uow.cohorts.find_by_web_slug(slug)
+    cohort = await _cohort(uow, slug)
     if cohort is None:
         return None
     today = local_day(now, cohort.zone, cohort.rollover_hour)
@@ -217,7 +221,13 @@ async def cohort_calendar(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug
                           steps=roadmap.spans if roadmap is not None else ())
 
 
+async def _cohort(uow: UnitOfWork, slug: str) -> Cohort | None:
+    return await uow.cohorts.find_by_web_slug(slug) if LINK_SECRET.fullmatch(slug) else None
+
+
 async def _enrolment(uow: UnitOfWork, token: str) -> Enrolment | None:
+    if not LINK_SECRET.fullmatch(token):
+        return None
     membership = await uow.memberships.find_by_web_token(token)
     if membership is None or membership.id is None or not membership.active:
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -68,6 +69,9 @@ class WebPages:
         """Add the templates and the routes to `app` (before it starts)."""
         aiohttp_jinja2.setup(app, app_key=TEMPLATES, **render.environment_options())
         app.add_routes(self.routes())
+        access = logging.getLogger("aiohttp.access")  # the request line holds the link: logged without it
+        if not any(isinstance(known, HideLinks) for known in access.filters):
+            access.addFilter(HideLinks())
 
     def routes(self) -> list[web.RouteDef]:
         guard = self._guarded
@@ -76,10 +80,10 @@ class WebPages:
             web.get("/c/{slug}", guard(self.cohort)),
             web.get("/c/{slug}/calendar.ics", guard(self.cohort_calendar)),
             web.get("/c/{slug}/card.png", guard(self.card)),
-            web.get("/c/{slug}/{rest:.+}", guard(self.not_found)),
+            web.get("/c/{slug}/{rest:.*}", guard(self.not_found)),  # a trailing slash, too
             web.get("/m/{token}", guard(self.member)),
             web.get("/m/{token}/calendar.ics", guard(self.member_calendar)),
-            web.get("/m/{token}/{rest:.+}", guard(self.not_found)),
+            web.get("/m/{token}/{rest:.*}", guard(self.not_found)),
         ]
 
     # --- the handlers ---
@@ -171,6 +175,25 @@ class WebPages:
 
     def _base(self, request: web.Request) -> str:
         return self._public_url or f"{request.scheme}://{request.host}"
+
+
+class HideLinks(logging.Filter):
+    """aiohttp's access log (at INFO) writes each request line: `/c/<slug>` and `/m/<token>` become `/c/…`, in
+    the message and in the fields a structured formatter may read (`first_request_line`, `request_header`)."""
+
+    LINK = re.compile(r"/([cm])/[^/\s?\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self._hide(record.getMessage()), None
+        line, headers = getattr(record, "first_request_line", None), getattr(record, "request_header", None)
+        if isinstance(line, str):
+            record.first_request_line = self._hide(line)
+        if isinstance(headers, dict):  # the Referer, say
+            record.request_header = {name: self._hide(str(value)) for name, value in headers.items()}
+        return True
+
+    def _hide(self, text: str) -> str:
+        return self.LINK.sub(r"/\1/…", text)
 
 
 def _answer(request: web.Request, body: bytes, content_type: str, cache: str, *,

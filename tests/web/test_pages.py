@@ -4,6 +4,7 @@ names not chosen, user ids, time zones, notes), a name that is HTML escaped, the
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 from html import escape as html_escape
@@ -202,3 +203,37 @@ async def test_the_stylesheet_is_versioned_and_long_cached(site: Site, client: T
     assert "prefers-color-scheme: dark" in css
     assert "style=" not in html  # no inline style attribute: the CSP would refuse it
     assert date(2026, 3, 6).strftime("%A") in html  # today, in words
+
+
+async def test_odd_links_are_the_404_page_and_never_reach_the_database(site: Site, client: TestClient) -> None:
+    """Input no link of ours can hold (a NUL, which Postgres refuses; a lone surrogate, which no database driver
+    can encode; anything longer than the column) is not found, not a 500 with the input logged from SQL."""
+    paths = await cohort_of_six(site)
+    for odd in ("a\x00b", "\ud800", "x" * 65, "é" * 32, "../" * 11):
+        assert await site.bot.cohort_page(odd) is None, repr(odd)
+        assert await site.bot.cohort_calendar(odd) is None, repr(odd)
+        assert await site.bot.member_page(odd) is None, repr(odd)
+        assert await site.bot.member_calendar(odd) is None, repr(odd)
+    for path in ("/c/%00abc", "/m/%00", "/c/" + "a" * 5000, "/c/..%2F..%2Fetc", "/m/%C3%A9t%C3%A9/calendar.ics",
+                 f"{paths['cohort']}/", f"{paths['member']}/", f"{paths['cohort']}%20"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        _security(response.headers)
+        assert "Page not found" in await response.text(), path  # the same look, not aiohttp's plain text
+
+
+async def test_the_access_log_never_holds_a_link(site: Site, client: TestClient,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """At INFO, aiohttp logs each request line: the slug or token would end up in log files and collectors."""
+    paths = await cohort_of_six(site)
+    secrets = [paths["cohort"].rsplit("/", 1)[1], paths["member"].rsplit("/", 1)[1]]
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    for path in (paths["cohort"], f"{paths['cohort']}/card.png?board=week", f"{paths['member']}/calendar.ics",
+                 f"{paths['member']}/elsewhere"):
+        assert (await client.get(path)).status in (200, 404)
+    records = [record for record in caplog.records if record.name == "aiohttp.access"]
+    assert len(records) == 4
+    for record in records:
+        logged = " ".join([record.getMessage(), *(str(value) for value in vars(record).values())])
+        assert not any(secret in logged for secret in secrets), logged
+        assert "GET /c/" in logged or "GET /m/" in logged  # still a useful line
