@@ -70,7 +70,7 @@ def _calendar(name: str, zone: str) -> icalendar.Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", icalendar.vText(name))  # an X- property: escaped only when said to be text
     calendar.add("x-wr-timezone", zone)
     calendar.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT12H")

@@ -149,3 +149,15 @@ async def test_leaderboard_card_true_attaches_the_same_card_in_chat(site: Site) 
     assert page is not None
     from adapters.web.card import cohort_card
     assert card.content == cohort_card(page)  # the page's card: names only by choice there too
+
+
+def test_every_text_in_a_feed_is_escaped_the_calendar_name_too() -> None:
+    """RFC 5545 TEXT: a comma, a semicolon, a backslash and a line break are escaped, so no name can end a line and
+    start a property of its own (X-WR-CALNAME is not a property icalendar knows: it has to be told it is text)."""
+    name = "a,b;c\\d\nX-INJECTED:1"
+    body = feeds.cohort_feed(CohortCalendar(cohort=name, zone="Europe/Berlin", recap_weekday=0, recap_time=time(9),
+                                            since=date(2026, 3, 2), steps=()), "slug", date(2026, 3, 6))
+    assert b"\nX-INJECTED" not in body and b"X-WR-CALNAME:studybot \xc2\xb7 a\\,b\\;c\\\\d\\nX-INJECTED:1" in body
+    calendar = icalendar.Calendar.from_ical(body)
+    assert "X-INJECTED" not in calendar and str(calendar["X-WR-CALNAME"]).startswith("studybot · a\\,b")
+    assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == f"Weekly recap ({name})"
