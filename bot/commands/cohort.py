@@ -86,6 +86,7 @@ async def leave(ctx: Context, args: Args) -> Reply:
     membership, cohort = enrolment.membership, enrolment.cohort
     assert cohort.id is not None
     membership.active = False
+    membership.web_token = None  # their page's link dies with the membership; rejoining does not bring it back
     schedule_reminder(enrolment, ctx.now)  # inactive: no reminder, no last call
     membership.next_dayend_at = None
     was_organizer = membership.is_organizer

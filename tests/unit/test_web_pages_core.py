@@ -89,3 +89,14 @@ async def test_the_cohort_calendar_has_the_recap_and_the_roadmap(h: Harness) -> 
     spans = list(feed.steps)
     assert spans[0].first == date(2026, 3, 2) and len(spans) > 2
     assert all(b.first == a.last + timedelta(days=1) for a, b in itertools.pairwise(spans) if a.last is not None)
+
+
+async def test_a_member_who_leaves_loses_the_link_for_good_rejoining_does_not_bring_it_back(h: Harness) -> None:
+    await _cohort(h)
+    token = _slug((await h.ok("ben", "stats web")).data["url"])
+    await h.ok("ben", "cohort leave")
+    assert await h.bot.member_page(token) is None and await h.bot.member_calendar(token) is None
+    await h.ok("ben", "cohort join")
+    assert await h.bot.member_page(token) is None and await h.bot.member_calendar(token) is None
+    fresh = _slug((await h.ok("ben", "stats web")).data["url"])
+    assert fresh != token and await h.bot.member_page(fresh) is not None
