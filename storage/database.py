@@ -32,9 +32,9 @@ def create_engine(url: str) -> AsyncEngine:
     transactions on SQLite. Fails with StorageUnavailable when a SQLite file's folder is missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT)
+        return create_async_engine(parsed, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT, hide_parameters=True)
     if _is_memory(parsed):
-        return _tune_sqlite(create_async_engine(parsed))
+        return _tune_sqlite(create_async_engine(parsed, hide_parameters=True))
     folder = Path(parsed.database or "").parent
     if not folder.is_dir():
         raise StorageUnavailable(
@@ -42,7 +42,9 @@ def create_engine(url: str) -> AsyncEngine:
             "create it or choose another database path."
         )
     # One connection for the whole process: sessions queue for it instead of fighting over SQLite's lock.
-    engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT)
+    # hide_parameters: a failing statement's error (and so a log line) never carries a note, a name or a link
+    engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT,
+                                 hide_parameters=True)
     return _tune_sqlite(engine)
 
 

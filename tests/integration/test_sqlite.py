@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import Membership
@@ -45,5 +46,25 @@ async def test_in_memory_database_works() -> None:
     try:
         async with database.unit_of_work() as uow:
             assert await uow.cohorts.list_in_workspace("slack", "T") == []
+    finally:
+        await database.dispose()
+
+
+async def test_a_failing_statement_never_carries_its_parameters_into_errors_or_logs(database_url: str) -> None:
+    """What a member wrote (a note, a name, a link) must not reach a log line through a database error."""
+    database = await Database.connect(database_url)
+    secret = "my-private-note-2b7c"
+    insert = text("INSERT INTO members (platform, workspace, user_id, display_name, allow_mentions, hidden, web_name) "
+                 "VALUES ('t', 'w', 'u', :name, true, false, false)")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(insert, {"name": secret})
+        try:
+            async with database.engine.begin() as connection:
+                await connection.execute(insert, {"name": secret})
+        except IntegrityError as error:
+            assert secret not in str(error) and "hidden" in str(error)
+        else:
+            raise AssertionError("the second insert should have hit the unique key")
     finally:
         await database.dispose()
