@@ -27,7 +27,7 @@ def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | No
 
 
 COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel", "digest_mentions",
-                   "digest_thread", "roadmap", "start", "weekly_goal", "days")
+                   "digest_thread", "roadmap", "start", "weekly_goal", "days", "team_goal")
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
@@ -40,7 +40,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("cohort info", "cohort info [NAME]", "The cohort's settings, members and organizers.", "name"),
     _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
           "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off] "
-          "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off] [days:mon-fri|all]",
+          "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off] [days:mon-fri|all] "
+          "[team_goal:MINUTES|off]",
           "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
     _spec("cohort holiday", "cohort holiday [list|add YYYY-MM-DD [to:YYYY-MM-DD] [name]|remove YYYY-MM-DD]",
           "The cohort's holidays: days off for everyone, no reminders or digest (organizers add and remove).",
@@ -76,6 +77,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("stats", "stats [@member] [year] [theme:light|dark] [share:true]",
           "Your stats card (the last 12 weeks, or a year): minutes per day, streaks, this week, best weekday.",
           "member", "span", options=("share", "theme", "span")),
+    _spec("team", "team", "The cohort's minutes this week against its team goal, and who added most."),
     _spec("cohort export", "cohort export [NAME]", "Organizers: the cohort's check-ins as a CSV file.", "name"),
     _spec("export", "export", "Your own check-ins and day-by-day record as CSV files."),
     _spec("forget", "forget confirm:yes", "Delete everything studybot keeps about you in this workspace.",
@@ -118,7 +120,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "stats": ("stats", "stats"),  # `stats web` is a command of its own; `stats @ann`, `stats year` are `stats`
 }
 
-PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join"})
+PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join", "team"})
 
 # The words a command starts with: renderers use them to spell commands the platform's way.
 COMMAND_WORDS = tuple(sorted({spec.words[0] for spec in COMMANDS}))
@@ -162,6 +164,7 @@ HELP: dict[str, tuple[str, tuple[Example, ...]]] = {
                                  ("leaderboard", "current streaks"),
                                  ("leaderboard all", "minutes of all time"))),
     "roadmap show": ("progress", (("roadmap", "this week's step, what comes next, your progress"),)),
+    "team": ("progress", (("team", "the cohort's minutes this week against its team goal"),)),
     "roadmap done": ("progress", (("roadmap done", "mark the current step done"),
                                   ("roadmap done 2", "mark step 2 done"))),
     "cohort join": ("group", (("cohort join", "join this channel's cohort"),
@@ -180,7 +183,8 @@ HELP: dict[str, tuple[str, tuple[Example, ...]]] = {
     "cohort settings": ("group", (("cohort settings digest:20:30", "organizers: when the daily digest is posted"),
                                   ("cohort settings", "show the settings"),
                                   ("cohort settings days:mon-fri weekly_goal:150", "study days and a weekly goal"),
-                                  ("cohort settings roadmap:off", "no roadmap"))),
+                                  ("cohort settings roadmap:off", "no roadmap"),
+                                  ("cohort settings team_goal:600", "600 minutes a week, all together"))),
     "cohort holiday": ("group", (("cohort holiday add 2026-12-24 to:2026-12-26 winter break",
                                   "organizers: days off for everyone"),
                                  ("cohort holiday", "the study days and coming holidays"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot import bars
+from bot import bars, teamgoal
 from bot.domain import Cohort, Enrolment
 from bot.instants import iso, when
 from bot.replies import Reply
@@ -84,22 +84,27 @@ class DigestLine:
     mention: bool
 
 
-def digest(cohort: Cohort, day: date, lines: list[DigestLine]) -> Reply:
+def digest(cohort: Cohort, day: date, lines: list[DigestLine], team: dict[str, int] | None = None) -> Reply:
+    """`team`: the week's team goal so far (`teamgoal.summary`), drawn as a bar under the names."""
     data = {"type": "digest", "cohort": cohort.name, "local_date": day.isoformat(),
             "done": sorted(line.name for line in lines if line.done),
             "pending": sorted(line.name for line in lines if not line.done),
             "mentions": sorted(line.user_id for line in lines if not line.done and line.mention)
             if cohort.digest_mentions else []}
+    if team:
+        data["team"] = team
     return Reply(text=digest_text(data), title="Daily digest", private=False, data=data)
 
 
 def digest_text(data: Mapping[str, Any]) -> str:
     """A digest's text from its data (also to write it again when someone is taken out of it)."""
     done, pending = data["done"], data["pending"]
-    return (f"{data['cohort']}, {date.fromisoformat(data['local_date']):%A %d %B}: "
+    text = (f"{data['cohort']}, {date.fromisoformat(data['local_date']):%A %d %B}: "
             + (f"done — {', '.join(done)}. " if done else "nobody has finished yet. ")
             + (f"Still to go — {', '.join(pending)}. There's time for one sprint!" if pending
                else "Everyone is done. Great work!"))
+    team = teamgoal.text_of(data.get("team"))
+    return f"{text}\n{team}" if team else text
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,8 @@ class RecapLine:
     study_days: int = 7  # the week's days that asked for a sprint (done, or not off)
 
 
-def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: RoadmapStep | None = None) -> Reply:
+def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: RoadmapStep | None = None,
+          team: dict[str, int] | None = None) -> Reply:
     ordered = sorted(lines, key=lambda line: (-line.minutes, line.name.lower()))
     data = {"type": "recap", "cohort": cohort.name, "week": week_start.isoformat(),
             "minutes": sum(line.minutes for line in lines),
@@ -124,6 +130,8 @@ def recap(cohort: Cohort, week_start: date, lines: list[RecapLine], step: Roadma
                            if line.streak_at_week_start < mark <= line.streak],
             "weekly_goal": cohort.weekly_goal,
             "roadmap_step": step.number if step else None, "roadmap_title": step.title if step else None}
+    if team:
+        data["team"] = team
     return Reply(text=recap_text(data), title="Weekly recap", private=False, data=data)
 
 
@@ -140,6 +148,9 @@ def recap_text(data: Mapping[str, Any]) -> str:
     if goal:
         reached = sorted(m["name"] for m in members if m["minutes"] >= goal)
         extras.append(f"Weekly goal of {goal} min: {', '.join(reached) if reached else 'nobody yet'} made it.")
+    team = teamgoal.text_of(data.get("team"))
+    if team:
+        extras.append(team)
     if data["roadmap_step"] is not None:
         extras.append(f"Roadmap this week: step {data['roadmap_step']}, {data['roadmap_title']}.")
     week = date.fromisoformat(data["week"])

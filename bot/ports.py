@@ -91,6 +91,12 @@ class CohortRepository(Protocol):
         """Delete the cohort with its memberships, check-ins and sprints."""
         ...
 
+    async def lock(self, cohort_id: int) -> None:
+        """Hold the cohort until this unit of work ends, as `MemberRepository.lock` holds members (take members'
+        locks first, cohorts in id order): the team goal's week is read under it, so two check-ins crossing the
+        goal together see each other's minutes. (Postgres: FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE already.)"""
+        ...
+
 
 class MembershipRepository(Protocol):
     async def get(self, cohort_id: int, member_id: int) -> Membership | None: ...

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import notices, streaks
+from bot import notices, streaks, teamgoal
 from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
@@ -290,7 +290,7 @@ class Scheduler:
                 lines.append(notices.DigestLine(member.display_name, member.user_id, done, member.allow_mentions))
         if not lines:  # everyone is away that day: nothing to tell the channel
             return None
-        reply = notices.digest(cohort, day, lines)
+        reply = notices.digest(cohort, day, lines, await _team(uow, cohort, now, day))
         monday = week_start(day)
         if cohort.digest_thread and day != monday:
             reply.data["thread_key"] = f"digest:{cohort.id}:{monday.isoformat()}"
@@ -325,7 +325,7 @@ class Scheduler:
             roadmap = await lookup(uow, self._roadmaps, cohort.platform, cohort.workspace, cohort.roadmap_id)
             step = position(roadmap, cohort.roadmap_start, monday).step if roadmap is not None else None
         return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
-                    notices.recap(cohort, monday, lines, step), due, now)
+                    notices.recap(cohort, monday, lines, step, await _team(uow, cohort, now, monday)), due, now)
 
     def _sprint_end(self, ended: sprints.SprintEnded, now: datetime) -> OutboxMessage:
         reply = Reply(text=ended.reply.text, title=ended.reply.title, private=True,
@@ -343,6 +343,13 @@ async def _week_minutes(uow: UnitOfWork, wanted: Sequence[tuple[Enrolment, datet
     for (membership_id, _), minutes in (await uow.checkins.minutes_on_days(days) if days else {}).items():
         totals[membership_id] = totals.get(membership_id, 0) + minutes
     return totals
+
+
+async def _team(uow: UnitOfWork, cohort: Cohort, now: datetime, day: date) -> dict[str, int] | None:
+    """The team goal's bar for the week holding `day` (None without a goal: no query)."""
+    if not cohort.team_goal:
+        return None
+    return teamgoal.summary(cohort.team_goal, (await teamgoal.week(uow, cohort, now, day)).minutes)
 
 
 def _streak(enrolment: Enrolment, inputs: StreakInputs, today: date,

@@ -197,6 +197,11 @@ class SqlCohortRepository(_Repository):
         # The database cascaded to memberships, check-ins and sprints; drop any of them still cached.
         self._session.expunge_all()
 
+    async def lock(self, cohort_id: int) -> None:
+        """FOR NO KEY UPDATE (check-ins inserted meanwhile take only FOR KEY SHARE); SQLite drops the clause."""
+        table = CohortRow.__table__
+        await self._session.execute(select(table.c.id).where(table.c.id == cohort_id).with_for_update(key_share=True))
+
 
 class SqlMembershipRepository(_Repository, SqlBoards):
     async def get(self, cohort_id: int, member_id: int) -> Membership | None:

@@ -397,6 +397,9 @@ class CohortRepository:
             self._uow.delete("memberships", membership_id)
         self._uow.delete("cohorts", cohort_id)
 
+    async def lock(self, cohort_id: int) -> None:
+        """One unit of work at a time in memory: nothing to wait for."""
+
     def _refuse_name_clash(self, cohort: Cohort) -> None:
         for other in self._uow.rows("cohorts"):
             if (other.id != cohort.id and (other.platform, other.workspace) == (cohort.platform, cohort.workspace)

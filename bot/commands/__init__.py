@@ -18,6 +18,7 @@ from bot.commands import (
     sprint,
     stats,
     streak,
+    team,
     undo,
     web,
 )
@@ -69,6 +70,7 @@ HANDLERS: dict[str, Handler] = {
     "undo": undo.run,
     "cohort web": web.cohort_web,
     "stats web": web.stats_web,
+    "team": team.run,
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot import bars
+from bot import bars, teamgoal
 from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip, printable
 from bot.commands.firstday import first_checkin_tips
@@ -103,11 +103,13 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
                       local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
                       note=note, link=link, source=source, topic=topic, step=step)
     try:
-        return Recorded(await uow.checkins.add(checkin), duplicate=False, first=first)
+        added = await uow.checkins.add(checkin)
     except DuplicateKey:
         existing = await uow.checkins.find_by_key(member_id, key)
         assert existing is not None
         return Recorded(existing, duplicate=True)
+    await teamgoal.celebrate_reached(uow, [enrolment.cohort], [day], now)
+    return Recorded(added, duplicate=False, first=first)
 
 
 async def add_note(ctx: Context, args: Args) -> Reply:

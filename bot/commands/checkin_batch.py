@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import streaks
+from bot import streaks, teamgoal
 from bot.commands.checkin import MAX_MINUTES_PER_DAY, Entry, Recorded, compose_reply, read_entry
 from bot.commands.context import Args, Invocation, shown_name
 from bot.domain import CheckIn, Cohort, Enrolment, Member
@@ -63,6 +63,8 @@ async def record_many(uow: UnitOfWork, requests: Sequence[Request], now: datetim
     pending = await _room_left([item for item in pending if item.entry is not None], uow)
     stored = await uow.checkins.add_many([_checkin(item, now) for item in pending])
     recorded = [(item, checkin) for item, checkin in zip(pending, stored, strict=True) if checkin is not None]
+    await teamgoal.celebrate_reached(uow, [_enrolment(item).cohort for item, _ in recorded],
+                                     [checkin.local_date for _, checkin in recorded], now)
     for (item, _), reply in zip(recorded, await _replies(uow, recorded), strict=True):
         replies[item.index] = reply
     return replies

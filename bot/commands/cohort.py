@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot import teamgoal
 from bot.commands import buddy as buddies
 from bot.commands import firstday
 from bot.commands import roadmap as roadmaps
@@ -202,6 +203,12 @@ def _apply_settings(cohort: Cohort, args: Args, now: datetime, current_channel: 
         cohort.weekly_goal = None if raw == "off" else args.integer(
             "weekly_goal", low=30, high=7 * 960, unit="minutes a week", code="bad_weekly_goal")
         changed.add("weekly_goal")
+    if args.has("team_goal"):
+        raw = (args.text("team_goal") or "").lower()
+        cohort.team_goal = None if raw == "off" else args.integer(
+            "team_goal", low=teamgoal.MIN_GOAL, high=teamgoal.MAX_GOAL, unit="minutes a week for the whole cohort",
+            code="bad_team_goal")
+        changed.add("team_goal")
     if args.has("channel"):
         if (args.text("channel") or "").lower() != "here" or current_channel is None:
             raise CommandError("bad_channel", "Move the cohort by typing `cohort settings channel:here` "
@@ -268,6 +275,7 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
             "roadmap": cohort.roadmap_id,
             "roadmap_start": cohort.roadmap_start.isoformat() if cohort.roadmap_start else None,
             "weekly_goal": cohort.weekly_goal,
+            "team_goal": cohort.team_goal,
             "study_days": describe(cohort.study_days.mask_on(date.max))}
 
 
@@ -287,6 +295,7 @@ def _settings_line(cohort: Cohort) -> str:
     weekly = f" Weekly goal {cohort.weekly_goal} min." if cohort.weekly_goal else ""
     days = describe(cohort.study_days.mask_on(date.max))
     weekly += "" if days == "all" else f" Study days {days}."
+    weekly += f" Team goal {cohort.team_goal} min a week." if cohort.team_goal else ""
     return (f"Time zone {cohort.timezone}; {cohort.sprint_minutes}-minute sprints, {cohort.daily_goal} a day; "
             f"the day rolls over at {cohort.rollover_hour:02d}:00; digest at {cohort.digest_time:%H:%M}; "
             f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.{roadmap}{weekly}")
