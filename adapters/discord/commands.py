@@ -199,6 +199,11 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                           cohort: str | None = None) -> None:
         await runner.run(interaction, "leaderboard", {"board": board, "card": card, "cohort": cohort})
 
+    @tree.command(name="team", description="The cohort's minutes this week against its team goal")
+    @cohort_option
+    async def team(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "team", {"cohort": cohort})
+
     @tree.command(name="pause", description="Pause your streak and reminders (max 60 days)")
     @app_commands.describe(days="How many days from today, 1-60, e.g. 7", until="Last paused day, e.g. 2026-03-20",
                            off="True ends your pause now")
@@ -297,6 +302,7 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                            digest_thread="Whether a week's digests share one thread, under Monday's: on or off",
                            roadmap=ROADMAP_HELP, start=START_HELP,
                            weekly_goal="Minutes a week each member aims for, e.g. 300; off for none",
+                           team_goal="Minutes a week the whole cohort aims for together, e.g. 600; off for none",
                            days=DAYS_HELP)
     @app_commands.choices(digest_mentions=DIGEST_MENTIONS_CHOICES, digest_thread=DIGEST_THREAD_CHOICES)
     @app_commands.autocomplete(name=cohorts, timezone=zones, roadmap=roadmaps, days=study_days)
@@ -307,8 +313,8 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                               recap: str | None = None, digest_mentions: Literal["on", "off"] | None = None,
                               digest_thread: Literal["on", "off"] | None = None, roadmap: str | None = None,
                               start: str | None = None, weekly_goal: str | None = None,
-                              days: str | None = None) -> None:
-        await runner.run(interaction, "cohort settings", {
+                              days: str | None = None, team_goal: str | None = None) -> None:
+        await runner.run(interaction, "cohort settings", {"team_goal": team_goal,
             "name": name, "timezone": timezone, "sprint": sprint, "goal": goal, "rollover": rollover,
             "digest": digest, "recap": recap, "digest_mentions": digest_mentions, "digest_thread": digest_thread,
             "roadmap": roadmap, "start": start, "weekly_goal": weekly_goal, "days": days})

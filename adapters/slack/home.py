@@ -24,6 +24,7 @@ class CohortPanel:
     board: Reply | None = None  # core `leaderboard`
     stats: Reply | None = None  # core `stats`: data["days"] = [[iso date, minutes], ...] from a Monday, data["target"]
     calendar: Calendar | None = None  # core `calendar`: the off days from today on
+    team: Reply | None = None  # core `team`: data["bar"], data["days_left"] (an error when there is no team goal)
 
 
 def home_view(panels: list[CohortPanel], problem: Reply | None = None) -> dict[str, Any]:
@@ -55,6 +56,10 @@ def _panel(panel: CohortPanel) -> list[dict[str, Any]]:
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": heading + grid(stats.data["days"], target)}})
         out.append({"type": "context", "elements": [{"type": "mrkdwn",
                     "text": f"{DONE} day done  {PARTIAL} some minutes  {NONE} none"}]})
+    if panel.team is not None and not panel.team.is_error and panel.team.data.get("bar"):
+        team = panel.team.data
+        text = f"*Team goal this week*\n`{escape(str(team['bar']))}` {team.get('days_left')} days left"
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if panel.board is not None and not panel.board.is_error:
         out += blocks(panel.board)
     return out

@@ -36,5 +36,5 @@ async def run(ctx: Context, args: Args) -> Reply:
         lines.append("No minutes yet this week: one `checkin` starts the bar.")
     data = {"cohort": cohort.name, "goal": goal, "minutes": minutes, "percent": teamgoal.percent(minutes, goal),
             "contributors": contributors, "days_left": week.days_left, "week": week.monday.isoformat(),
-            "reached": minutes >= goal}
+            "reached": minutes >= goal, "bar": lines[0]}  # the bar as text, for views that show only it
     return Reply(text="\n".join(lines), title=f"{cohort.name} — team goal this week", data=data)
