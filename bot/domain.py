@@ -68,6 +68,9 @@ class Cohort:
     study_days: WeeklyDays = field(default_factory=offdays.study_days)  # days outside them are off days
     holidays: tuple[Holiday, ...] = ()
     web_slug: str | None = None  # the public page's unguessable part; None: the page is off
+    leagues: bool = False  # weekly leagues (bot/leagues.py), off until organizers turn them on
+    next_league_at: datetime | None = None  # UTC: the next Monday rollover, when a league week ends and starts
+    next_league_day: date | None = None  # that Monday (the league week it starts)
     id: int | None = None
 
     @property

@@ -27,7 +27,7 @@ def _spec(name: str, usage: str, summary: str, *positionals: str, rest: str | No
 
 
 COHORT_SETTINGS = ("timezone", "sprint", "goal", "rollover", "digest", "recap", "channel", "digest_mentions",
-                   "digest_thread", "roadmap", "start", "weekly_goal", "days", "team_goal")
+                   "digest_thread", "roadmap", "start", "weekly_goal", "days", "team_goal", "leagues")
 
 COMMANDS: tuple[CommandSpec, ...] = (
     _spec("help", "help [command]", "What studybot can do, or how to use one command.", rest="topic"),
@@ -41,7 +41,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("cohort settings", "cohort settings [NAME] [timezone:Zone] [sprint:MIN] [goal:N] [rollover:H] "
           "[digest:HH:MM] [recap:DAY@HH:MM] [channel:here] [digest_mentions:on|off] [digest_thread:on|off] "
           "[roadmap:ID|off] [start:YYYY-MM-DD] [weekly_goal:MINUTES|off] [days:mon-fri|all] "
-          "[team_goal:MINUTES|off]",
+          "[team_goal:MINUTES|off] [leagues:on|off]",
           "Show or change the cohort's settings (organizers).", "name", options=COHORT_SETTINGS),
     _spec("cohort holiday", "cohort holiday [list|add YYYY-MM-DD [to:YYYY-MM-DD] [name]|remove YYYY-MM-DD]",
           "The cohort's holidays: days off for everyone, no reminders or digest (organizers add and remove).",
@@ -77,6 +77,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     _spec("stats", "stats [@member] [year] [theme:light|dark] [share:true]",
           "Your stats card (the last 12 weeks, or a year): minutes per day, streaks, this week, best weekday.",
           "member", "span", options=("share", "theme", "span")),
+    _spec("league", "league", "Your league division this week: tier, rank, points, who moves up and down."),
     _spec("team", "team", "The cohort's minutes this week against its team goal, and who added most."),
     _spec("cohort export", "cohort export [NAME]", "Organizers: the cohort's check-ins as a CSV file.", "name"),
     _spec("export", "export", "Your own check-ins and day-by-day record as CSV files."),
@@ -93,9 +94,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
           "Organizers: the cohort's web page (off until turned on; only its link opens it).", "action"),
     _spec("stats web", "stats web [rotate]",
           "Your private web page and calendar feed: the link, privately (rotate: a new one).", "action"),
-    _spec("privacy", "privacy [mentions:on|off] [boards:show|hide] [web:show|hide]",
-          "Whether the digest may @mention you, and whether you appear on leaderboards.",
-          options=("mentions", "boards", "web")),
+    _spec("privacy", "privacy [mentions:on|off] [boards:show|hide] [web:show|hide] [leagues:on|off]",
+          "Whether the digest may @mention you, whether you appear on leaderboards, and whether you play leagues.",
+          options=("mentions", "boards", "web", "leagues")),
     _spec("timezone set", "timezone set Zone", "Your time zone, e.g. Europe/Berlin.", "zone"),
     _spec("timezone show", "timezone", "Your time zone and local study day."),
     _spec("pause", "pause DAYS|until:YYYY-MM-DD|off",
@@ -164,6 +165,7 @@ HELP: dict[str, tuple[str, tuple[Example, ...]]] = {
                                  ("leaderboard", "current streaks"),
                                  ("leaderboard all", "minutes of all time"))),
     "roadmap show": ("progress", (("roadmap", "this week's step, what comes next, your progress"),)),
+    "league": ("progress", (("league", "your league division this week and who moves up or down"),)),
     "team": ("progress", (("team", "the cohort's minutes this week against its team goal"),)),
     "roadmap done": ("progress", (("roadmap done", "mark the current step done"),
                                   ("roadmap done 2", "mark step 2 done"))),

@@ -153,5 +153,7 @@ def recap_text(data: Mapping[str, Any]) -> str:
         extras.append(team)
     if data["roadmap_step"] is not None:
         extras.append(f"Roadmap this week: step {data['roadmap_step']}, {data['roadmap_title']}.")
+    if data.get("league"):  # bot.leagues.add_to_recap: last week's league results, counts only
+        extras.append(data["league"]["line"])
     week = date.fromisoformat(data["week"])
     return "\n".join([f"{data['cohort']} — week of {week:%d %B}: {data['minutes']} minutes together.", *rows, *extras])

@@ -332,7 +332,7 @@ class PauseRepository(Protocol):
 
 
 DueColumn = Literal["next_reminder_at", "next_lastcall_at", "next_dayend_at"]
-DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps"]
+DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps", "leagues"]
 # Where each due column keeps the local date of its occurrence (Membership fields and columns of that name).
 DUE_DAY: dict[str, str | None] = {"next_reminder_at": "next_reminder_day", "next_lastcall_at": "next_lastcall_day",
                                   "next_dayend_at": None}
@@ -466,6 +466,101 @@ class RateBudgetRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class LeagueCandidate:
+    """An active membership eligible for next week's placement (a check-in in the 14 days before, not opted out),
+    with its current tier (Bronze when it has none) and its minutes in the week before."""
+
+    membership_id: int
+    tier: int
+    last_week_minutes: int
+
+
+@dataclass(frozen=True)
+class LeagueScore:
+    """One placed membership's week so far: points (minutes per local day, each capped), done days, the instant
+    of its first check-in of the week (None: none yet)."""
+
+    membership_id: int
+    tier: int
+    division: int
+    points: int
+    done_days: int
+    first_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    """A division's row for the `league` command: the score and who it is."""
+
+    score: LeagueScore
+    member_id: int
+    name: str
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class LeagueResult:
+    membership_id: int
+    rank: int
+    points: int
+    zone: str  # up, stay, down
+    new_tier: int
+
+
+class LeagueRepository(Protocol):
+    async def due_cohorts(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        """Cohorts whose `next_league_at` has come, earliest first, locked (FOR UPDATE SKIP LOCKED): a cohort's
+        week's end and placement run in one process, once."""
+        ...
+
+    async def candidates(self, cohort_id: int, week: date) -> list[LeagueCandidate]:
+        """Active memberships with a check-in dated in the 14 days before `week` whose member has not opted out,
+        by membership id."""
+        ...
+
+    async def place(self, cohort_id: int, week: date, places: Sequence[tuple[int, int, int]]) -> int:
+        """Insert (membership id, tier, division) entries for the week; ones already there are kept (unique per
+        cohort, week and membership). Returns how many were new."""
+        ...
+
+    async def open_weeks(self, cohort_id: int, before: date) -> list[date]:
+        """Weeks before `before` with entries whose result is not written yet, oldest first."""
+        ...
+
+    async def scores(self, cohort_id: int, week: date, cap: int, target: int,
+                     division: tuple[int, int] | None = None) -> list[LeagueScore]:
+        """The week's entries (all, or one (tier, division)) with points from the check-ins of the seven local
+        dates from `week`: per day min(minutes, cap) summed; done days: days with minutes >= target. By
+        membership id."""
+        ...
+
+    async def division_rows(self, cohort_id: int, week: date, tier: int, division: int, cap: int,
+                            target: int) -> list[LeagueRow]:
+        """`scores` of one division with each member's id, name and whether they hide from boards."""
+        ...
+
+    async def entry(self, cohort_id: int, week: date, membership_id: int) -> tuple[int, int] | None:
+        """(tier, division) of a membership in a week, or None when not placed."""
+        ...
+
+    async def finish(self, cohort_id: int, week: date, results: Sequence[LeagueResult]) -> None:
+        """Write the week's results onto its entries and each membership's new tier into its standing."""
+        ...
+
+    async def outcome(self, cohort_id: int, week: date) -> dict[tuple[str, int], int]:
+        """How many ended the week in each (zone, new tier): the recap's line. Empty when it has not ended."""
+        ...
+
+    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, str]:
+        """The platform user id of each membership's member (those still there)."""
+        ...
+
+    async def opted_out(self, member_id: int) -> bool: ...
+
+    async def set_opted_out(self, member_id: int, out: bool) -> None: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     cohorts: CohortRepository
@@ -479,6 +574,7 @@ class UnitOfWork(Protocol):
     buddies: BuddyRepository
     groups: GroupSprintRepository
     rate_budgets: RateBudgetRepository
+    leagues: LeagueRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

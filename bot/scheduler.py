@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import notices, streaks, teamgoal
+from bot import leagues, notices, streaks, teamgoal
 from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
@@ -43,6 +43,7 @@ class Windows:
     lastcall: timedelta = timedelta(minutes=30)
     buddy: timedelta = timedelta(hours=6)
     group: timedelta = timedelta(hours=2)
+    league: timedelta = timedelta(hours=12)
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Scheduler:
             await self._drain(report, now, lambda uow: uow.schedule.due_digests(now, self._batch), self._digest)
         if "recaps" in due:
             await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
+        if "leagues" in due:  # one cohort per transaction (locked): its week's end and placement, once
+            await self._drain(report, now, lambda uow: uow.leagues.due_cohorts(now, 1), self._league)
         return report
 
     async def next_due_at(self) -> datetime | None:
@@ -325,7 +328,19 @@ class Scheduler:
             roadmap = await lookup(uow, self._roadmaps, cohort.platform, cohort.workspace, cohort.roadmap_id)
             step = position(roadmap, cohort.roadmap_start, monday).step if roadmap is not None else None
         return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
-                    notices.recap(cohort, monday, lines, step, await _team(uow, cohort, now, monday)), due, now)
+                    await leagues.add_to_recap(uow, cohort, monday, notices.recap(
+                        cohort, monday, lines, step, await _team(uow, cohort, now, monday))), due, now)
+
+    async def _league(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> list[OutboxMessage]:
+        """bot/leagues.py: the week's end (a result DM per member who played) and the new week's placement."""
+        due = cohort.next_league_at
+        assert cohort.id is not None and due is not None
+        results = await leagues.run_week(uow, cohort, now)
+        await uow.cohorts.save(cohort)
+        users = await uow.leagues.recipients([membership_id for membership_id, _ in results])
+        return [owed(f"league:{cohort.id}:{reply.data['week']}:{membership_id}", "league", cohort, "dm",
+                     users[membership_id], reply, due, now)
+                for membership_id, reply in results if membership_id in users]
 
     def _sprint_end(self, ended: sprints.SprintEnded, now: datetime) -> OutboxMessage:
         reply = Reply(text=ended.reply.text, title=ended.reply.title, private=True,

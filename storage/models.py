@@ -178,6 +178,9 @@ class CohortRow(Base):
     study_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(EVERY_DAY), nullable=True)
     holidays: Mapped[tuple[Holiday, ...]] = mapped_column(HolidaysText, nullable=True)
     web_slug: Mapped[str | None] = mapped_column(String(64))  # the public page's; NULL: off (unique index)
+    leagues: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    next_league_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # due: a league week ends
+    next_league_day: Mapped[date | None] = mapped_column(Date)
 
 
 class MembershipRow(Base):
@@ -415,3 +418,43 @@ class RateBudgetRow(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     next_free_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeagueEntryRow(Base):
+    """A member's place in a cohort's league week (bot/leagues.py): the tier and division they play in; the
+    result columns stay NULL until the week's end writes them (rank, points, zone, the tier it leads to)."""
+
+    __tablename__ = "league_entries"
+    __table_args__ = (
+        Index("ix_league_entries_division", "cohort_id", "week", "tier", "division"),
+        Index("ix_league_entries_membership", "membership_id"),  # the cascade from memberships
+    )
+
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the league week's Monday (the cohort's local date)
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"), primary_key=True)
+    tier: Mapped[int] = mapped_column(Integer)  # 0 Bronze .. 6 Diamond
+    division: Mapped[int] = mapped_column(Integer)  # 1.. within the tier
+    points: Mapped[int | None] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    zone: Mapped[str | None] = mapped_column(String(8))  # up, stay, down; NULL until the week has ended
+    new_tier: Mapped[int | None] = mapped_column(Integer)
+
+
+class LeagueStandingRow(Base):
+    """A membership's current tier: written by each week's end, read by the next placement. No row: Bronze."""
+
+    __tablename__ = "league_standings"
+    __table_args__ = (Index("ix_league_standings_cohort", "cohort_id"),)
+
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"), primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    tier: Mapped[int] = mapped_column(Integer)
+
+
+class LeagueOptOutRow(Base):
+    """`privacy leagues:off`: members never placed in any league of their workspace."""
+
+    __tablename__ = "league_optouts"
+
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), primary_key=True)

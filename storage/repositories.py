@@ -548,6 +548,7 @@ class SqlScheduleRepository(_Repository):
             select(func.min(GroupSprintRow.ends_at)).where(GroupSprintRow.status == str(SprintStatus.ACTIVE)),
             select(func.min(CohortRow.next_digest_at)),
             select(func.min(CohortRow.next_recap_at)),
+            select(func.min(CohortRow.next_league_at)),
             select(func.min(SprintRow.ends_at)).where(SprintRow.status == str(SprintStatus.ACTIVE)),
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == str(OutboxStatus.PENDING)),
         ]
@@ -572,6 +573,7 @@ class SqlScheduleRepository(_Repository):
             "dayends": earliest(m.next_dayend_at, m.active),
             "digests": earliest(c.next_digest_at),
             "recaps": earliest(c.next_recap_at),
+            "leagues": earliest(c.next_league_at),
         }
         row = (await self._session.execute(select(*(probe.label(kind) for kind, probe in probes.items())))).one()
         return {kind for kind, instant in zip(probes, row, strict=True) if instant is not None and instant <= now}

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import StorageUnavailable
 from storage.errors import is_unavailable
+from storage.leagues import SqlLeagueRepository
 from storage.rate_budgets import SqlRateBudgetRepository
 from storage.repositories import (
     SqlCheckInRepository,
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     buddies: SqlBuddyRepository
     groups: SqlGroupSprintRepository
     rate_budgets: SqlRateBudgetRepository
+    leagues: SqlLeagueRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.buddies = SqlBuddyRepository(session)
         self.groups = SqlGroupSprintRepository(session)
         self.rate_budgets = SqlRateBudgetRepository(session)
+        self.leagues = SqlLeagueRepository(session)
         return self
 
     async def __aexit__(

@@ -21,7 +21,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -43,7 +43,17 @@ from bot.domain import (
     StepDone,
 )
 from bot.errors import StorageUnavailable
-from bot.ports import DUE_DAY, DueColumn, DueKind, DuplicateKey, StreakInputs
+from bot.ports import (
+    DUE_DAY,
+    DueColumn,
+    DueKind,
+    DuplicateKey,
+    LeagueCandidate,
+    LeagueResult,
+    LeagueRow,
+    LeagueScore,
+    StreakInputs,
+)
 from bot.schedule import Slot
 from bot.streaks import StreakState
 from tests import fake_boards
@@ -63,7 +73,8 @@ Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxM
               Buddy, GroupSprint, UndoneKey)
 
 TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
-          "roadmap_progress", "buddies", "group_sprints", "undone_checkins", fake_boards.TABLE)
+          "roadmap_progress", "buddies", "group_sprints", "undone_checkins", fake_boards.TABLE,
+          "league_entries", "league_standings", "league_optouts")
 
 Tables = dict[str, dict[int, Any]]
 
@@ -138,6 +149,7 @@ class InMemoryUnitOfWork:
         self.buddies = BuddyRepository(self)
         self.groups = GroupSprintRepository(self)
         self.rate_budgets = RateBudgetRepository(self)
+        self.leagues = LeagueRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -308,6 +320,9 @@ class MemberRepository:
                              ("roadmap_progress", lambda r: r.membership_id in memberships),
                              ("pauses", lambda r: r.member_id == member_id),
                              ("undone_checkins", lambda r: r.member_id == member_id),
+                             ("league_optouts", lambda r: r.member_id == member_id),
+                             ("league_entries", lambda r: r.membership_id in memberships),
+                             ("league_standings", lambda r: r.membership_id in memberships),
                              ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
                              ("memberships", lambda r: r.member_id == member_id),
                              ("members", lambda r: r.id == member_id)):
@@ -390,7 +405,9 @@ class CohortRepository:
                 self._uow.delete("checkins", checkin.id)
         for table, owned in (("roadmap_progress", lambda r: r.membership_id in memberships),
                              ("buddies", lambda r: r.cohort_id == cohort_id),
-                             ("group_sprints", lambda r: r.cohort_id == cohort_id)):
+                             ("group_sprints", lambda r: r.cohort_id == cohort_id),
+                             ("league_entries", lambda r: r.cohort_id == cohort_id),
+                             ("league_standings", lambda r: r.cohort_id == cohort_id)):
             for row in [r for r in self._uow.rows(table) if owned(r)]:
                 self._uow.delete(table, row.id)
         for membership_id in memberships:
@@ -712,7 +729,7 @@ class ScheduleRepository:
                       for instant in (m.next_reminder_at, m.next_lastcall_at, m.next_dayend_at)]
         candidates += [g.ends_at for g in self._uow.rows("group_sprints") if g.status is SprintStatus.ACTIVE]
         for cohort in self._uow.rows("cohorts"):
-            candidates += [cohort.next_digest_at, cohort.next_recap_at]
+            candidates += [cohort.next_digest_at, cohort.next_recap_at, cohort.next_league_at]
         candidates += [s.ends_at for s in self._uow.rows("sprints") if s.status is SprintStatus.ACTIVE]
         candidates += [o.next_attempt_at for o in self._uow.rows("outbox") if o.status is OutboxStatus.PENDING]
         present = [instant for instant in candidates if instant is not None]
@@ -736,6 +753,7 @@ class ScheduleRepository:
             "dayends": any(due(m.next_dayend_at) for m in memberships),
             "digests": any(due(c.next_digest_at) for c in cohorts),
             "recaps": any(due(c.next_recap_at) for c in cohorts),
+            "leagues": any(due(c.next_league_at) for c in cohorts),
         }
         return {kind for kind, is_due in found.items() if is_due}
 
@@ -969,3 +987,162 @@ class RateBudgetRepository:
         start = max(budgets.get(key, now), now + lead)
         budgets[key] = start + slots * interval
         return start - now
+
+
+@dataclasses.dataclass
+class _LeagueEntry:
+    cohort_id: int
+    week: date
+    membership_id: int
+    tier: int
+    division: int
+    points: int | None = None
+    rank: int | None = None
+    zone: str | None = None
+    new_tier: int | None = None
+
+    @property
+    def id(self) -> tuple[int, date, int]:  # the primary key (cohort, week, membership)
+        return (self.cohort_id, self.week, self.membership_id)
+
+
+@dataclasses.dataclass
+class _LeagueStanding:
+    membership_id: int
+    cohort_id: int
+    tier: int
+
+    @property
+    def id(self) -> int:
+        return self.membership_id
+
+
+@dataclasses.dataclass
+class _LeagueOptOut:
+    member_id: int
+
+    @property
+    def id(self) -> int:
+        return self.member_id
+
+
+class LeagueRepository:
+    """bot.ports.LeagueRepository in memory: the same keys (one entry per cohort, week and membership), the same
+    orders (by membership id; due cohorts by instant then id) and SKIP LOCKED on due cohorts."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def due_cohorts(self, now: datetime, limit: int) -> Sequence[Cohort]:
+        def is_due(c: Cohort) -> bool:
+            return c.next_league_at is not None and c.next_league_at <= now
+
+        found: list[Cohort] = []
+        for candidate in sorted((c for c in self._uow.rows("cohorts") if is_due(c)),
+                                key=lambda c: (c.next_league_at, c.id)):
+            if len(found) >= limit:
+                break
+            row = self._uow.lock_latest("cohorts", candidate.id, is_due)
+            if row is not None:
+                found.append(copy.deepcopy(row))
+        return found
+
+    async def candidates(self, cohort_id: int, week: date) -> list[LeagueCandidate]:
+        state = self._uow.state
+        out = {r.member_id for r in self._uow.rows("league_optouts")}
+        recent: dict[int, int] = {}
+        for k in self._uow.rows("checkins"):
+            if k.cohort_id == cohort_id and week - timedelta(days=14) <= k.local_date < week:
+                minutes = k.minutes if k.local_date >= week - timedelta(days=7) else 0
+                recent[k.membership_id] = recent.get(k.membership_id, 0) + minutes
+        found = []
+        for membership_id in sorted(recent):
+            m = state["memberships"].get(membership_id)
+            if m is None or not m.active or m.cohort_id != cohort_id or m.member_id in out:
+                continue
+            standing = state["league_standings"].get(membership_id)
+            found.append(LeagueCandidate(membership_id, standing.tier if standing else 0, recent[membership_id]))
+        return found
+
+    async def place(self, cohort_id: int, week: date, places: Sequence[tuple[int, int, int]]) -> int:
+        added = 0
+        for membership_id, tier, division in places:
+            entry = _LeagueEntry(cohort_id, week, membership_id, tier, division)
+            if entry.id in self._uow.state["league_entries"]:
+                continue
+            if membership_id not in self._uow.state["memberships"]:
+                raise DuplicateKey("league_entries.membership_id: no such membership (foreign key)")
+            self._uow.write("league_entries", entry)
+            added += 1
+        return added
+
+    async def open_weeks(self, cohort_id: int, before: date) -> list[date]:
+        return sorted({e.week for e in self._uow.rows("league_entries")
+                       if e.cohort_id == cohort_id and e.week < before and e.zone is None})
+
+    async def scores(self, cohort_id: int, week: date, cap: int, target: int,
+                     division: tuple[int, int] | None = None) -> list[LeagueScore]:
+        entries = [e for e in self._uow.rows("league_entries") if (e.cohort_id, e.week) == (cohort_id, week)
+                   and (division is None or (e.tier, e.division) == division)]
+        wanted = {e.membership_id for e in entries}
+        days: dict[int, dict[date, int]] = defaultdict(dict)
+        first: dict[int, datetime] = {}
+        for k in self._uow.rows("checkins"):
+            in_week = week <= k.local_date < week + timedelta(days=7)
+            if k.cohort_id == cohort_id and k.membership_id in wanted and in_week:
+                days[k.membership_id][k.local_date] = days[k.membership_id].get(k.local_date, 0) + k.minutes
+                first[k.membership_id] = min(first.get(k.membership_id, k.created_at), k.created_at)
+        return [LeagueScore(e.membership_id, e.tier, e.division,
+                            sum(min(m, cap) for m in days[e.membership_id].values()),
+                            sum(1 for m in days[e.membership_id].values() if m >= target), first.get(e.membership_id))
+                for e in sorted(entries, key=lambda e: e.membership_id)]
+
+    async def division_rows(self, cohort_id: int, week: date, tier: int, division: int, cap: int,
+                            target: int) -> list[LeagueRow]:
+        state = self._uow.state
+        rows = []
+        for score in await self.scores(cohort_id, week, cap, target, (tier, division)):
+            membership = state["memberships"].get(score.membership_id)
+            member = state["members"].get(membership.member_id) if membership else None
+            if member is not None:
+                rows.append(LeagueRow(score, member.id, member.display_name, member.hidden))
+        return rows
+
+    async def entry(self, cohort_id: int, week: date, membership_id: int) -> tuple[int, int] | None:
+        e = self._uow.state["league_entries"].get((cohort_id, week, membership_id))
+        return (e.tier, e.division) if e else None
+
+    async def finish(self, cohort_id: int, week: date, results: Sequence[LeagueResult]) -> None:
+        for r in results:
+            e = self._uow.state["league_entries"].get((cohort_id, week, r.membership_id))
+            if e is None:
+                continue
+            self._uow.write("league_entries", dataclasses.replace(e, points=r.points, rank=r.rank, zone=r.zone,
+                                                                  new_tier=r.new_tier))
+            self._uow.write("league_standings", _LeagueStanding(r.membership_id, cohort_id, r.new_tier))
+
+    async def outcome(self, cohort_id: int, week: date) -> dict[tuple[str, int], int]:
+        counts: dict[tuple[str, int], int] = {}
+        for e in self._uow.rows("league_entries"):
+            if (e.cohort_id, e.week) == (cohort_id, week) and e.zone is not None:
+                counts[(e.zone, e.new_tier)] = counts.get((e.zone, e.new_tier), 0) + 1
+        return counts
+
+    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, str]:
+        state = self._uow.state
+        found = {}
+        for membership_id in membership_ids:
+            membership = state["memberships"].get(membership_id)
+            member = state["members"].get(membership.member_id) if membership else None
+            if member is not None:
+                found[membership_id] = member.user_id
+        return found
+
+    async def opted_out(self, member_id: int) -> bool:
+        return member_id in self._uow.state["league_optouts"]
+
+    async def set_opted_out(self, member_id: int, out: bool) -> None:
+        if out:
+            self._uow.write("league_optouts", _LeagueOptOut(member_id))
+        else:
+            self._uow.delete("league_optouts", member_id)

@@ -12,6 +12,7 @@ from bot.commands import (
     help,
     holidays,
     leaderboard,
+    league,
     rest,
     roadmap,
     settings,
@@ -71,6 +72,7 @@ HANDLERS: dict[str, Handler] = {
     "cohort web": web.cohort_web,
     "stats web": web.stats_web,
     "team": team.run,
+    "league": league.run,
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot import teamgoal
+from bot import leagues, teamgoal
 from bot.commands import buddy as buddies
 from bot.commands import firstday
 from bot.commands import roadmap as roadmaps
@@ -117,10 +117,14 @@ async def info(ctx: Context, args: Args) -> Reply:
     settings = settings_data(cohort)
     lines = [f"{cohort.name}: {len(pairs)} member{'s' if len(pairs) != 1 else ''}, "
              f"organized by {', '.join(organizers) or 'nobody yet'}.", _settings_line(cohort)]
+    offer = not cohort.leagues and len(pairs) >= leagues.OFFER_AT
+    if offer:  # big enough for weekly divisions matched by pace
+        lines.append(f"With {len(pairs)} members, weekly leagues could help: divisions of up to 30 matched by pace, "
+                     "promotion and demotion each Monday. Organizers: `cohort settings leagues:on`.")
     upcoming, instants = _upcoming(ctx, cohort)
     return Reply(text="\n".join([*lines, upcoming]), private=True, title=f"Cohort {cohort.name}",
                  data={"cohort": cohort.name, "members": len(pairs), "organizers": organizers, **settings,
-                       **instants})
+                       **instants, "offer_leagues": offer})
 
 
 async def settings(ctx: Context, args: Args) -> Reply:
@@ -140,6 +144,8 @@ async def settings(ctx: Context, args: Args) -> Reply:
             raise CommandError("channel_taken", f"This channel already belongs to {owner.name}.")
     if changed & {"timezone", "rollover", "digest", "recap"}:
         schedule_cohort(cohort, ctx.now)
+    if changed & {"leagues", "timezone", "rollover"}:
+        leagues.schedule(cohort, ctx.now)
     await ctx.uow.cohorts.save(cohort)
     assert cohort.id is not None
     if changed & {"sprint", "goal", "rollover", "timezone"}:
@@ -209,6 +215,12 @@ def _apply_settings(cohort: Cohort, args: Args, now: datetime, current_channel: 
             "team_goal", low=teamgoal.MIN_GOAL, high=teamgoal.MAX_GOAL, unit="minutes a week for the whole cohort",
             code="bad_team_goal")
         changed.add("team_goal")
+    if args.has("leagues"):
+        raw = (args.text("leagues") or "").lower()
+        if raw not in ("on", "off"):
+            raise CommandError("bad_arguments", "`leagues:` takes `on` or `off`, e.g. `cohort settings leagues:on`.")
+        cohort.leagues = raw == "on"
+        changed.add("leagues")
     if args.has("channel"):
         if (args.text("channel") or "").lower() != "here" or current_channel is None:
             raise CommandError("bad_channel", "Move the cohort by typing `cohort settings channel:here` "
@@ -276,6 +288,7 @@ def settings_data(cohort: Cohort) -> dict[str, object]:
             "roadmap_start": cohort.roadmap_start.isoformat() if cohort.roadmap_start else None,
             "weekly_goal": cohort.weekly_goal,
             "team_goal": cohort.team_goal,
+            "leagues": cohort.leagues,
             "study_days": describe(cohort.study_days.mask_on(date.max))}
 
 
@@ -296,6 +309,7 @@ def _settings_line(cohort: Cohort) -> str:
     days = describe(cohort.study_days.mask_on(date.max))
     weekly += "" if days == "all" else f" Study days {days}."
     weekly += f" Team goal {cohort.team_goal} min a week." if cohort.team_goal else ""
+    weekly += " Leagues on." if cohort.leagues else ""
     return (f"Time zone {cohort.timezone}; {cohort.sprint_minutes}-minute sprints, {cohort.daily_goal} a day; "
             f"the day rolls over at {cohort.rollover_hour:02d}:00; digest at {cohort.digest_time:%H:%M}; "
             f"recap {WEEKDAYS[cohort.recap_weekday].capitalize()} {cohort.recap_time:%H:%M}.{roadmap}{weekly}")

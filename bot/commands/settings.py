@@ -86,13 +86,18 @@ async def privacy(ctx: Context, args: Args) -> Reply:
         changed = True
     if changed:
         await ctx.uow.members.save(ctx.member)
+    member_id = ctx.member.id or 0
+    if args.has("leagues") and member_id:  # from next Monday's placement; this week's division plays on
+        await ctx.uow.leagues.set_opted_out(member_id, not _on_off(args.text("leagues") or "", "leagues", "on", "off"))
+    leagues_on = not (member_id and await ctx.uow.leagues.opted_out(member_id))
     on_pages = "your name" if ctx.member.web_name else 'you as "Member N"'
     text = (f"The digest {'may' if ctx.member.allow_mentions else 'will never'} @mention you; you are "
-            f"{'hidden from' if ctx.member.hidden else 'shown on'} leaderboards; cohort web pages show {on_pages}. "
-            "Change with `privacy mentions:off`, `privacy boards:hide` or `privacy web:show`.")
+            f"{'hidden from' if ctx.member.hidden else 'shown on'} leaderboards; cohort web pages show {on_pages}; "
+            f"you {'play' if leagues_on else 'do not play'} in leagues. "
+            "Change with `privacy mentions:off`, `privacy boards:hide`, `privacy web:show` or `privacy leagues:off`.")
     return Reply(text=text, private=True, title="Privacy",
                  data={"mentions": ctx.member.allow_mentions, "boards": "hide" if ctx.member.hidden else "show",
-                       "web": "show" if ctx.member.web_name else "hide"})
+                       "web": "show" if ctx.member.web_name else "hide", "leagues": "on" if leagues_on else "off"})
 
 
 def _on_off(raw: str, name: str, yes: str, no: str) -> bool:

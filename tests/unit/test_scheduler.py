@@ -261,7 +261,8 @@ async def test_privacy_hides_from_boards(h: Harness) -> None:
     await h.ok("ben", "cohort join")
     await h.ok("ann", "checkin 30")
     await h.ok("ben", "checkin 45")
-    assert (await h.ok("ben", "privacy boards:hide")).data == {"mentions": True, "boards": "hide", "web": "hide"}
+    assert (await h.ok("ben", "privacy boards:hide")).data == {"mentions": True, "boards": "hide", "web": "hide",
+                                                               "leagues": "on"}
     board = await h.ok("ann", "leaderboard week")
     assert [row["name"] for row in board.data["rows"]] == ["ann"]
     await h.refused("ben", "privacy boards:maybe", "bad_arguments")
