@@ -52,7 +52,7 @@ async def test_team_shows_the_week_against_the_goal(h: Harness) -> None:
     assert not team.private
     assert team.data | {"contributors": None} == {
         "cohort": "ml-club", "goal": 200, "minutes": 124, "percent": 62, "contributors": None, "days_left": 3,
-        "week": "2026-03-02", "reached": False}
+        "week": "2026-03-02", "reached": False, "bar": "Team goal ▓▓▓▓▓▓░░░░ 62% (124/200 min)"}
     assert team.data["contributors"] == [{"name": "bob", "minutes": 60}, {"name": "cat", "minutes": 40},
                                          {"name": "ann", "minutes": 24}]
     assert "Team goal ▓▓▓▓▓▓░░░░ 62% (124/200 min)" in team.text
