@@ -86,7 +86,7 @@ class Scheduler:
         if "recaps" in due:
             await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
         if "leagues" in due:  # one cohort per transaction (locked): its week's end and placement, once
-            await self._drain(report, now, lambda uow: uow.leagues.due_cohorts(now, 1), self._league)
+            await self._drain_leagues(report, now)
         return report
 
     async def next_due_at(self) -> datetime | None:
@@ -330,6 +330,15 @@ class Scheduler:
         return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
                     await leagues.add_to_recap(uow, cohort, monday, notices.recap(
                         cohort, monday, lines, step, await _team(uow, cohort, now, monday))), due, now)
+
+    async def _drain_leagues(self, report: TickReport, now: datetime) -> None:
+        while True:
+            async with self._unit_of_work() as uow:
+                due = await uow.leagues.due_cohorts(now, 1)
+                if not due:
+                    return
+                await self._owe_all(uow, report, now, await self._league(uow, due[0], now))
+                await uow.commit()
 
     async def _league(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> list[OutboxMessage]:
         """bot/leagues.py: the week's end (a result DM per member who played) and the new week's placement."""

@@ -72,10 +72,15 @@ class SqlLeagueRepository:
 
     def _scores_query(self, cohort_id: int, week: date, cap: int, target: int, where: Sequence[Any]) -> Any:
         e, k = LeagueEntryRow.__table__, CheckInRow.__table__
+        in_week = [k.c.local_date >= week, k.c.local_date < week + timedelta(days=7)]
+        if where:  # one division: its 30 memberships' days by (membership, day), not the whole cohort's week
+            in_week.append(k.c.membership_id.in_(select(e.c.membership_id).where(
+                e.c.cohort_id == cohort_id, e.c.week == week, *where)))
+        else:
+            in_week.append(k.c.cohort_id == cohort_id)
         days = (select(k.c.membership_id, func.sum(k.c.minutes).label("minutes"),
                        func.min(k.c.created_at).label("first_at"))
-                .where(k.c.cohort_id == cohort_id, k.c.local_date >= week, k.c.local_date < week + timedelta(days=7))
-                .group_by(k.c.membership_id, k.c.local_date).subquery())
+                .where(*in_week).group_by(k.c.membership_id, k.c.local_date).subquery())
         capped = case((days.c.minutes > cap, cap), else_=days.c.minutes)
         return (select(e.c.membership_id, e.c.tier, e.c.division, func.coalesce(func.sum(capped), 0),
                        func.count(case((days.c.minutes >= target, 1))), func.min(days.c.first_at))

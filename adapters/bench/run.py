@@ -52,6 +52,7 @@ async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] 
     await attempt("web_page", lambda db: scenarios.web_page(db, scale))
     await attempt("reminder_tick", lambda db: scenarios.reminder_tick(db, scale))
     await attempt("delivery", lambda db: scenarios.delivery(db, scale))
+    await attempt("league", lambda db: scenarios.league(db, scale))
     results.append(scenarios.memory())
     return {"quick": scale.quick, "database": "sqlite" if is_sqlite(url) else "postgres",
             "seconds": round(time.perf_counter() - started, 1), "machine": machine() | server,

@@ -9,12 +9,13 @@ from adapters.bench.common import Result, Scale
 from adapters.bench.delivery import delivery
 from adapters.bench.history import history_independence
 from adapters.bench.leaderboard import leaderboard
+from adapters.bench.league import league
 from adapters.bench.memory import memory
 from adapters.bench.tick import reminder_tick
 from adapters.bench.web_page import web_page
 
 NAMES = ("baseline", "checkin_burst", "history_independence", "leaderboard", "web_page", "reminder_tick", "delivery",
-         "memory")
+         "league", "memory")
 
 __all__ = ["NAMES", "Result", "Scale", "baseline", "checkin_burst", "delivery", "history_independence",
-           "leaderboard", "memory", "reminder_tick", "web_page"]
+           "leaderboard", "league", "memory", "reminder_tick", "web_page"]

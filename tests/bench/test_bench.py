@@ -19,7 +19,7 @@ from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 
 SCENARIOS = ["baseline", "checkin_burst", "history_independence", "leaderboard", "web_page", "reminder_tick",
-             "delivery", "memory"]
+             "delivery", "league", "memory"]
 
 
 def _postgres_url() -> str:
