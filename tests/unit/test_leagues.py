@@ -88,3 +88,19 @@ async def league_weeks(h: Harness, world: World) -> None:  # noqa: F811
     sent = world.notifier.of_type("league_result")
     assert len(sent) == 5 + 5 + 3
     assert len({(d.target, r.data["week"]) for _, d, r in sent}) == len(sent)  # each member's week once
+    recaps = {r.data["week"]: r for _, _, r in world.notifier.of_type("recap")}
+    league = recaps["2026-03-16"].data["league"]  # Sunday the 22nd reports the week that ended on the 16th
+    assert league["promoted"] == {"Silver": 1} and league["week"] == "2026-03-09"
+    assert "Leagues last week: 1 promoted to Silver" in recaps["2026-03-16"].text
+    assert "league" not in recaps["2026-03-09"].data  # no league week had ended by then
+    # Hidden members play but are named only to themselves; forget takes a member out of every division.
+    for name in ("ann", "cy", "di"):
+        await h.ok(name, "checkin 30", channel="c")
+    await world.advance(days=7)
+    await h.ok("cy", "privacy boards:hide")
+    names_seen = [r["name"] for r in (await h.ok("ann", "league", channel="c")).data["rows"]]
+    assert "cy" not in names_seen and "Hidden member" in names_seen
+    assert "cy" in [r["name"] for r in (await h.ok("cy", "league", channel="c")).data["rows"]]
+    await h.ok("cy", "forget confirm:yes")
+    names_seen = [r["name"] for r in (await h.ok("ann", "league", channel="c")).data["rows"]]
+    assert "Hidden member" not in names_seen and len(names_seen) == 2
