@@ -61,6 +61,10 @@ DIGEST_MENTIONS_CHOICES = _choices(("on", "On: @mention members not done yet"),
                                    ("off", "Off: name them without a ping"))
 DIGEST_THREAD_CHOICES = _choices(("on", "On: one thread a week, under Monday's digest"),
                                  ("off", "Off: a new message every day"))
+LEAGUES_CHOICES = _choices(("on", "On: weekly divisions of up to 30, promotion and demotion"),
+                           ("off", "Off: no leagues (a week under way still ends)"))
+PLAY_LEAGUES_CHOICES = _choices(("on", "On: place me in a division each Monday"),
+                                ("off", "Off: leave me out of leagues from next Monday"))
 
 
 def zone_choices(current: str) -> list[str]:
@@ -204,6 +208,11 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def team(interaction: discord.Interaction, cohort: str | None = None) -> None:
         await runner.run(interaction, "team", {"cohort": cohort})
 
+    @tree.command(name="league", description="Your league division this week: tier, rank, who moves up or down")
+    @cohort_option
+    async def league(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "league", {"cohort": cohort})
+
     @tree.command(name="pause", description="Pause your streak and reminders (max 60 days)")
     @app_commands.describe(days="How many days from today, 1-60, e.g. 7", until="Last paused day, e.g. 2026-03-20",
                            off="True ends your pause now")
@@ -231,15 +240,18 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def nudge(interaction: discord.Interaction, member: discord.Member, cohort: str | None = None) -> None:
         await runner.run(interaction, "nudge", {"member": member, "cohort": cohort})
 
-    @tree.command(name="privacy", description="Whether digests may @mention you; whether boards show you")
+    @tree.command(name="privacy", description="Whether digests may @mention you; whether boards and leagues show you")
     @app_commands.describe(mentions="Whether the daily digest may @mention you: on or off",
                            boards="Whether leaderboards list you: show or hide",
-                           web="Your name on the cohort's web page (show), or \"Member N\" (hide, the default)")
-    @app_commands.choices(mentions=MENTIONS_CHOICES, boards=BOARDS_CHOICES, web=WEB_NAME_CHOICES)
+                           web="Your name on the cohort's web page (show), or \"Member N\" (hide, the default)",
+                           leagues="Whether you play in weekly leagues: on (the default) or off, from next Monday")
+    @app_commands.choices(mentions=MENTIONS_CHOICES, boards=BOARDS_CHOICES, web=WEB_NAME_CHOICES,
+                          leagues=PLAY_LEAGUES_CHOICES)
     async def privacy(interaction: discord.Interaction, mentions: Literal["on", "off"] | None = None,
                       boards: Literal["show", "hide"] | None = None, web: Literal["show", "hide"] | None = None,
-                      ) -> None:
-        await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards, "web": web})
+                      leagues: Literal["on", "off"] | None = None) -> None:
+        await runner.run(interaction, "privacy", {"mentions": mentions, "boards": boards, "web": web,
+                                                  "leagues": leagues})
 
     @tree.command(name="webpage", description="Your private web page and calendar feed: the link, only for you")
     @app_commands.describe(rotate="True gives new links; the old ones stop working at once")
@@ -303,8 +315,10 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                            roadmap=ROADMAP_HELP, start=START_HELP,
                            weekly_goal="Minutes a week each member aims for, e.g. 300; off for none",
                            team_goal="Minutes a week the whole cohort aims for together, e.g. 600; off for none",
+                           leagues="Weekly leagues for big cohorts (30+ active members): on or off",
                            days=DAYS_HELP)
-    @app_commands.choices(digest_mentions=DIGEST_MENTIONS_CHOICES, digest_thread=DIGEST_THREAD_CHOICES)
+    @app_commands.choices(digest_mentions=DIGEST_MENTIONS_CHOICES, digest_thread=DIGEST_THREAD_CHOICES,
+                          leagues=LEAGUES_CHOICES)
     @app_commands.autocomplete(name=cohorts, timezone=zones, roadmap=roadmaps, days=study_days)
     async def cohort_settings(interaction: discord.Interaction, name: str | None = None,
                               timezone: str | None = None, sprint: app_commands.Range[int, 5, 180] | None = None,
@@ -313,8 +327,9 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                               recap: str | None = None, digest_mentions: Literal["on", "off"] | None = None,
                               digest_thread: Literal["on", "off"] | None = None, roadmap: str | None = None,
                               start: str | None = None, weekly_goal: str | None = None,
-                              days: str | None = None, team_goal: str | None = None) -> None:
-        await runner.run(interaction, "cohort settings", {"team_goal": team_goal,
+                              days: str | None = None, team_goal: str | None = None,
+                              leagues: Literal["on", "off"] | None = None) -> None:
+        await runner.run(interaction, "cohort settings", {"team_goal": team_goal, "leagues": leagues,
             "name": name, "timezone": timezone, "sprint": sprint, "goal": goal, "rollover": rollover,
             "digest": digest, "recap": recap, "digest_mentions": digest_mentions, "digest_thread": digest_thread,
             "roadmap": roadmap, "start": start, "weekly_goal": weekly_goal, "days": days})

@@ -9,6 +9,7 @@ import re
 
 import discord
 
+from adapters.league_table import is_league, table_lines, zone_of
 from bot.grammar import COMMAND_WORDS
 from bot.instants import Instant, plain, render
 from bot.replies import Reply
@@ -32,6 +33,9 @@ def discord_text(text: str) -> str:
 
 
 def embed(reply: Reply) -> discord.Embed:
+    if not reply.is_error and is_league(reply.data):
+        return _league_card(embed(Reply(text=reply.text.split("\n", 1)[0], data={**reply.data, "placed": False},
+                                        title=reply.title)), reply)
     text = discord_text(reply.text)
     # Titles show no markdown (a timestamp would show raw): plain text there.
     card = discord.Embed(title=plain(reply.title or "studybot")[:256], description=text[:4000],
@@ -46,6 +50,21 @@ def embed(reply: Reply) -> discord.Embed:
     cohort = reply.data.get("cohort")
     if isinstance(cohort, str) and cohort and cohort not in card.title:  # which one, for members of several
         card.set_footer(text=cohort[:2048])
+    return card
+
+
+def _league_card(card: discord.Embed, reply: Reply) -> discord.Embed:
+    """The `league` reply: its first line (tier, rank, points, when the week ends, as timestamps), the division
+    as a monospace table with ▲/▼ zones, and the member's own figures as fields."""
+    table = discord.utils.escape_mentions("\n".join(table_lines(reply.data)))
+    head = card.description or ""
+    card.description = f"{head}\n```\n{table[:3900 - len(head)]}\n```"
+    you, rows = reply.data.get("you") or {}, reply.data.get("rows") or []
+    card.add_field(name="Tier", value=f"{reply.data['tier']} · division {reply.data.get('division')}", inline=True)
+    card.add_field(name="Your rank", value=f"#{you.get('rank')} of {len(rows)}", inline=True)
+    card.add_field(name="Points", value=str(you.get("points", 0)), inline=True)
+    card.add_field(name="Your zone", value=zone_of(reply.data) or "—", inline=True)
+    card.add_field(name="Zones", value="▲ moves up a tier · ▼ moves down a tier", inline=True)
     return card
 
 

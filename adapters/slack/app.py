@@ -335,7 +335,8 @@ class StudySlackApp:
             stats = await self.bot.execute(invocation, "stats", args) if not streak.is_error else None
             calendar = await self.bot.calendar(invocation, name) if not streak.is_error else None
             team = await self.bot.execute(invocation, "team", args) if not streak.is_error else None
-            panels.append(CohortPanel(streak, board, stats, calendar, team=team))
+            league = await self.bot.execute(invocation, "league", args) if not streak.is_error else None
+            panels.append(CohortPanel(streak, board, stats, calendar, team=team, league=league))
         try:
             await self.client.views_publish(user_id=user_id, view=home_view(panels, problem))
         except (TimeoutError, SlackClientError, ClientError) as error:

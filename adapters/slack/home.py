@@ -1,14 +1,15 @@
 """The App Home tab: for each of the member's cohorts, the streak and today's progress (core `streak`),
 the off days of the coming week (core `calendar`: holidays, non-study days, the member's rest and paused
 days), twelve weeks as an emoji grid (the per-day minutes core `stats` returns) and the leaderboard (core
-`leaderboard`); buttons to start a sprint or open the check-in modal. Only what the core returned is shown."""
+`leaderboard`), the team bar (core `team`) and the member's league line (core `league`); buttons to start a
+sprint or open the check-in modal. Only what the core returned is shown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, button
+from adapters.slack.render import OPEN_CHECKIN, START_SPRINT, blocks, button, league_line
 from adapters.slack.text import escape
 from bot.replies import Reply
 from bot.service import Calendar
@@ -25,6 +26,7 @@ class CohortPanel:
     stats: Reply | None = None  # core `stats`: data["days"] = [[iso date, minutes], ...] from a Monday, data["target"]
     calendar: Calendar | None = None  # core `calendar`: the off days from today on
     team: Reply | None = None  # core `team`: data["bar"], data["days_left"] (an error when there is no team goal)
+    league: Reply | None = None  # core `league`: tier, division, rows, you (an error when the cohort has no leagues)
 
 
 def home_view(panels: list[CohortPanel], problem: Reply | None = None) -> dict[str, Any]:
@@ -60,6 +62,9 @@ def _panel(panel: CohortPanel) -> list[dict[str, Any]]:
         team = panel.team.data
         text = f"*Team goal this week*\n`{escape(str(team['bar']))}` {team.get('days_left')} days left"
         out.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    line = league_line(panel.league) if panel.league is not None else None
+    if line:
+        out.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
     if panel.board is not None and not panel.board.is_error:
         out += blocks(panel.board)
     return out

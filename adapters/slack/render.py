@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from adapters.league_table import is_league, table_lines, zone_of
 from adapters.slack.text import escape
 from bot.grammar import COMMAND_WORDS
 from bot.instants import Instant, plain, render
@@ -54,6 +55,9 @@ def blocks(reply: Reply, *, author: str | None = None, key: str | None = None) -
         title = (":warning: " if reply.is_error else "") + plain(reply.title)
         out.append({"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}})
     prefix = ":warning: " if reply.is_error and not reply.title else ""
+    if not reply.is_error and is_league(reply.data):
+        out += league_blocks(reply)
+        return out
     out.append({"type": "section", "text": {"type": "mrkdwn", "text": prefix + slack_text(reply)}})
     numbers = [f"*{label}:* {reply.data[key]}" for key, label in FIELDS if _is_number(reply.data.get(key))]
     numbers += off_and_repair(reply)
@@ -61,6 +65,28 @@ def blocks(reply: Reply, *, author: str | None = None, key: str | None = None) -
         out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(numbers)}]})
     out += _actions(reply, author, key)
     return out
+
+
+def league_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """The `league` reply: its first line (tier, rank, points, when the week ends), the division as a monospace
+    table with ▲/▼ zones, and a legend with the member's own zone."""
+    head = Reply(text=reply.text.split("\n", 1)[0], data={"cohort": reply.data.get("cohort")})
+    table = escape("\n".join(table_lines(reply.data)))[:MAX_TEXT - 10]
+    legend = f"▲ moves up a tier  ·  ▼ moves down a tier  ·  *You:* {zone_of(reply.data)}"
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": slack_text(head)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"```\n{table}\n```"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": legend}]}]
+
+
+def league_line(reply: Reply) -> str | None:
+    """The App Home's league line from the core's `league` reply: tier, division, rank, points, zone (None when
+    the member is not placed this week or the cohort has no leagues)."""
+    if reply.is_error or not is_league(reply.data):
+        return None
+    you, data = reply.data.get("you") or {}, reply.data
+    return (f"*League:* {escape(str(data['tier']))}, division {data.get('division')}  ·  "
+            f"#{you.get('rank')} of {len(data.get('rows') or [])}  ·  {you.get('points', 0)} points  ·  "
+            f"{zone_of(data)}")
 
 
 def off_and_repair(reply: Reply) -> list[str]:
