@@ -61,8 +61,10 @@ async def run(ctx: Context, args: Args) -> Reply:
     tier_name = leagues.TIERS[tier]
     up = sum(1 for r in table if r["zone"] == "up")
     down = sum(1 for r in table if r["zone"] == "down")
+    moves = " ".join(part for part in (f"▲ top {up} move up." if up else "",
+                                       f"▼ {down} move down." if down else "") if part)
     head = (f"{tier_name} league, division {division} ({cohort.name}): you are #{you['rank']} of {len(table)} with "
-            f"{you['points']} points. ▲ top {up} move up, ▼ {down} move down. Ends {ends}.")
+            f"{you['points']} points. {moves + ' ' if moves else ''}Ends {ends}.")
     return Reply(text="\n".join([head, *lines]), private=True, title=f"{tier_name} league",
                  data={**base, "tier": tier_name, "division": division, "rows": table, "you": you, "placed": True,
                        "cap": leagues.cap(cohort)})
