@@ -307,17 +307,7 @@ class SqlCheckInRepository(_Repository):
         return stored
 
     async def minutes_on_days(self, days: Sequence[tuple[int, date]]) -> dict[tuple[int, date], int]:
-        totals = dict.fromkeys(days, 0)
-        table = CheckInRow.__table__
-        for part in slices(sorted(set(days))):
-            query = (select(table.c.membership_id, table.c.local_date, func.sum(table.c.minutes))
-                     .where(table.c.membership_id.in_({membership for membership, _ in part}),
-                            table.c.local_date.in_({day for _, day in part}))
-                     .group_by(table.c.membership_id, table.c.local_date))
-            for membership, day, minutes in await self._session.execute(query):
-                if (membership, day) in totals:
-                    totals[membership, day] = int(minutes)
-        return totals
+        return {**dict.fromkeys(days, 0), **await done_days.day_totals(self._session, days)}
 
     async def first_days(self, membership_ids: Sequence[int]) -> dict[int, date]:
         table = CheckInRow.__table__
