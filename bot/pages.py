@@ -18,7 +18,7 @@ from bot import streaks
 from bot.commands import leaderboard
 from bot.commands.resolve import load_enrolment
 from bot.commands.roadmap import lookup
-from bot.commands.stats import day_states
+from bot.commands.stats import best_weekday, day_states
 from bot.domain import Cohort, Enrolment
 from bot.localtime import local_day, week_start
 from bot.offdays import Holiday, describe
@@ -176,10 +176,7 @@ async def member_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], token: s
     for day, minutes in by_day.items():
         weekly[week_start(day)] = weekly.get(week_start(day), 0) + minutes
     mondays = [week_start(today) - timedelta(weeks=n) for n in reversed(range(WEEKS))]
-    per_weekday = [0] * 7
-    for day, minutes in by_day.items():
-        per_weekday[day.weekday()] += minutes
-    best = max(range(7), key=lambda d: (per_weekday[d], -d)) if any(per_weekday) else None
+    best = best_weekday(by_day)
     roadmap = await _roadmap(uow, roadmaps, enrolment.cohort, today)
     if roadmap is not None:
         done = await uow.roadmaps.steps_done(membership_id)

@@ -35,10 +35,7 @@ async def run(ctx: Context, args: Args) -> Reply:
     states = day_states(subject, by_day, status, first, today)
     paused_days = sum(1 for state in states.values() if state == "paused")
     off_days = sum(1 for state in states.values() if state == "off")
-    weekday_minutes: dict[int, int] = defaultdict(int)
-    for day, minutes in by_day.items():
-        weekday_minutes[day.weekday()] += minutes
-    best = max(weekday_minutes, key=lambda d: (weekday_minutes[d], -d)) if weekday_minutes else None
+    best = best_weekday(by_day)
     by_step = await ctx.uow.checkins.minutes_by_step(membership.id)
     start = week_start(today) - timedelta(weeks=SPAN_WEEKS[span] - 1)
     grid = [(start + timedelta(days=i), by_day.get(start + timedelta(days=i), 0))
@@ -114,6 +111,14 @@ async def _subject(ctx: Context, who: str | None, mine: Enrolment) -> Enrolment:
 
 def _named(by_step: dict[int | None, int]) -> dict[int, int]:
     return {step: minutes for step, minutes in by_step.items() if step is not None}
+
+
+def best_weekday(by_day: dict[date, int]) -> int | None:
+    """The weekday (Monday 0) with the most minutes, the earlier on a tie; None without minutes."""
+    per_weekday: dict[int, int] = defaultdict(int)
+    for day, minutes in by_day.items():
+        per_weekday[day.weekday()] += minutes
+    return max(per_weekday, key=lambda d: (per_weekday[d], -d)) if per_weekday else None
 
 
 MARKED = MARKS  # what a picture marks besides minutes
