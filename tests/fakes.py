@@ -539,17 +539,11 @@ class CheckInRepository:
     async def done_counts(self, cohort_id: int, since: date) -> dict[date, int]:
         target = self._uow.state["cohorts"][cohort_id].daily_target
         counts: dict[date, int] = defaultdict(int)
-        for (_, day), minutes in self._per_membership_day(cohort_id, since).items():
-            if minutes >= target:
-                counts[day] += 1
+        for by_day in (await self.minutes_by_day_in_cohort(cohort_id, since)).values():
+            for day, minutes in by_day.items():
+                if minutes >= target:
+                    counts[day] += 1
         return dict(counts)
-
-    def _per_membership_day(self, cohort_id: int, since: date) -> dict[tuple[int, date], int]:
-        totals: dict[tuple[int, date], int] = defaultdict(int)
-        for c in self._uow.rows("checkins"):
-            if c.cohort_id == cohort_id and c.local_date >= since:
-                totals[c.membership_id, c.local_date] += c.minutes
-        return totals
 
     async def latest_recorded(self, member_id: int, since: datetime) -> CheckIn | None:
         mine = [c for c in self._uow.rows("checkins") if c.member_id == member_id and c.created_at >= since]
