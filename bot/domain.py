@@ -261,3 +261,57 @@ class OutboxMessage:
     platform_message_id: str | None = None
     expires_at: datetime | None = None  # the last instant it may still be sent; later it is recorded skipped
     id: int | None = None
+
+
+@dataclass
+class FocusRoom:
+    """A voice channel whose study time counts for a cohort (`cohort focusroom add`)."""
+
+    cohort_id: int
+    platform: str
+    workspace: str
+    channel_id: str
+    video_required: bool = False  # only time with camera or screen share counts
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class VoicePresence:
+    """Where a platform says one user is in voice, and how (what the focus rules look at)."""
+
+    user_id: str
+    channel_id: str | None  # None: not in a voice channel
+    deafened: bool = False  # deafened themselves: not studying with the room
+    video: bool = False  # camera on or sharing their screen
+
+
+@dataclass
+class FocusSession:
+    """A member's time in a focus room while it counts; kept while it runs, so a restart loses at most the time
+    since `seen_at`. It ends in check-ins of its whole minutes (`minutes`), split at the member's rollover."""
+
+    member_id: int
+    membership_id: int
+    room_id: int
+    started_at: datetime
+    seen_at: datetime  # the last time the bot saw them in the room (its heartbeat)
+    confirmed_at: datetime  # the start, or their last "still studying" answer: the idle guard counts from it
+    asked_at: datetime | None = None  # when "Still studying?" was sent and not yet answered
+    ended_at: datetime | None = None
+    end_reason: str | None = None  # left | deafened | video_off | room_removed | idle | not_seen
+    minutes: int | None = None  # the minutes recorded when it ended
+    id: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class FocusStatusBoard:
+    """A cohort's live "who is studying now" message in its channel (`cohort focusroom status:on`)."""
+
+    cohort_id: int
+    message_id: str | None = None  # None until the first one is posted
+    shown: str | None = None  # the text last posted, so an unchanged board is not edited again
+    updated_at: datetime | None = None

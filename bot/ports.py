@@ -19,6 +19,9 @@ from bot.domain import (
     Cohort,
     CustomRoadmap,
     Enrolment,
+    FocusRoom,
+    FocusSession,
+    FocusStatusBoard,
     GroupSprint,
     Member,
     Membership,
@@ -561,6 +564,58 @@ class LeagueRepository(Protocol):
     async def set_opted_out(self, member_id: int, out: bool) -> None: ...
 
 
+class FocusRepository(Protocol):
+    """Focus rooms (voice channels that count), their sessions, and the cohorts' live status messages."""
+
+    async def room(self, room_id: int) -> FocusRoom | None: ...
+
+    async def rooms_of(self, cohort_id: int) -> Sequence[FocusRoom]: ...
+
+    async def rooms_in(self, platform: str, workspace: str) -> Sequence[FocusRoom]: ...
+
+    async def room_for(self, platform: str, workspace: str, channel_id: str) -> FocusRoom | None: ...
+
+    async def add_room(self, room: FocusRoom) -> FocusRoom:
+        """DuplicateKey when the channel is already a focus room (of any cohort)."""
+        ...
+
+    async def save_room(self, room: FocusRoom) -> None: ...
+
+    async def remove_room(self, room_id: int) -> None: ...
+
+    async def session(self, session_id: int) -> FocusSession | None: ...
+
+    async def open_session(self, member_id: int) -> FocusSession | None:
+        """The member's running session, if any."""
+        ...
+
+    async def open_in(self, room_ids: Sequence[int]) -> Sequence[FocusSession]:
+        """The sessions running in these rooms, by id."""
+        ...
+
+    async def start(self, session: FocusSession) -> FocusSession:
+        """DuplicateKey when the member already has a session running (one per member, whatever the room)."""
+        ...
+
+    async def save(self, session: FocusSession) -> None: ...
+
+    async def seen(self, session_ids: Sequence[int], at: datetime) -> None:
+        """The heartbeat: these running sessions' members were seen in their rooms at `at`."""
+        ...
+
+    async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
+                          limit: int) -> Sequence[FocusSession]:
+        """Running sessions the idle guard must look at: not asked and confirmed before `confirmed_before`, or
+        asked before `asked_before` (unanswered)."""
+        ...
+
+    async def status_boards(self, cohort_ids: Sequence[int]) -> dict[int, FocusStatusBoard]: ...
+
+    async def save_status_board(self, board: FocusStatusBoard) -> None: ...
+
+    async def remove_status_board(self, cohort_id: int) -> None: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     cohorts: CohortRepository
@@ -575,6 +630,7 @@ class UnitOfWork(Protocol):
     groups: GroupSprintRepository
     rate_budgets: RateBudgetRepository
     leagues: LeagueRepository
+    focus: FocusRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -21,6 +21,7 @@ from bot.commands.resolve import target_cohort
 from bot.commands.streak import off_reason
 from bot.domain import Enrolment, Member, Membership
 from bot.errors import CommandError, StorageUnavailable
+from bot.focusdesk import FocusDesk
 from bot.grammar import BY_NAME, CommandSpec
 from bot.localtime import local_day
 from bot.offdays import Holiday, rest_days
@@ -65,6 +66,7 @@ class StudyBot:
         self._group_commit = group_commit
         self._checkins: Batcher[Request, Reply | None] = Batcher(self._record_checkins, CHECKIN_BATCH)
         self._turns = Turns()
+        self.focus = FocusDesk(unit_of_work, clock)  # focus rooms: what adapters report about voice
 
     async def handle_text(self, invocation: Invocation, line: str) -> Reply:
         """A typed line (console, Slack's `/study …`)."""

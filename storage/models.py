@@ -458,3 +458,60 @@ class LeagueOptOutRow(Base):
     __tablename__ = "league_optouts"
 
     member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), primary_key=True)
+
+
+class FocusRoomRow(Base):
+    """A voice channel whose study time counts for a cohort; a channel is a focus room of one cohort at most."""
+
+    __tablename__ = "focus_rooms"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_id"), Index("ix_focus_rooms_cohort_id",
+                                                                                   "cohort_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    video_required: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
+OPEN_SESSION = "ended_at IS NULL"
+
+
+class FocusSessionRow(Base):
+    """A member's time in a focus room; ended ones stay as the record their check-ins' keys name."""
+
+    __tablename__ = "focus_sessions"
+    __table_args__ = (
+        # One running session per member, whatever the room and whichever process saw them join.
+        Index("uq_focus_sessions_one_open_per_member", "member_id", unique=True,
+              sqlite_where=text(OPEN_SESSION), postgresql_where=text(OPEN_SESSION)),
+        Index("ix_focus_sessions_open_room", "room_id", sqlite_where=text(OPEN_SESSION),
+              postgresql_where=text(OPEN_SESSION)),
+        Index("ix_focus_sessions_open_confirmed", "confirmed_at", sqlite_where=text(OPEN_SESSION),
+              postgresql_where=text(OPEN_SESSION)),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    membership_id: Mapped[int] = mapped_column(Id, _fk("memberships.id"), index=True)
+    room_id: Mapped[int] = mapped_column(Id, _fk("focus_rooms.id"))  # a removed room's sessions ended first
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+
+class FocusStatusRow(Base):
+    """A cohort's live "who is studying now" message (`cohort focusroom status:on`)."""
+
+    __tablename__ = "focus_status"
+
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"), primary_key=True)
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    shown: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import StorageUnavailable
 from storage.errors import is_unavailable
+from storage.focus import SqlFocusRepository
 from storage.leagues import SqlLeagueRepository
 from storage.rate_budgets import SqlRateBudgetRepository
 from storage.repositories import (
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     groups: SqlGroupSprintRepository
     rate_budgets: SqlRateBudgetRepository
     leagues: SqlLeagueRepository
+    focus: SqlFocusRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.groups = SqlGroupSprintRepository(session)
         self.rate_budgets = SqlRateBudgetRepository(session)
         self.leagues = SqlLeagueRepository(session)
+        self.focus = SqlFocusRepository(session)
         return self
 
     async def __aexit__(

@@ -32,6 +32,9 @@ from bot.domain import (
     Cohort,
     CustomRoadmap,
     Enrolment,
+    FocusRoom,
+    FocusSession,
+    FocusStatusBoard,
     GroupSprint,
     Member,
     Membership,
@@ -74,7 +77,7 @@ Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxM
 
 TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
           "roadmap_progress", "buddies", "group_sprints", "undone_checkins", fake_boards.TABLE,
-          "league_entries", "league_standings", "league_optouts")
+          "league_entries", "league_standings", "league_optouts", "focus_rooms", "focus_sessions", "focus_status")
 
 Tables = dict[str, dict[int, Any]]
 
@@ -150,6 +153,7 @@ class InMemoryUnitOfWork:
         self.groups = GroupSprintRepository(self)
         self.rate_budgets = RateBudgetRepository(self)
         self.leagues = LeagueRepository(self)
+        self.focus = FocusRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -323,6 +327,7 @@ class MemberRepository:
                              ("league_optouts", lambda r: r.member_id == member_id),
                              ("league_entries", lambda r: r.membership_id in memberships),
                              ("league_standings", lambda r: r.membership_id in memberships),
+                             ("focus_sessions", lambda r: r.member_id == member_id or r.membership_id in memberships),
                              ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
                              ("memberships", lambda r: r.member_id == member_id),
                              ("members", lambda r: r.id == member_id)):
@@ -407,7 +412,10 @@ class CohortRepository:
                              ("buddies", lambda r: r.cohort_id == cohort_id),
                              ("group_sprints", lambda r: r.cohort_id == cohort_id),
                              ("league_entries", lambda r: r.cohort_id == cohort_id),
-                             ("league_standings", lambda r: r.cohort_id == cohort_id)):
+                             ("league_standings", lambda r: r.cohort_id == cohort_id),
+                             ("focus_sessions", lambda r: r.membership_id in memberships),
+                             ("focus_rooms", lambda r: r.cohort_id == cohort_id),
+                             ("focus_status", lambda r: r.cohort_id == cohort_id)):
             for row in [r for r in self._uow.rows(table) if owned(r)]:
                 self._uow.delete(table, row.id)
         for membership_id in memberships:
@@ -1140,3 +1148,101 @@ class LeagueRepository:
             self._uow.write("league_optouts", _LeagueOptOut(member_id))
         else:
             self._uow.delete("league_optouts", member_id)
+
+
+@dataclasses.dataclass
+class _FocusStatus:
+    board: FocusStatusBoard
+
+    @property
+    def id(self) -> int:
+        return self.board.cohort_id
+
+
+class FocusRepository:
+    """bot.ports.FocusRepository in memory: one focus room per channel and one running session per member, checked
+    against this unit of work's rows and the latest committed ones (as the database's unique indexes do)."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    async def room(self, room_id: int) -> FocusRoom | None:
+        return _found(self._uow.rows("focus_rooms"), lambda r: r.id == room_id)
+
+    async def rooms_of(self, cohort_id: int) -> Sequence[FocusRoom]:
+        return [copy.deepcopy(r) for r in self._uow.rows("focus_rooms") if r.cohort_id == cohort_id]
+
+    async def rooms_in(self, platform: str, workspace: str) -> Sequence[FocusRoom]:
+        return [copy.deepcopy(r) for r in self._uow.rows("focus_rooms")
+                if (r.platform, r.workspace) == (platform, workspace)]
+
+    async def room_for(self, platform: str, workspace: str, channel_id: str) -> FocusRoom | None:
+        return _found(self._uow.rows("focus_rooms"),
+                      lambda r: (r.platform, r.workspace, r.channel_id) == (platform, workspace, channel_id))
+
+    async def add_room(self, room: FocusRoom) -> FocusRoom:
+        where = (room.platform, room.workspace, room.channel_id)
+        if any((r.platform, r.workspace, r.channel_id) == where for r in self._everywhere("focus_rooms")):
+            raise DuplicateKey(f"channel {room.channel_id} is already a focus room")
+        return self._uow.insert("focus_rooms", room)
+
+    async def save_room(self, room: FocusRoom) -> None:
+        self._uow.write("focus_rooms", self._uow.update("focus_rooms", room))
+
+    async def remove_room(self, room_id: int) -> None:
+        for session in [s for s in self._uow.rows("focus_sessions") if s.room_id == room_id]:
+            self._uow.delete("focus_sessions", session.id)
+        self._uow.delete("focus_rooms", room_id)
+
+    async def session(self, session_id: int) -> FocusSession | None:
+        return _found(self._uow.rows("focus_sessions"), lambda s: s.id == session_id)
+
+    async def open_session(self, member_id: int) -> FocusSession | None:
+        return _found(self._uow.rows("focus_sessions"), lambda s: s.member_id == member_id and s.open)
+
+    async def open_in(self, room_ids: Sequence[int]) -> Sequence[FocusSession]:
+        wanted = set(room_ids)
+        return [copy.deepcopy(s) for s in self._uow.rows("focus_sessions") if s.open and s.room_id in wanted]
+
+    async def start(self, session: FocusSession) -> FocusSession:
+        if any(s.member_id == session.member_id and s.open for s in self._everywhere("focus_sessions")):
+            raise DuplicateKey(f"member {session.member_id} already has a running focus session")
+        return self._uow.insert("focus_sessions", session)
+
+    async def save(self, session: FocusSession) -> None:
+        self._uow.write("focus_sessions", self._uow.update("focus_sessions", session))
+
+    async def seen(self, session_ids: Sequence[int], at: datetime) -> None:
+        wanted = set(session_ids)
+        for session in [s for s in self._uow.rows("focus_sessions") if s.id in wanted and s.open]:
+            session.seen_at = at
+            self._uow.write("focus_sessions", session)
+
+    async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
+                          limit: int) -> Sequence[FocusSession]:
+        def due(s: FocusSession) -> bool:
+            if not s.open:
+                return False
+            if s.asked_at is None:
+                return s.confirmed_at <= confirmed_before
+            return s.asked_at <= asked_before
+
+        found = sorted((s for s in self._uow.rows("focus_sessions") if due(s)), key=lambda s: (s.confirmed_at, s.id))
+        return [copy.deepcopy(s) for s in found[:limit]]
+
+    async def status_boards(self, cohort_ids: Sequence[int]) -> dict[int, FocusStatusBoard]:
+        wanted = set(cohort_ids)
+        return {r.id: copy.deepcopy(r.board) for r in self._uow.rows("focus_status") if r.id in wanted}
+
+    async def save_status_board(self, board: FocusStatusBoard) -> None:
+        self._uow.write("focus_status", _FocusStatus(copy.deepcopy(board)))
+
+    async def remove_status_board(self, cohort_id: int) -> None:
+        self._uow.delete("focus_status", cohort_id)
+
+    def _everywhere(self, table: str) -> list[Any]:
+        """This unit of work's rows and the committed ones it has not rewritten: what a unique index sees."""
+        mine = self._uow.state[table]
+        written = {row_id for name, row_id in self._uow._written if name == table}
+        return [*mine.values(), *(r for row_id, r in self._uow.store.tables[table].items()
+                                  if row_id not in mine and row_id not in written)]

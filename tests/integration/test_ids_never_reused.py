@@ -157,7 +157,10 @@ async def test_every_table_with_a_surrogate_id_never_reuses_ids(database_url: st
     # Every revision from 0005 on keeps it: a later one must not drop it on its way down (SQLite table rebuilds
     # by batch_alter_table do unless given table_kwargs={"sqlite_autoincrement": True}).
     await downgrade(database_url, "0005_ids_never_reused")
-    assert await _never_reusing(database_url) == surrogate
+    assert await _never_reusing(database_url) == surrogate - MADE_AFTER_0005
+
+
+MADE_AFTER_0005 = {"focus_rooms", "focus_sessions"}  # tables of later revisions: gone at 0005
 
 
 async def _never_reusing(database_url: str) -> set[str]:
