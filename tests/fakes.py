@@ -102,6 +102,13 @@ class InMemoryStore:
         # Send budgets (`rate_budgets`): key -> time.monotonic() of the next free slot. Outside the tables: a
         # reservation takes effect at once, as the database's one-statement upsert all but does.
         self.rate_budgets: dict[str, float] = {}
+        self._committed = asyncio.Event()  # set (and replaced) at each commit: what `wait_for` waits on
+
+    async def wait_for(self, ready: Callable[[], bool], seconds: float = 10.0) -> None:
+        """Until `ready()` holds, checked after each commit (work another task does, e.g. a gateway event's)."""
+        async with asyncio.timeout(seconds):
+            while not ready():
+                await self._committed.wait()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """The UnitOfWorkFactory: `StudyBot(store.unit_of_work, clock)`."""
@@ -129,6 +136,8 @@ class InMemoryStore:
             else:
                 self.tables[table][row_id] = copy.deepcopy(row)
         self.commits += 1
+        self._committed.set()
+        self._committed = asyncio.Event()
 
 
 class InMemoryUnitOfWork:

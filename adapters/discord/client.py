@@ -3,6 +3,7 @@ globally), endpoints overridable for a REST proxy or a local fake, optional shar
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -13,6 +14,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from adapters.discord import commands
+from adapters.discord.focus import FocusRooms, StillStudying
 from adapters.discord.interactions import JoinSprint, Runner, UndoCheckin
 from adapters.discord.notifier import DiscordNotifier
 from adapters.inflight import InFlight
@@ -20,8 +22,9 @@ from bot.service import StudyBot
 
 log = logging.getLogger(__name__)
 
-# View channel, send messages, embed links, attach files, read message history.
-PERMISSIONS = 1024 | 2048 | 16384 | 32768 | 65536
+# View channel, send messages, embed links, attach files, read message history, pin messages (the live
+# "studying now" message of focus rooms).
+PERMISSIONS = 1024 | 2048 | 16384 | 32768 | 65536 | (1 << 51)
 
 
 def invite_url(application_id: str) -> str:
@@ -54,7 +57,22 @@ class _StudyClient:
         self.guild_ids = guild_ids
         self.notifier = DiscordNotifier(self)  # type: ignore[arg-type]
         self.runner = Runner(bot, inflight)
+        self.focus_rooms = FocusRooms(self, bot.focus)  # type: ignore[arg-type]
+        self._heartbeat: asyncio.Task[None] | None = None
         commands.register(self.tree, self.runner)
+
+    async def on_voice_state_update(self, member: discord.Member, _before: discord.VoiceState,
+                                    after: discord.VoiceState) -> None:
+        await self.focus_rooms.voice_changed(member, after)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """GUILD_CREATE after a (re)connect, with every voice state: focus sessions are reconciled with it."""
+        await self.focus_rooms.guild_available(guild)
+
+    async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        await super().close()  # type: ignore[misc]
 
     async def stop_listening(self) -> None:
         """Close the gateway -- no new events -- but keep REST open, so commands in flight can still answer
@@ -74,7 +92,8 @@ class _StudyClient:
 
     async def setup_hook(self) -> None:
         self.add_view(JoinSprint(self.runner))  # type: ignore[attr-defined]
-        self.add_dynamic_items(UndoCheckin)  # type: ignore[attr-defined]
+        self.add_dynamic_items(UndoCheckin, StillStudying)  # type: ignore[attr-defined]
+        self._heartbeat = asyncio.create_task(self.focus_rooms.run())
         if self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(id=guild_id)
@@ -125,7 +144,9 @@ class _RestKeptOpen:
 
 
 def _intents() -> discord.Intents:
-    """No privileged intents: slash commands need none; guilds keeps channel and guild caches."""
+    """No privileged intents: slash commands need none; guilds keeps channel and guild caches; voice states (not
+    privileged either) are what focus rooms count."""
     intents = discord.Intents.none()
     intents.guilds = True
+    intents.voice_states = True
     return intents

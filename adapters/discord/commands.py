@@ -63,6 +63,10 @@ DIGEST_THREAD_CHOICES = _choices(("on", "On: one thread a week, under Monday's d
                                  ("off", "Off: a new message every day"))
 LEAGUES_CHOICES = _choices(("on", "On: weekly divisions of up to 30, promotion and demotion"),
                            ("off", "Off: no leagues (a week under way still ends)"))
+VIDEO_CHOICES = _choices(("off", "Off: all time in the channel counts"),
+                        ("on", "On: only time with camera or screen share counts"))
+LIVE_STATUS_CHOICES = _choices(("on", "On: pin a live \"studying now\" message in the cohort's channel"),
+                               ("off", "Off: stop updating it"))
 PLAY_LEAGUES_CHOICES = _choices(("on", "On: place me in a division each Monday"),
                                 ("off", "Off: leave me out of leagues from next Monday"))
 
@@ -202,6 +206,11 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def leaderboard(interaction: discord.Interaction, board: Board = "streak", card: bool = False,
                           cohort: str | None = None) -> None:
         await runner.run(interaction, "leaderboard", {"board": board, "card": card, "cohort": cohort})
+
+    @tree.command(name="focus", description="Who is studying now: in focus rooms and sprints, and for how long")
+    @cohort_option
+    async def focus(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "focus", {"cohort": cohort})
 
     @tree.command(name="team", description="The cohort's minutes this week against its team goal")
     @cohort_option
@@ -358,6 +367,39 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     @cohort_option
     async def holiday_remove(interaction: discord.Interaction, date: str, cohort: str | None = None) -> None:
         await runner.run(interaction, "cohort holiday", {"action": "remove", "date": date, "cohort": cohort})
+
+    focusroom = app_commands.Group(name="focusroom", description="Voice channels whose study time counts as check-ins",
+                                   parent=cohort)
+
+    @focusroom.command(name="list", description="The cohort's focus rooms, and whether the live message is on")
+    @cohort_option
+    async def focusroom_list(interaction: discord.Interaction, cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort focusroom", {"cohort": cohort})
+
+    @focusroom.command(name="add", description="Organizers: time members spend in this voice channel counts")
+    @app_commands.describe(channel="A voice or stage channel, e.g. Study Hall",
+                           video="on: only time with camera or screen share counts (default off)")
+    @app_commands.choices(video=VIDEO_CHOICES)
+    @cohort_option
+    async def focusroom_add(interaction: discord.Interaction, channel: discord.VoiceChannel | discord.StageChannel,
+                            video: Literal["on", "off"] = "off", cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort focusroom", {"action": "add", "channel": channel, "video": video,
+                                                           "cohort": cohort})
+
+    @focusroom.command(name="remove", description="Organizers: stop counting a voice channel (running time is kept)")
+    @app_commands.describe(channel="One of the cohort's focus rooms")
+    @cohort_option
+    async def focusroom_remove(interaction: discord.Interaction,
+                               channel: discord.VoiceChannel | discord.StageChannel, cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort focusroom", {"action": "remove", "channel": channel, "cohort": cohort})
+
+    @focusroom.command(name="status", description="Organizers: a pinned live \"studying now\" message here")
+    @app_commands.describe(status="on: pin one in the cohort's channel and keep it current; off: stop updating it")
+    @app_commands.choices(status=LIVE_STATUS_CHOICES)
+    @cohort_option
+    async def focusroom_status(interaction: discord.Interaction, status: Literal["on", "off"],
+                               cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort focusroom", {"status": status, "cohort": cohort})
 
     @cohort.command(name="web", description="Organizers: the cohort's web page, reachable only by its link")
     @app_commands.describe(action="on, rotate (a new link) or off; empty to see the link")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import aiohttp
 import discord
 
+from adapters.discord.focus import still_studying_view
 from adapters.discord.render import embed, files, pings
 from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
@@ -45,8 +46,10 @@ class DiscordNotifier:
                 channel = await self._dm(int(destination.target))
             else:
                 channel = self._client.get_partial_messageable(int(destination.target))
+            view = still_studying_view(reply)
             message = await channel.send(content=content, embed=embed(reply), files=files(reply),
-                                         allowed_mentions=mentions, reference=reference)  # type: ignore[arg-type]
+                                         allowed_mentions=mentions, reference=reference,  # type: ignore[arg-type]
+                                         **({"view": view} if view is not None else {}))
             return str(message.id)
         except (discord.Forbidden, discord.NotFound) as error:  # blocked DMs, left the server, channel gone
             if isinstance(error, discord.NotFound) and destination.kind == "dm" and destination.target.isdigit():

@@ -89,25 +89,32 @@ def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def discord_running(guild_ids: Sequence[int] = (int(GUILD_ID),), *, shard_count: int | None = None,
-                          shard_ids: Sequence[int] | None = None) -> AsyncIterator[Discord]:
+                          shard_ids: Sequence[int] | None = None, fake: FakeDiscord | None = None,
+                          store: InMemoryStore | None = None,
+                          clock: SimulatedClock | None = None) -> AsyncIterator[Discord]:
     """The fake Discord, and the real client built and started as `studybot run` does, until connected
-    with its commands synced; afterwards both are shut down and discord.py's endpoints restored."""
-    fake = FakeDiscord()
-    await fake.start()
+    with its commands synced; afterwards both are shut down and discord.py's endpoints restored. A `fake`, `store`
+    and `clock` given are kept (a restart: a new client on the same Discord and database) and left running."""
+    own_fake = fake is None
+    fake = fake or FakeDiscord()
+    if own_fake:
+        await fake.start()
     base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     point_at(fake.api, fake.gateway)
-    store = InMemoryStore()
-    clock = SimulatedClock(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))
+    store = store or InMemoryStore()
+    clock = clock or SimulatedClock(datetime(2026, 3, 6, 14, 0, tzinfo=UTC))
     client = build_client(StudyBot(store.unit_of_work, clock, TOOLS), guild_ids=guild_ids,
                           shard_count=shard_count, shard_ids=shard_ids)
+    readies, syncs = fake.readies, len(fake.named("PUT", "/commands"))
     running = asyncio.create_task(client.start("fake-token"))
     try:
-        await fake.wait_for(lambda: fake.identified and bool(fake.named("PUT", "/commands")))
+        await fake.wait_for(lambda: fake.readies > readies and len(fake.named("PUT", "/commands")) > syncs)
         yield Discord(fake, client, store, clock)  # type: ignore[arg-type]
     finally:
         await client.close()
         await asyncio.wait({running}, timeout=5)
-        await fake.stop()
+        if own_fake:
+            await fake.stop()
         discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 

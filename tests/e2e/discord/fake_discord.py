@@ -25,6 +25,7 @@ APP_ID = "1100000000000000001"
 BOT_ID = "1100000000000000002"
 GUILD_ID = "1200000000000000001"
 CHANNEL_ID = "1300000000000000001"
+VOICE_ID = "1300000000000000002"  # a voice channel ("study-hall"), for focus rooms
 BOT_USER = {"id": BOT_ID, "username": "studybot", "discriminator": "0", "global_name": None, "avatar": None,
             "bot": True, "public_flags": 0, "flags": 0}
 
@@ -46,6 +47,7 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.rate_limited = 0
         self.identified = False
+        self.readies = 0  # READY + GUILD_CREATE sent: one per connection
         self.identifies: list[dict[str, Any]] = []
         self.per_second = per_second
         self._window: deque[float] = deque()
@@ -56,6 +58,9 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Who is in voice (user id -> voice state, without guild_id): sent in GUILD_CREATE, as Discord does on
+        # every (re)connect, and changed by `voice()`.
+        self.voice_states: dict[str, dict[str, Any]] = {}
 
     @property
     def api(self) -> str:
@@ -97,6 +102,22 @@ class FakeDiscord:
         assert self._socket is not None, "no client connected"
         await self._socket.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
+    async def voice(self, user_id: str, name: str, channel_id: str | None, *, self_deaf: bool = False,
+                    self_video: bool = False, self_stream: bool = False) -> None:
+        """A member joins, changes state in, or (channel None) leaves voice: VOICE_STATE_UPDATE as Discord sends it
+        to a bot with the GUILD_VOICE_STATES intent (the member object included)."""
+        state = {"channel_id": channel_id, "user_id": user_id, "session_id": f"voice-{user_id}", "deaf": False,
+                 "mute": False, "self_deaf": self_deaf, "self_mute": False, "self_video": self_video,
+                 "self_stream": self_stream, "suppress": False, "request_to_speak_timestamp": None}
+        if channel_id is None:
+            self.voice_states.pop(user_id, None)
+        else:
+            self.voice_states[user_id] = state
+        await self.dispatch("VOICE_STATE_UPDATE", {
+            **state, "guild_id": GUILD_ID,
+            "member": {"user": user(user_id, name), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+                       "deaf": False, "mute": False, "flags": 0, "nick": None}})
+
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
@@ -122,7 +143,11 @@ class FakeDiscord:
             "roles": [{"id": GUILD_ID, "name": "@everyone", "permissions": "0", "position": 0, "color": 0,
                        "hoist": False, "managed": False, "mentionable": False, "flags": 0}],
             "channels": [{"id": CHANNEL_ID, "type": 0, "name": "general", "position": 0, "guild_id": GUILD_ID,
-                          "permission_overwrites": []}],
+                          "permission_overwrites": []},
+                         {"id": VOICE_ID, "type": 2, "name": "study-hall", "position": 1, "guild_id": GUILD_ID,
+                          "permission_overwrites": [], "bitrate": 64000, "user_limit": 0, "rtc_region": None,
+                          "nsfw": False, "parent_id": None}],
+            "voice_states": list(self.voice_states.values()),
             "members": [], "emojis": [], "stickers": [], "features": [], "member_count": 3, "large": False,
             "unavailable": False, "threads": [], "stage_instances": [], "guild_scheduled_events": [],
             "joined_at": "2026-01-01T00:00:00+00:00", "premium_tier": 0, "afk_timeout": 300,
@@ -130,6 +155,7 @@ class FakeDiscord:
             "mfa_level": 0, "nsfw_level": 0, "preferred_locale": "en-US", "system_channel_flags": 0})
         async with self._changed:
             self.identified = True
+            self.readies += 1
             self._changed.notify_all()
 
     # --- REST ------------------------------------------------------------------------------------------
@@ -150,7 +176,8 @@ class FakeDiscord:
         refusal = next((r for prefix, r in self._refusals.items() if path.startswith(prefix)), None)
         if refusal is not None:
             return _json(refusal[1], status=refusal[0], headers=refusal[2])
-        return _json(self._answer(request.method, path, body))
+        answer = self._answer(request.method, path, body)
+        return web.Response(status=204) if answer is None else _json(answer)
 
     def _over_limit(self) -> float:
         """Seconds until the one-second window has room again (0: the request may go now)."""
@@ -181,9 +208,13 @@ class FakeDiscord:
             recipient = str(body["recipient_id"])
             return {"id": "16" + recipient[2:], "type": 1, "recipients": [user(recipient, "member")],
                     "last_message_id": None}
-        if path.endswith("/messages") or path.startswith("/webhooks/"):
+        if "/messages/pins/" in path:
+            return None  # 204 on Discord: pinned
+        if path.endswith("/messages") or path.startswith("/webhooks/") or (method == "PATCH" and "/messages/" in path):
             channel_id = path.split("/")[2] if path.startswith("/channels/") else CHANNEL_ID
-            return {"id": str(next(self._ids)), "channel_id": channel_id, "author": BOT_USER,
+            edited = method == "PATCH" and path.startswith("/channels/")
+            message_id = path.rsplit("/", 1)[-1] if edited else str(next(self._ids))
+            return {"id": message_id, "channel_id": channel_id, "author": BOT_USER,
                     "content": (body or {}).get("content") or "", "timestamp": "2026-03-06T14:00:00+00:00",
                     "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [],
                     "mention_roles": [], "attachments": [], "embeds": (body or {}).get("embeds") or [],

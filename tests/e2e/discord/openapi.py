@@ -27,6 +27,7 @@ CALLED = {  # the paths (and methods) studybot's Discord adapter calls with a JS
     "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}": ("patch",),
     "/webhooks/{webhook_id}/{webhook_token}/messages/@original": ("patch",),
     "/channels/{channel_id}/messages": ("post",),
+    "/channels/{channel_id}/messages/{message_id}": ("patch",),
     "/users/@me/channels": ("post",),
 }
 
@@ -91,6 +92,8 @@ def check_request(method: str, path: str, body: Any) -> None:
 COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 FOLLOW_UP = "/webhooks/{webhook_id}/{webhook_token}"
+MESSAGES = "/channels/{channel_id}/messages"
+MESSAGE = "/channels/{channel_id}/messages/{message_id}"
 
 
 if __name__ == "__main__":  # python -m tests.e2e.discord.openapi FULL.json ["where it came from"]
