@@ -18,10 +18,11 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.commands import checkin
 from bot.commands.resolve import load_enrolment
-from bot.domain import Enrolment, FocusRoom, FocusSession, Member, VoicePresence
+from bot.domain import Cohort, Enrolment, FocusRoom, FocusSession, Member, VoicePresence
 from bot.errors import CommandError
 from bot.instants import when
 from bot.localtime import local_day
@@ -147,15 +148,16 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
 
 
 async def idle_guard(uow: UnitOfWork, now: datetime) -> int:
-    """Ask the sessions due for "Still studying?", and end the ones that did not answer in time. Returns how many
-    it looked at (the scheduler repeats while a batch is full)."""
+    """Ask the sessions due for "Still studying?" (set-based: a tick may find a whole room due at once), and end the
+    ones that did not answer in time. Returns how many it looked at (the scheduler repeats while a batch is full)."""
     due = await uow.focus.unconfirmed(now - IDLE_AFTER, now - ANSWER_WITHIN, IDLE_BATCH)
-    for session in due:
-        await uow.members.lock([session.member_id])
-        if session.asked_at is not None and session.asked_at <= now - ANSWER_WITHIN:
-            await end(uow, session, session.confirmed_at, "idle", now)
-        elif session.asked_at is None:
-            await _ask(uow, session, now)
+    if not due:
+        return 0
+    await uow.members.lock(sorted({session.member_id for session in due}))
+    unanswered = [s for s in due if s.asked_at is not None]
+    for session in unanswered:
+        await end(uow, session, session.confirmed_at, "idle", now)
+    await _ask(uow, [s for s in due if s.asked_at is None], now)
     return len(due)
 
 
@@ -175,9 +177,9 @@ async def end(uow: UnitOfWork, session: FocusSession, at: datetime, reason: str,
     member's lock, so the day's room is read and written as one."""
     at = max(at, session.started_at)
     session.ended_at, session.end_reason = at, reason
-    enrolment = await load_enrolment(uow, session.membership_id)
     whole = int((at - session.started_at).total_seconds() // 60)
-    if enrolment is None or whole < MIN_MINUTES:
+    enrolment = await load_enrolment(uow, session.membership_id) if whole >= MIN_MINUTES else None
+    if enrolment is None:
         session.minutes = 0
         await uow.focus.save(session)
         return
@@ -224,20 +226,29 @@ async def _ended_reply(uow: UnitOfWork, enrolment: Enrolment, session: FocusSess
     return Reply(text=text, data={**shown.data, **data}, private=True, title="Focus session")
 
 
-async def _ask(uow: UnitOfWork, session: FocusSession, now: datetime) -> None:
-    enrolment = await load_enrolment(uow, session.membership_id)
-    session.asked_at = now
-    await uow.focus.save(session)
-    if enrolment is None:
+async def _ask(uow: UnitOfWork, sessions: list[FocusSession], now: datetime) -> None:
+    if not sessions:
         return
+    await uow.focus.mark_asked([s.id for s in sessions if s.id is not None], now)
+    members = await uow.members.get_many(sorted({s.member_id for s in sessions}))
+    cohorts: dict[int, Cohort | None] = {}
     deadline = now + ANSWER_WITHIN
-    kept = when(session.confirmed_at, enrolment.zone, now=now)
-    reply = Reply(text=f"Still studying? Press the button by {when(deadline, enrolment.zone, now=now)} to keep "
-                       f"counting; otherwise your focus session ends at {kept}, your last answer.",
-                  title="Still studying?", private=True,
-                  data={"type": "focus_check", "session": session.id, "answer_by": deadline.isoformat()})
-    await uow.outbox.add(owed(f"focus-check:{session.id}:{int(now.timestamp())}", "focus_check", enrolment.cohort,
-                              "dm", enrolment.member.user_id, reply, now, now, until=deadline))
+    messages = []
+    for session in sessions:
+        room = await uow.focus.room(session.room_id)
+        if room is not None and room.cohort_id not in cohorts:
+            cohorts[room.cohort_id] = await uow.cohorts.get(room.cohort_id)
+        cohort, member = cohorts.get(room.cohort_id) if room else None, members.get(session.member_id)
+        if cohort is None or member is None:
+            continue
+        zone = ZoneInfo(member.timezone or cohort.timezone)
+        reply = Reply(text=f"Still studying? Press the button by {when(deadline, zone, now=now)} to keep counting; "
+                           f"otherwise your focus session ends at {when(session.confirmed_at, zone, now=now)}, "
+                           "your last answer.", title="Still studying?", private=True,
+                      data={"type": "focus_check", "session": session.id, "answer_by": deadline.isoformat()})
+        messages.append(owed(f"focus-check:{session.id}:{int(now.timestamp())}", "focus_check", cohort, "dm",
+                             member.user_id, reply, now, now, until=deadline))
+    await uow.outbox.add_many(messages)
 
 
 @dataclass(frozen=True)

@@ -603,6 +603,10 @@ class FocusRepository(Protocol):
         """The heartbeat: these running sessions' members were seen in their rooms at `at`."""
         ...
 
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
+        """The idle guard asked these running sessions "Still studying?" at `at`."""
+        ...
+
     async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
                           limit: int) -> Sequence[FocusSession]:
         """Running sessions the idle guard must look at: not asked and confirmed before `confirmed_before`, or

@@ -75,6 +75,11 @@ class SqlFocusRepository(_Repository):
             await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None))
                                         .values(seen_at=at), execution_options={"synchronize_session": False})
 
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
+        for part in slices(sorted(set(session_ids))):
+            await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None))
+                                        .values(asked_at=at), execution_options={"synchronize_session": False})
+
     async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
                           limit: int) -> Sequence[FocusSession]:
         rows = await self._session.execute(

@@ -1227,6 +1227,12 @@ class FocusRepository:
             session.seen_at = at
             self._uow.write("focus_sessions", session)
 
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
+        wanted = set(session_ids)
+        for session in [s for s in self._uow.rows("focus_sessions") if s.id in wanted and s.open]:
+            session.asked_at = at
+            self._uow.write("focus_sessions", session)
+
     async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
                           limit: int) -> Sequence[FocusSession]:
         def due(s: FocusSession) -> bool:
