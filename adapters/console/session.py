@@ -1,4 +1,6 @@
-"""Runs transcript lines against the core: `alice: /checkin 30`, `!channel NAME`, `!clock ISO`, `!advance 90m`."""
+"""Runs transcript lines against the core: `alice: /checkin 30`, `!channel NAME`, `!clock ISO`, `!advance 90m`,
+and `!voice alice #study-hall [deaf] [video]` / `!voice alice leave` (what Discord would say about voice, for
+focus rooms)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.console.clock import ConsoleClock
 from adapters.console.render import Message
 from bot.commands.context import Invocation
+from bot.domain import VoicePresence
 from bot.errors import CommandError
 from bot.parser import parse
 from bot.replies import Reply, error_reply
@@ -23,6 +26,7 @@ MAX_ROADMAP_FILE = 64 * 1024
 WORKSPACE = "local"
 
 _SPEAKER = re.compile(r"^([A-Za-z0-9_.-]{1,40}):\s*(/.*)$")
+_VOICE = re.compile(r"^([A-Za-z0-9_.-]{1,40})\s+(leave|#?[A-Za-z0-9_-]{1,80})((?:\s+(?:deaf|video))*)\s*$")
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
@@ -90,10 +94,13 @@ class ConsoleSession:
                 await self._move_to(_parse_instant(argument))
             elif word == "advance":
                 await self._move_to(self.clock.now() + _parse_duration(argument))
+            elif word == "voice":
+                await self.bot.focus.voice_changed(PLATFORM, WORKSPACE, _parse_voice(argument))
             else:
                 raise ValueError(
                     f"line {number}: '{text[:60]}' is not a console directive. "
-                    "Use `!channel NAME`, `!clock 2026-03-07T18:00:00Z` or `!advance 90m` (also 2h, 1d).")
+                    "Use `!channel NAME`, `!clock 2026-03-07T18:00:00Z`, `!advance 90m` (also 2h, 1d) or "
+                    "`!voice alice #study-hall` (`!voice alice leave`).")
         except ValueError as error:
             self.output(Message("reply", "console", error_reply("bad_directive", str(error))))
 
@@ -113,6 +120,18 @@ def _parse_instant(text: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"'{text[:40]}' has no time zone. Add `Z` for UTC, e.g. `!clock 2026-03-07T18:00:00Z`.")
     return instant.astimezone(UTC)
+
+
+def _parse_voice(text: str) -> VoicePresence:
+    """`alice #study-hall [deaf] [video]` (in that voice channel, deafened, with video) or `alice leave`."""
+    match = _VOICE.match(text)
+    if not match:
+        raise ValueError(f"'{text[:60]}' is not a voice state. Use `!voice alice #study-hall` (add `deaf` or "
+                         "`video`), or `!voice alice leave`.")
+    user, where, flags = match.group(1), match.group(2), (match.group(3) or "").split()
+    if where == "leave":
+        return VoicePresence(user, None)
+    return VoicePresence(user, where.lstrip("#"), deafened="deaf" in flags, video="video" in flags)
 
 
 def _parse_duration(text: str) -> timedelta:
