@@ -97,8 +97,8 @@ async def forget(ctx: Context, args: Args) -> Reply:
     if (args.text("confirm") or "").lower() != "yes":
         raise CommandError("confirm_needed", f"This deletes everything studybot keeps about you here: "
                                              f"{checkins} check-ins, {len(memberships)} cohort memberships, your "
-                                             "settings, pauses, buddies and roadmap progress. It cannot be undone. "
-                                             "To go ahead type `forget confirm:yes`.",
+                                             "settings, pauses, buddies, focus sessions and roadmap progress. It "
+                                             "cannot be undone. To go ahead type `forget confirm:yes`.",
                            checkins=checkins, memberships=len(memberships))
     removed_cohorts = []
     for cohort in await ctx.uow.cohorts.created_by(member_id):
@@ -118,6 +118,7 @@ async def forget(ctx: Context, args: Args) -> Reply:
     await ctx.uow.members.remove(member_id)
     gone = f" and the cohorts only you were in ({', '.join(removed_cohorts)})" if removed_cohorts else ""
     return Reply(text=f"Done: {checkins} check-ins, {len(memberships)} memberships, your settings, pauses, "
-                      f"buddies and roadmap progress are deleted{gone}. Thank you for studying with us.",
+                      f"buddies, focus sessions and roadmap progress are deleted{gone}. "
+                      "Thank you for studying with us.",
                  private=True, title="Forgotten",
                  data={"checkins": checkins, "memberships": len(memberships), "cohorts_removed": removed_cohorts})
