@@ -95,39 +95,47 @@ async def voice_changed(uow: UnitOfWork, now: datetime, platform: str, workspace
 
 async def reconcile(uow: UnitOfWork, now: datetime, platform: str, workspace: str,
                     presences: Sequence[VoicePresence], *, start_missing: bool) -> None:
-    """What the platform says is in the workspace's focus rooms now (every presence there): sessions still counting
-    are seen now; the others end -- at the last time they were seen, since nobody saw when they left. With
-    `start_missing` (at start-up, when the gateway sends every voice state) members counting without a session
-    get one from now; the heartbeat leaves them alone."""
-    rooms = {room.id: room for room in await uow.focus.rooms_in(platform, workspace)}
+    """What the platform said was in the workspace's voice channels at `now` (every presence): sessions still
+    counting are seen now; the others end -- at the last time they were seen, since nobody saw when they left. A
+    session started or seen at `now` or later (a voice event handled while this snapshot waited for the database)
+    is left alone. With `start_missing` (at start-up, when the gateway sends every voice state) members counting
+    without a session get one from now; the heartbeat leaves them alone."""
+    rooms = {room.id: room for room in await uow.focus.rooms_in(platform, workspace) if room.id is not None}
     if not rooms:
         return
     by_user = {presence.user_id: presence for presence in presences}
-    running = list(await uow.focus.open_in(sorted(room_id for room_id in rooms if room_id is not None)))
+
+    def counting(session: FocusSession, user_id: str | None) -> bool:
+        presence = by_user.get(user_id or "")
+        return presence is not None and counts(presence, rooms[session.room_id])
+
+    running = list(await uow.focus.open_in(sorted(rooms)))
     members = await uow.members.get_many(sorted({session.member_id for session in running}))
-    still, gone = [], []
-    for session in running:
-        member = members.get(session.member_id)
-        presence = by_user.get(member.user_id) if member is not None else None
-        counting = presence is not None and counts(presence, rooms[session.room_id])
-        (still if counting else gone).append(session)
-    await uow.focus.seen([session.id for session in still if session.id is not None], now)
-    for session in gone:
-        await uow.members.lock([session.member_id])
-        await end(uow, session, session.seen_at, "not_seen", now)
-    if not start_missing:
-        return
-    have = {members[session.member_id].user_id for session in still}
-    rooms_by_channel = {room.channel_id: room for room in rooms.values()}
+    user_of = {member_id: member.user_id for member_id, member in members.items()}
+    still = [s for s in running if counting(s, user_of.get(s.member_id))]
+    await uow.focus.seen([s.id for s in still if s.id is not None], now)
+    gone = [s for s in running if s.seen_at < now and not counting(s, user_of.get(s.member_id))]
+    if gone:
+        await uow.members.lock(sorted({s.member_id for s in gone}))  # then read again: a leave may have ended one
+        for session in await uow.focus.open_in(sorted({s.room_id for s in gone})):
+            if session.seen_at < now and not counting(session, user_of.get(session.member_id)):
+                await end(uow, session, session.seen_at, "not_seen", now)
+    if start_missing:
+        await _start_missing(uow, now, platform, workspace, presences, rooms)
+
+
+async def _start_missing(uow: UnitOfWork, now: datetime, platform: str, workspace: str,
+                         presences: Sequence[VoicePresence], rooms: dict[int, FocusRoom]) -> None:
+    by_channel = {room.channel_id: room for room in rooms.values()}
     for presence in presences:
-        room = rooms_by_channel.get(presence.channel_id or "")
-        if presence.user_id not in have and counts(presence, room):
-            assert room is not None
-            found = await uow.members.find(platform, workspace, presence.user_id)
-            if found is not None and found.id is not None:
-                await uow.members.lock([found.id])
-                if await uow.focus.open_session(found.id) is None:
-                    await _start(uow, found, room, now)
+        room = by_channel.get(presence.channel_id or "")
+        if room is None or not counts(presence, room):
+            continue
+        member = await uow.members.find(platform, workspace, presence.user_id)
+        if member is not None and member.id is not None:
+            await uow.members.lock([member.id])
+            if await uow.focus.open_session(member.id) is None:
+                await _start(uow, member, room, now)
 
 
 async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, session_id: int) -> Reply:
@@ -150,12 +158,13 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
 async def idle_guard(uow: UnitOfWork, now: datetime) -> int:
     """Ask the sessions due for "Still studying?" (set-based: a tick may find a whole room due at once), and end the
     ones that did not answer in time. Returns how many it looked at (the scheduler repeats while a batch is full)."""
-    due = await uow.focus.unconfirmed(now - IDLE_AFTER, now - ANSWER_WITHIN, IDLE_BATCH)
+    confirmed_before, asked_before = now - IDLE_AFTER, now - ANSWER_WITHIN
+    due = await uow.focus.unconfirmed(confirmed_before, asked_before, IDLE_BATCH)
     if not due:
         return 0
     await uow.members.lock(sorted({session.member_id for session in due}))
-    unanswered = [s for s in due if s.asked_at is not None]
-    for session in unanswered:
+    due = await uow.focus.unconfirmed(confirmed_before, asked_before, IDLE_BATCH)  # as they are under the lock
+    for session in [s for s in due if s.asked_at is not None]:
         await end(uow, session, session.confirmed_at, "idle", now)
     await _ask(uow, [s for s in due if s.asked_at is None], now)
     return len(due)

@@ -45,9 +45,9 @@ class FocusDesk:
     async def voice_snapshot(self, platform: str, workspace: str, presences: Sequence[VoicePresence], *,
                              start_missing: bool) -> None:
         """Every presence in the workspace's focus rooms: at start-up (`start_missing`) and each heartbeat."""
+        now = self._clock.now()  # the snapshot's instant, before waiting for the database
         async with self._unit_of_work() as uow:
-            await focus.reconcile(uow, self._clock.now(), platform, workspace, presences,
-                                  start_missing=start_missing)
+            await focus.reconcile(uow, now, platform, workspace, presences, start_missing=start_missing)
             await uow.commit()
 
     async def confirm(self, platform: str, user_id: str, session_id: int) -> Reply:

@@ -72,7 +72,7 @@ class SqlFocusRepository(_Repository):
 
     async def seen(self, session_ids: Sequence[int], at: datetime) -> None:
         for part in slices(sorted(set(session_ids))):
-            await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None))
+            await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None), S.c.seen_at < at)
                                         .values(seen_at=at), execution_options={"synchronize_session": False})
 
     async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:

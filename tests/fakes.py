@@ -1223,7 +1223,7 @@ class FocusRepository:
 
     async def seen(self, session_ids: Sequence[int], at: datetime) -> None:
         wanted = set(session_ids)
-        for session in [s for s in self._uow.rows("focus_sessions") if s.id in wanted and s.open]:
+        for session in [s for s in self._uow.rows("focus_sessions") if s.id in wanted and s.open and s.seen_at < at]:
             session.seen_at = at
             self._uow.write("focus_sessions", session)
 

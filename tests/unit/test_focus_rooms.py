@@ -255,3 +255,17 @@ async def test_day_parts_add_up_to_the_whole_minutes(h: Harness, start: datetime
     parts = focus.day_parts(start, start + timedelta(minutes=minutes), enrolment)
     assert parts == [(day, n) for day, n in expected if n]
     assert sum(n for _, n in parts) == int(minutes)
+
+
+async def test_a_heartbeat_taken_before_a_join_does_not_end_the_new_session(h: Harness) -> None:
+    """The adapter reads who is in voice, then waits for the database; a join handled meanwhile (at the same
+    instant or later) must survive the stale snapshot, which does not list them yet."""
+    await setup(h)
+    await voice(h, "ann")  # joins at the snapshot's instant
+    await h.bot.focus.voice_snapshot("test", WS, [], start_missing=False)  # read before her join was seen
+    [session] = h.store.tables["focus_sessions"].values()
+    assert session.open
+    h.clock.advance(timedelta(minutes=1))
+    await h.bot.focus.voice_snapshot("test", WS, [], start_missing=False)  # a later one that misses her: she left
+    [session] = h.store.tables["focus_sessions"].values()
+    assert session.end_reason == "not_seen" and session.ended_at == session.started_at
