@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands import checkin
 from bot.commands.resolve import load_enrolment
-from bot.domain import Cohort, Enrolment, FocusRoom, FocusSession, Member, VoicePresence
+from bot.domain import Cohort, Enrolment, FocusRoom, FocusSession, Member, Sprint, SprintStatus, VoicePresence
 from bot.errors import CommandError
 from bot.instants import when
 from bot.localtime import local_day
@@ -52,22 +52,48 @@ def stop_reason(presence: VoicePresence, room: FocusRoom) -> str:
     return "video_off"
 
 
-def day_parts(start: datetime, end: datetime, enrolment: Enrolment) -> list[tuple[date, int]]:
-    """The session's whole minutes split at the member's rollover: (local day, minutes), in order. Minutes are
-    counted from the start, so the parts add up to the session's whole minutes."""
+def day_parts(pieces: Sequence[tuple[datetime, datetime]], enrolment: Enrolment) -> list[tuple[date, int]]:
+    """The whole minutes of these ordered, disjoint pieces of time, split at the member's rollover: (local day,
+    minutes), in order. Seconds are added up in order and cut into whole minutes as they accumulate, so the parts
+    add up to the whole minutes of the total."""
+    zone, rollover = enrolment.zone, enrolment.cohort.rollover_hour
     parts: list[tuple[date, int]] = []
-    rollover = enrolment.cohort.rollover_hour
-    day = local_day(start, enrolment.zone, rollover)
-    counted = 0
-    while True:
-        boundary = day_end(day, enrolment.zone, rollover)
-        upto = int((min(boundary, end) - start).total_seconds() // 60)
-        if upto > counted:
-            parts.append((day, upto - counted))
-            counted = upto
-        if boundary >= end:
-            return parts
-        day = local_day(boundary, enrolment.zone, rollover)
+    seconds, counted = 0.0, 0
+    for start, end in pieces:
+        cursor = start
+        while cursor < end:
+            day = local_day(cursor, zone, rollover)
+            stop = min(day_end(day, zone, rollover), end)
+            seconds += (stop - cursor).total_seconds()
+            cursor = stop
+            if int(seconds // 60) > counted:
+                minutes, counted = int(seconds // 60) - counted, int(seconds // 60)
+                parts[-1:] = ([(day, parts[-1][1] + minutes)] if parts and parts[-1][0] == day
+                              else [*parts[-1:], (day, minutes)])
+    return parts
+
+
+def outside(start: datetime, end: datetime, covered: Sequence[tuple[datetime, datetime]]
+            ) -> list[tuple[datetime, datetime]]:
+    """The pieces of [start, end) that none of the `covered` intervals overlap, in order."""
+    pieces, cursor = [], start
+    for low, high in sorted(covered):
+        if high <= cursor or low >= end:
+            continue
+        if low > cursor:
+            pieces.append((cursor, low))
+        cursor = max(cursor, high)
+    if cursor < end:
+        pieces.append((cursor, end))
+    return pieces
+
+
+def sprint_time(sprint: Sprint, until: datetime) -> tuple[datetime, datetime]:
+    """The time a sprint counts for itself: to its end (completed, or still running: it will be recorded), or its
+    recorded minutes (stopped early)."""
+    if sprint.status is SprintStatus.STOPPED:
+        return sprint.started_at, sprint.started_at + timedelta(minutes=sprint.minutes or 0)
+    return sprint.started_at, min(sprint.ends_at, until) if sprint.status is SprintStatus.ACTIVE else sprint.ends_at
 
 
 # --- what the platform says ---------------------------------------------------------------------------------
@@ -188,13 +214,15 @@ async def end(uow: UnitOfWork, session: FocusSession, at: datetime, reason: str,
     session.ended_at, session.end_reason = at, reason
     whole = int((at - session.started_at).total_seconds() // 60)
     enrolment = await load_enrolment(uow, session.membership_id) if whole >= MIN_MINUTES else None
-    if enrolment is None:
+    pieces = await _not_in_sprints(uow, session, at) if enrolment is not None else []
+    parts = day_parts(pieces, enrolment) if enrolment is not None else []
+    if enrolment is None or sum(minutes for _, minutes in parts) < MIN_MINUTES:
         session.minutes = 0
         await uow.focus.save(session)
         return
     recorded: list[tuple[date, int]] = []
     last = None
-    for day, minutes in day_parts(session.started_at, at, enrolment):
+    for day, minutes in parts:
         assert enrolment.membership.id is not None
         room = checkin.MAX_MINUTES_PER_DAY - await uow.checkins.minutes_on(enrolment.membership.id, day)
         if min(minutes, room) <= 0:
@@ -211,6 +239,12 @@ async def end(uow: UnitOfWork, session: FocusSession, at: datetime, reason: str,
     reply = await _ended_reply(uow, enrolment, session, whole, recorded, last, now)
     await uow.outbox.add(owed(f"focus:{session.id}", "focus_end", enrolment.cohort, "dm", enrolment.member.user_id,
                               reply, at, now))
+
+
+async def _not_in_sprints(uow: UnitOfWork, session: FocusSession, at: datetime) -> list[tuple[datetime, datetime]]:
+    """The session's time outside the member's sprints: a sprint run in a focus room counts once, as the sprint."""
+    sprints = await uow.sprints.overlapping(session.member_id, session.started_at, at)
+    return outside(session.started_at, at, [sprint_time(sprint, at) for sprint in sprints])
 
 
 async def _ended_reply(uow: UnitOfWork, enrolment: Enrolment, session: FocusSession, whole: int,

@@ -277,6 +277,10 @@ class SprintRepository(Protocol):
 
     async def for_group(self, group_id: int) -> Sequence[Sprint]: ...
 
+    async def overlapping(self, member_id: int, start: datetime, end: datetime) -> Sequence[Sprint]:
+        """The member's sprints (any status) that started before `end` and end (as planned) after `start`."""
+        ...
+
 
 class GroupSprintRepository(Protocol):
     async def add(self, group: GroupSprint) -> GroupSprint: ...

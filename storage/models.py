@@ -302,6 +302,7 @@ class SprintRow(Base):
     __tablename__ = "sprints"
     __table_args__ = (
         Index("ix_sprints_status_ends_at", "status", "ends_at"),
+        Index("ix_sprints_member_started", "member_id", "started_at"),  # a focus session's overlapping sprints
         Index(
             "uq_sprints_one_active_per_member",
             "member_id",

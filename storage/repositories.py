@@ -467,6 +467,12 @@ class SqlSprintRepository(_Repository):
         rows = await self._session.scalars(select(SprintRow).filter_by(group_id=group_id).order_by(SprintRow.id))
         return [_load(Sprint, row) for row in rows]
 
+    async def overlapping(self, member_id: int, start: datetime, end: datetime) -> Sequence[Sprint]:
+        rows = await self._session.scalars(
+            select(SprintRow).where(SprintRow.member_id == member_id, SprintRow.started_at < end,
+                                    SprintRow.ends_at > start).order_by(SprintRow.started_at, SprintRow.id))
+        return [_load(Sprint, row) for row in rows]
+
 
 class SqlPauseRepository(_Repository):
     async def for_member(self, member_id: int) -> Sequence[Pause]:

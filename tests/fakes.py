@@ -646,6 +646,11 @@ class SprintRepository:
     async def for_group(self, group_id: int) -> Sequence[Sprint]:
         return [copy.deepcopy(s) for s in self._uow.rows("sprints") if s.group_id == group_id]
 
+    async def overlapping(self, member_id: int, start: datetime, end: datetime) -> Sequence[Sprint]:
+        found = [s for s in self._uow.rows("sprints") if s.member_id == member_id and s.started_at < end
+                 and s.ends_at > start]
+        return [copy.deepcopy(s) for s in sorted(found, key=lambda s: (s.started_at, s.id))]
+
     async def active_for_member(self, member_id: int) -> Sprint | None:
         return _found(self._uow.rows("sprints"),
                       lambda s: s.member_id == member_id and s.status == SprintStatus.ACTIVE)

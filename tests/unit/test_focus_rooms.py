@@ -252,7 +252,7 @@ async def test_day_parts_add_up_to_the_whole_minutes(h: Harness, start: datetime
     async with h.store.unit_of_work() as uow:
         enrolment = await load_enrolment(uow, membership)
     assert enrolment is not None
-    parts = focus.day_parts(start, start + timedelta(minutes=minutes), enrolment)
+    parts = focus.day_parts([(start, start + timedelta(minutes=minutes))], enrolment)
     assert parts == [(day, n) for day, n in expected if n]
     assert sum(n for _, n in parts) == int(minutes)
 
@@ -269,3 +269,37 @@ async def test_a_heartbeat_taken_before_a_join_does_not_end_the_new_session(h: H
     await h.bot.focus.voice_snapshot("test", WS, [], start_missing=False)  # a later one that misses her: she left
     [session] = h.store.tables["focus_sessions"].values()
     assert session.end_reason == "not_seen" and session.ended_at == session.started_at
+
+
+async def test_time_in_a_sprint_counts_once_as_the_sprint(h: Harness) -> None:
+    await setup(h)
+    await voice(h, "ann")
+    h.clock.advance(timedelta(minutes=10))
+    await h.ok("ann", "sprint start")  # a 30-minute sprint in the room
+    h.clock.advance(timedelta(minutes=45))
+    await voice(h, "ann", None)
+    await Scheduler(h.store.unit_of_work, h.clock).tick()
+    by_source = sorted((c.source, c.minutes) for c in checkins(h))
+    assert by_source == [("focus", 25), ("sprint", 30)]  # 55 minutes in the room, 30 of them the sprint's
+
+
+async def test_a_sprint_covering_the_whole_session_leaves_nothing_to_record(h: Harness) -> None:
+    await setup(h)
+    await h.ok("ann", "sprint start")
+    await voice(h, "ann")
+    h.clock.advance(timedelta(minutes=20))
+    await h.ok("ann", "sprint stop")  # 20 minutes recorded by the sprint
+    await voice(h, "ann", None)
+    assert [(c.source, c.minutes) for c in checkins(h)] == [("sprint", 20)] and dms(h) == []
+
+
+def test_outside_cuts_covered_time_out() -> None:
+    t = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
+
+    def at(minutes: int) -> datetime:
+        return t + timedelta(minutes=minutes)
+
+    assert focus.outside(at(0), at(60), []) == [(at(0), at(60))]
+    assert focus.outside(at(0), at(60), [(at(10), at(20)), (at(15), at(30)), (at(50), at(90))]) == [
+        (at(0), at(10)), (at(30), at(50))]
+    assert focus.outside(at(0), at(60), [(at(-5), at(70))]) == []

@@ -6,7 +6,7 @@ Create Date: 2026-12-02
 
 `focus_rooms` (a cohort's voice channels; one cohort per channel), `focus_sessions` (a member's time in one, kept
 while it runs; one running session per member, a partial unique index), `focus_status` (a cohort's live "who is
-studying now" message). Surrogate ids are never reused (AUTOINCREMENT on SQLite), as 0005 made the rule.
+studying now" message), and an index on a member's sprints by start (the sprints a focus session overlaps). Surrogate ids are never reused (AUTOINCREMENT on SQLite), as 0005 made the rule.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def upgrade() -> None:
     op.create_index("ix_focus_sessions_open_confirmed", "focus_sessions", ["confirmed_at"], sqlite_where=OPEN,
                     postgresql_where=OPEN)
     op.create_index("ix_focus_sessions_membership_id", "focus_sessions", ["membership_id"])
+    op.create_index("ix_sprints_member_started", "sprints", ["member_id", "started_at"])
     op.create_table(
         "focus_status",
         sa.Column("cohort_id", ID, nullable=False),
@@ -82,6 +83,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("focus_status")
+    op.drop_index("ix_sprints_member_started", table_name="sprints")
     op.drop_index("ix_focus_sessions_membership_id", table_name="focus_sessions")
     op.drop_index("ix_focus_sessions_open_confirmed", table_name="focus_sessions")
     op.drop_index("ix_focus_sessions_open_room", table_name="focus_sessions")
