@@ -14,13 +14,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.commands.resolve import load_enrolment
 from bot.domain import OutboxMessage, OutboxStatus
 from bot.errors import StorageUnavailable
-from bot.ports import DeliveryFailed, Destination, Notifier, UnitOfWorkFactory
+from bot.ports import DeliveryFailed, Destination, Notifier, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.telemetry import NoTelemetry, Telemetry
 
@@ -183,6 +183,8 @@ class Dispatcher:
         self._batch = batch
         self._stopping = False
         self._telemetry: Telemetry = telemetry or NoTelemetry()
+        # The last send's outcome, not written yet: it goes in the transaction that renews the next claim.
+        self._unrecorded: OutboxMessage | None = None
 
     def stop(self) -> None:
         """Finish the message in flight, then stop draining (graceful shutdown; `release` the rest)."""
@@ -196,36 +198,42 @@ class Dispatcher:
             async with self._unit_of_work() as uow:
                 claimed = await uow.outbox.claim(now, self._batch, now + self._lease, self._owner)
                 await uow.commit()
-            for message in claimed:
-                if self._stopping:
-                    break
-                await self._deliver(message, report)
+            try:
+                for message in claimed:
+                    if self._stopping:
+                        break
+                    await self._deliver(message, report)
+            except StorageUnavailable:
+                self._unrecorded = None  # lost, as any write now: sent again once its lease ends (README: duplicates)
+                raise
+            finally:
+                if self._unrecorded is not None:
+                    await self._record(self._unrecorded)
             if len(claimed) < self._batch:
                 break
         return report
 
     async def release(self) -> int:
         """Give back this dispatcher's claims (graceful shutdown)."""
+        if self._unrecorded is not None:  # a drain cut short: its last send is recorded sent, never given back
+            await self._record(self._unrecorded)
         async with self._unit_of_work() as uow:
             released = await uow.outbox.release(self._owner)
             await uow.commit()
         return released
 
     async def _deliver(self, message: OutboxMessage, report: DrainReport) -> None:
+        """Send `message` if it is still ours and still wanted; its outcome is written with the next message's
+        checks, in one transaction (or at the end of the batch)."""
         notifier = self._notifiers.get(message.platform)
-        if not await self._still_ours(message):
-            return  # the lease ran out while earlier messages of the batch were sent; its new owner sends it
-        now = self._clock.now()
-        if message.expires_at is not None and now > message.expires_at:
-            late = int((now - message.due_at).total_seconds() // 60)
-            return await self._skip(message, f"{late} min late, past the time it was still worth sending")
-        if not await self._still_wanted(message):
-            return await self._skip(message, "no longer applies (day done or paused, member or cohort gone)")
+        ready = await self._ready(message)
+        if ready is None:
+            return  # not ours any more, or skipped (and recorded)
         message.attempts += 1
         try:
             if notifier is None:
                 raise DeliveryFailed(f"no {message.platform} adapter is running in this process")
-            destination = _destination(message, thread=await self._thread_of(message))
+            destination = _destination(message, thread=ready.thread)
             # The last thing before sending: as many slots as the send will make requests.
             wait = await self._limiter.acquire(message.platform, message.target, _requests(notifier, destination))
             if wait > 0:
@@ -244,66 +252,78 @@ class Dispatcher:
             message.last_error = None
             report.sent.append(message.key)
             self._telemetry.sent(message.platform, "sent")
-        await self._record(message)
+        self._unrecorded = message
 
-    async def _skip(self, message: OutboxMessage, why: str) -> None:
-        message.status = OutboxStatus.SKIPPED
-        message.last_error = f"skipped: {why}"
-        await self._record(message)
-
-    async def _record(self, message: OutboxMessage) -> None:
-        """How the delivery went, and only that: `forget` may have rewritten or removed the row meanwhile."""
-        message.claimed_until = message.claimed_by = None
-        async with self._unit_of_work() as uow:
-            if await uow.outbox.record(message):
-                await uow.commit()
-
-    async def _still_ours(self, message: OutboxMessage) -> bool:
-        """Renew the claim just before sending, so a message is never sent by two processes at once."""
+    async def _ready(self, message: OutboxMessage) -> _Ready | None:
+        """Everything due before a send, in one transaction: the previous send's outcome written, the claim renewed
+        (so a message is never sent by two processes at once, nor after `forget` took the claim), and the checks
+        that it is still worth sending; a message that is not is recorded skipped there too. None: do not send."""
         assert message.id is not None
         now = self._clock.now()
         async with self._unit_of_work() as uow:
-            ours = await uow.outbox.renew(message.id, self._owner, now, now + self._lease)
+            if self._unrecorded is not None:
+                await _write_outcome(uow, self._unrecorded)
+            ready = None
+            if await uow.outbox.renew(message.id, self._owner, now, now + self._lease):
+                message.claimed_until = now + self._lease
+                why = await self._why_not(uow, message, now)
+                if why is None:
+                    ready = _Ready(await self._thread_of(uow, message))
+                else:
+                    message.status, message.last_error = OutboxStatus.SKIPPED, f"skipped: {why}"
+                    await _write_outcome(uow, message)
+            # else: the lease ran out while earlier messages of the batch were sent; its new owner sends it
             await uow.commit()
-        if ours:
-            message.claimed_until = now + self._lease
-        return ours
+        self._unrecorded = None
+        return ready
 
-    async def _still_wanted(self, message: OutboxMessage) -> bool:
+    async def _why_not(self, uow: UnitOfWork, message: OutboxMessage, now: datetime) -> str | None:
+        """Why a claimed message is no longer sent (recorded as skipped), or None to send it."""
+        if message.expires_at is not None and now > message.expires_at:
+            late = int((now - message.due_at).total_seconds() // 60)
+            return f"{late} min late, past the time it was still worth sending"
+        if not await self._still_wanted(uow, message):
+            return "no longer applies (day done or paused, member or cohort gone)"
+        return None
+
+    async def _record(self, message: OutboxMessage) -> None:
+        async with self._unit_of_work() as uow:
+            if await _write_outcome(uow, message):
+                await uow.commit()
+        self._unrecorded = None
+
+    async def _still_wanted(self, uow: UnitOfWork, message: OutboxMessage) -> bool:
         """A reminder or last call held back by retries is dropped once the day is done or off, or the member
         left; a digest or recap once its cohort is gone, a digest also once its day is off for the cohort. A
         digest pings only who is still a member (it says what was true when it was written, but someone who
         left since is not mentioned)."""
         parts = message.key.split(":")
         if message.kind in ("digest", "recap") and len(parts) == 3 and parts[1].isdigit():
-            async with self._unit_of_work() as uow:
-                cohort = await uow.cohorts.get(int(parts[1]))
-                if cohort is None:
-                    return False
-                if message.kind == "digest" and cohort.is_off(date.fromisoformat(parts[2])):
-                    return False  # the day became a holiday (or left the study days) while this waited
-                mentions = message.data.get("mentions")
-                if isinstance(mentions, list) and mentions:
-                    members = {member.user_id for _, member in await uow.memberships.active_in_cohort(int(parts[1]))}
-                    message.data["mentions"] = [user_id for user_id in mentions if user_id in members]
+            cohort = await uow.cohorts.get(int(parts[1]))
+            if cohort is None:
+                return False
+            if message.kind == "digest" and cohort.is_off(date.fromisoformat(parts[2])):
+                return False  # the day became a holiday (or left the study days) while this waited
+            mentions = message.data.get("mentions")
+            if isinstance(mentions, list) and mentions:
+                members = {member.user_id for _, member in await uow.memberships.active_in_cohort(int(parts[1]))}
+                message.data["mentions"] = [user_id for user_id in mentions if user_id in members]
             return True
         if message.kind not in ("reminder", "lastcall") or len(parts) != 3 or not parts[1].isdigit():
             return True
         _, membership_id, day = parts
-        async with self._unit_of_work() as uow:
-            enrolment = await load_enrolment(uow, int(membership_id))
-            if enrolment is None or not enrolment.membership.active:
-                return False
-            minutes = await uow.checkins.minutes_on(int(membership_id), date.fromisoformat(day))
+        enrolment = await load_enrolment(uow, int(membership_id))
+        if enrolment is None or not enrolment.membership.active:
+            return False
+        minutes = await uow.checkins.minutes_on(int(membership_id), date.fromisoformat(day))
         return minutes < enrolment.cohort.daily_target and not enrolment.is_off(date.fromisoformat(day))
 
-    async def _thread_of(self, message: OutboxMessage) -> str | None:
+    async def _thread_of(self, uow: UnitOfWork, message: OutboxMessage) -> str | None:
         """The platform id of the message this one replies under (a digest thread), once that was sent."""
         parent_key = message.data.get("thread_key")
         if not isinstance(parent_key, str):
             return None
-        async with self._unit_of_work() as uow:
-            parent = await uow.outbox.get_by_key(parent_key)
+        parent = await uow.outbox.get_by_key(parent_key)
         return parent.platform_message_id if parent is not None else None
 
     def _failed(self, message: OutboxMessage, failure: DeliveryFailed, report: DrainReport) -> None:
@@ -321,6 +341,17 @@ class Dispatcher:
             backoff = max(backoff, timedelta(seconds=failure.retry_after))
         message.next_attempt_at = self._clock.now() + backoff
         report.retried.append(message.key)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    thread: str | None  # the platform id of the message this one replies under, if any
+
+
+async def _write_outcome(uow: UnitOfWork, message: OutboxMessage) -> bool:
+    """How the delivery went, and only that: `forget` may have rewritten or removed the row meanwhile (False)."""
+    message.claimed_until = message.claimed_by = None
+    return await uow.outbox.record(message)
 
 
 def _requests(notifier: Notifier, destination: Destination) -> int:
