@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from bot import pages
 from bot.batching import Batcher, Turns
 from bot.clock import Clock
-from bot.commands import HANDLERS
+from bot.commands import HANDLERS, PRELUDES
 from bot.commands import roadmap as roadmaps
 from bot.commands import sprint as sprints
 from bot.commands.checkin_batch import Request, record_many
@@ -113,7 +113,9 @@ class StudyBot:
                                            "Please try again; if it keeps happening, tell an organizer.")
 
     async def _run(self, invocation: Invocation, spec: CommandSpec, args: Mapping[str, str]) -> Reply:
-        """One command in a transaction of its own."""
+        """One command in a transaction of its own (after its prelude, if it has one)."""
+        if (prelude := PRELUDES.get(spec.name)) is not None:
+            await prelude(self._unit_of_work, invocation, Args(spec, args), self.clock.now())
         async with self._unit_of_work() as uow:
             now = self.clock.now()
             member = await self._member(uow, invocation)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from bot.commands import (
     buddy,
@@ -24,8 +25,9 @@ from bot.commands import (
     undo,
     web,
 )
-from bot.commands.context import Args, Context
+from bot.commands.context import Args, Context, Invocation
 from bot.grammar import BY_NAME
+from bot.ports import UnitOfWorkFactory
 from bot.replies import Reply
 
 Handler = Callable[[Context, Args], Awaitable[Reply]]
@@ -79,3 +81,8 @@ HANDLERS: dict[str, Handler] = {
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"
+
+# Work a command may do before its own unit of work, in short units of work of its own (so that others take
+# turns with it): the first streak board after a changed daily target works out the whole cohort's streaks.
+Prelude = Callable[[UnitOfWorkFactory, Invocation, Args, datetime], Awaitable[None]]
+PRELUDES: dict[str, Prelude] = {"leaderboard": leaderboard.work_out_first}
