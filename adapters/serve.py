@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -27,6 +28,9 @@ from bot.ports import Notifier
 from bot.scheduler import Scheduler
 from bot.service import StudyBot
 
+if TYPE_CHECKING:
+    from storage import Database
+
 log = logging.getLogger(__name__)
 
 Stop = Callable[[], Awaitable[None]]
@@ -36,6 +40,13 @@ Stop = Callable[[], Awaitable[None]]
 # Slack, so this bounds a slow database, not the platforms' 3-second rule. Keep it under the orchestrator's
 # grace period (Kubernetes: 30 s by default; `docker stop`: 10 s, so give that one `--time 15`).
 DRAIN_SECONDS = 10.0
+
+
+def tick_workers(database: Database) -> int:
+    """Transactions at once for a busy tick's due memberships (`Scheduler`): on Postgres the server writes one
+    batch while this process works out the next (issue 18: 10,000 due reminders 0.82 s -> 0.67 s); SQLite has one
+    writer."""
+    return 2 if database.engine.dialect.name == "postgresql" else 1
 
 
 class Runtime:
@@ -72,8 +83,8 @@ async def serve(settings: Settings, tools: Toolkit, owner: str, *, drain_seconds
             await _start_discord(settings, bot, runtime)
         dispatcher = Dispatcher(database.unit_of_work, clock, runtime.notifiers, owner=owner, telemetry=telemetry,
                                 lease=timedelta(seconds=settings.outbox_lease_seconds))
-        runtime.clockwork = start_clockwork(Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps),
-                                            dispatcher, every=every, telemetry=telemetry)
+        scheduler = Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps, workers=tick_workers(database))
+        runtime.clockwork = start_clockwork(scheduler, dispatcher, every=every, telemetry=telemetry)
         settle_heap()
         await _until_stopped()
         await _shut_down(runtime, drain_seconds)

@@ -3,6 +3,7 @@ writing an outbox row under a unique key, in the same transaction as the schedul
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -54,12 +55,15 @@ class TickReport:
 
 class Scheduler:
     def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, *, windows: Windows | None = None,
-                 batch: int = BATCH, roadmaps: Mapping[str, Roadmap] | None = None) -> None:
+                 batch: int = BATCH, roadmaps: Mapping[str, Roadmap] | None = None, workers: int = 1) -> None:
+        """`workers`: transactions at once for due memberships beyond the first batch (2 on Postgres; SQLite has
+        one writer, so 1)."""
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._roadmaps = roadmaps or {}
         self._windows = windows or Windows()
         self._batch = batch
+        self._workers = max(1, workers)
 
     async def tick(self) -> TickReport:
         """One cheap probe finds which kinds of work are due; only those are looked at. Due memberships are
@@ -115,18 +119,36 @@ class Scheduler:
 
     async def _drain_due(self, report: TickReport, now: datetime, column: DueColumn, handle: BatchHandler) -> None:
         """Due memberships batch by batch (locked, so concurrent ticks on Postgres share the work rather than
-        repeat it; the outbox keys keep every message once either way), until none is due any more."""
-        while True:
-            async with self._unit_of_work() as uow:
-                due = await uow.schedule.due_enrolments(column, now, self._batch)
-                if not due:
-                    return
-                messages, instants = await handle(uow, due, now)
-                await uow.schedule.reschedule(column, instants)
-                await self._owe_all(uow, report, now, messages)
-                await uow.commit()
-            if len(due) < self._batch:
-                return
+        repeat it; the outbox keys keep every message once either way), until none is due any more. When the
+        first batch was full, `workers` transactions take the rest at once: on Postgres the server writes one
+        batch while this process works out the next."""
+        if not await self._due_batch(report, now, column, handle):
+            return
+
+        async def worker() -> None:
+            while await self._due_batch(report, now, column, handle):
+                pass
+
+        if self._workers == 1:
+            return await worker()
+        try:
+            async with asyncio.TaskGroup() as workers:  # one failing cancels the others
+                for _ in range(self._workers):
+                    workers.create_task(worker())
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # as one worker would: StorageUnavailable stays itself
+
+    async def _due_batch(self, report: TickReport, now: datetime, column: DueColumn, handle: BatchHandler) -> bool:
+        """One batch of due memberships in one transaction; True when it was full (more may be due)."""
+        async with self._unit_of_work() as uow:
+            due = await uow.schedule.due_enrolments(column, now, self._batch)
+            if not due:
+                return False
+            messages, instants = await handle(uow, due, now)
+            await uow.schedule.reschedule(column, instants)
+            await self._owe_all(uow, report, now, messages)
+            await uow.commit()
+        return len(due) == self._batch
 
     async def _owe(self, uow: UnitOfWork, report: TickReport, now: datetime, message: OutboxMessage) -> None:
         late = self._mark_late(message, now)
