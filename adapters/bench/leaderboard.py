@@ -18,7 +18,7 @@ async def leaderboard(database: Database, scale: Scale) -> Result:
     members, total = scale.pick(10_000, 1000), scale.pick(1_000_000, 50_000)
     per_member = total // members
     cohort, memberships = await seed.cohort_with_members(database, members, name="board")
-    seeded = await seed.checkins(database, _history(cohort, memberships, per_member))
+    seeded = await seed.checkins(database, history(cohort, memberships, per_member))
     await seed.leaderboard_figures(database, cohort)  # bulk-seeded rows skipped the figures' write path
     bot = new_bot(database)
     figures: dict[str, float] = {"members": members, "checkins": seeded}
@@ -45,7 +45,7 @@ async def leaderboard(database: Database, scale: Scale) -> Result:
     return Result("leaderboard", figures, TARGET, passed)
 
 
-def _history(cohort: int, memberships: dict[int, int], per_member: int) -> Iterator[seed.Row]:
+def history(cohort: int, memberships: dict[int, int], per_member: int) -> Iterator[seed.Row]:
     """Member i logs on `per_member` consecutive days ending i % 50 days ago (so streaks differ; a few are
     current), between 20 and 60 minutes a day (some days fall short of the 30-minute target)."""
     for i, (membership, member) in enumerate(memberships.items()):

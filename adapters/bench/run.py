@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 Report = dict[str, Any]
 
 
-async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] | None = None) -> Report:
-    """`url` None: a temporary SQLite file per scenario; else a Postgres server to make fresh databases on."""
+async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] | None = None,
+              only: frozenset[str] | None = None) -> Report:
+    """`url` None: a temporary SQLite file per scenario; else a Postgres server to make fresh databases on.
+    `only`: the scenarios to run (every one when None); the baseline runs too when one of them needs its rate."""
     started = time.perf_counter()
     results: list[Result] = []
     server: dict[str, str] = {}
+    chosen = frozenset(scenarios.NAMES) if only is None else only
 
     async def attempt(name: str, work: Callable[[Database], Awaitable[Result]]) -> Result:
         if progress:
@@ -44,16 +47,15 @@ async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] 
         results.append(result)
         return result
 
-    base = await attempt("baseline", lambda db: scenarios.baseline(db, scale))
-    rate = base.figures.get("transactions_per_s", 0.0)
-    await attempt("checkin_burst", lambda db: scenarios.checkin_burst(db, scale, rate))
-    await attempt("history_independence", lambda db: scenarios.history_independence(db, scale))
-    await attempt("leaderboard", lambda db: scenarios.leaderboard(db, scale))
-    await attempt("web_page", lambda db: scenarios.web_page(db, scale))
-    await attempt("reminder_tick", lambda db: scenarios.reminder_tick(db, scale))
-    await attempt("delivery", lambda db: scenarios.delivery(db, scale))
-    await attempt("league", lambda db: scenarios.league(db, scale))
-    results.append(scenarios.memory())
+    rate = 0.0
+    if "baseline" in chosen or chosen & scenarios.NEEDS_RATE:
+        base = await attempt("baseline", lambda db: scenarios.baseline(db, scale))
+        rate = base.figures.get("transactions_per_s", 0.0)
+    for name, scenario in scenarios.SCENARIOS.items():
+        if name in chosen:
+            await attempt(name, lambda db, scenario=scenario: scenario(db, scale, rate))
+    if "memory" in chosen:
+        results.append(scenarios.memory())
     return {"quick": scale.quick, "database": "sqlite" if is_sqlite(url) else "postgres",
             "seconds": round(time.perf_counter() - started, 1), "machine": machine() | server,
             "scenarios": [asdict(result) for result in results]}
@@ -86,7 +88,7 @@ def table(report: Report) -> str:
     lines.append(f"{'scenario':<21} {'result':<6} {'target':<58} figures")
     for result in report["scenarios"]:
         status = "ERROR" if result["error"] else ("pass" if result["passed"] else "MISS")
-        figures = ", ".join(f"{key}={_number(value)}" for key, value in result["figures"].items()
+        figures = ", ".join(f"{key}={number(value)}" for key, value in result["figures"].items()
                             if key != "scenario_s")
         if result["error"]:
             figures = f"{result['error']} {figures}".strip()
@@ -94,7 +96,7 @@ def table(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     if isinstance(value, int) or float(value).is_integer():
         return f"{int(value):,}"
     if abs(value) < 1:

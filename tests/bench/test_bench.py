@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,8 +19,8 @@ from adapters.bench.notifier import RateLimitedNotifier
 from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 
-SCENARIOS = ["baseline", "checkin_burst", "history_independence", "leaderboard", "web_page", "reminder_tick",
-             "delivery", "league", "memory"]
+SCENARIOS = ["baseline", "single_checkin", "checkin_burst", "checkin_stream", "history_independence", "leaderboard",
+             "first_streak_board", "web_page", "reminder_tick", "delivery", "league", "two_processes", "memory"]
 
 
 def _postgres_url() -> str:
@@ -64,7 +65,16 @@ def test_quick_bench_reports_every_scenario(backend: str) -> None:
     by_name = {scenario["name"]: scenario["figures"] for scenario in report["scenarios"]}
     assert by_name["baseline"]["transactions_per_s"] > 0
     assert {"checkins_per_s", "p50_ms", "p99_ms", "ratio_to_baseline"} <= set(by_name["checkin_burst"])
-    assert by_name["checkin_burst"]["members"] == 200
+    assert by_name["checkin_burst"]["members"] == 200 and by_name["checkin_burst"]["small_p99_ms"] > 0
+    assert by_name["single_checkin"]["checkins"] == 100 and by_name["single_checkin"]["p99_ms"] > 0
+    stream = by_name["checkin_stream"]
+    assert stream["refused"] == 0 and 400 < stream["checkins"] < 800 and stream["p99_ms"] >= stream["p50_ms"] > 0
+    first = by_name["first_streak_board"]
+    assert first["members"] == 1000 and first["board_ms"] > 0 and first["others"] >= 1
+    if backend == "postgres":  # two real processes; the check-in count was checked inside the scenario
+        assert by_name["two_processes"]["recorded_once"] == 1 and by_name["two_processes"]["checkins"] == 400
+    else:
+        assert by_name["two_processes"] == {"applicable": 0, "scenario_s": by_name["two_processes"]["scenario_s"]}
     assert by_name["history_independence"]["ratio"] > 0
     assert {f"{board}_p99_ms" for board in ("streak", "week", "month", "all")} <= set(by_name["leaderboard"])
     assert by_name["leaderboard"]["checkins"] == 50_000
@@ -73,6 +83,72 @@ def test_quick_bench_reports_every_scenario(backend: str) -> None:
     assert by_name["memory"]["peak_rss_mb"] > 0
     if backend == "postgres":
         assert asyncio.run(_bench_databases(_postgres_url())) == before  # nothing left behind
+
+
+def test_only_runs_the_chosen_scenarios_and_the_baseline_when_one_needs_its_rate() -> None:
+    result = CliRunner().invoke(bench, ["--quick", "--json", "--only", "checkin_burst"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert [scenario["name"] for scenario in report["scenarios"]] == ["baseline", "checkin_burst"]
+    assert report["scenarios"][1]["figures"]["ratio_to_baseline"] > 0
+    result = CliRunner().invoke(bench, ["--quick", "--json", "--only", "two_processes,memory"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert [scenario["name"] for scenario in report["scenarios"]] == ["two_processes", "memory"]
+
+
+def test_only_refuses_a_scenario_it_does_not_know() -> None:
+    result = CliRunner().invoke(bench, ["--quick", "--only", "baseline,checkin_brust"])
+    assert result.exit_code == 2
+    assert "checkin_brust" in result.output and "checkin_burst" in result.output
+
+
+def _report(scenarios: list[dict]) -> dict:
+    return {"quick": False, "database": "sqlite", "seconds": 1.0,
+            "machine": {"cores": 2, "python": "3.11", "sqlite": "3.40", "platform": "Linux"}, "scenarios": scenarios}
+
+
+def test_compare_puts_each_figure_next_to_the_earlier_runs() -> None:
+    from adapters.bench.compare import table
+
+    before = _report([{"name": "single_checkin", "figures": {"p50_ms": 12.0, "p99_ms": 30.0}, "target": "t",
+                       "passed": False, "error": None},
+                      {"name": "leaderboard", "figures": {"streak_p99_ms": 7.5}, "target": "t", "passed": True,
+                       "error": None}])
+    now = _report([{"name": "single_checkin", "figures": {"p50_ms": 3.0, "p99_ms": 30.0, "checkins": 500},
+                    "target": "t", "passed": True, "error": None},
+                   {"name": "checkin_stream", "figures": {"p99_ms": 41.0}, "target": "t", "passed": True,
+                    "error": None}])
+    lines = table(now, before, "old.json").splitlines()
+    assert "old.json" in lines[0]
+    rows = [line.split() for line in lines[3:]]
+    assert ["single_checkin", "result", "pass", "MISS"] in rows
+    assert ["p50_ms", "3", "12", "-75%"] in rows
+    assert ["p99_ms", "30", "30", "+0%"] in rows
+    assert ["checkins", "500", "—"] in rows  # new in this run
+    assert ["checkin_stream", "result", "pass", "—"] in rows and ["p99_ms", "41", "—"] in rows
+    assert ["leaderboard", "result", "—", "pass"] in rows and ["streak_p99_ms", "—", "7.500"] in rows  # only before
+
+
+def test_compare_on_the_command_line_reads_an_earlier_json_report(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(_report([{"name": "single_checkin", "figures": {"p50_ms": 99_999.0},
+                                            "target": "t", "passed": False, "error": None}])) + "\n")
+    result = CliRunner().invoke(bench, ["--quick", "--only", "single_checkin", "--compare", str(earlier)])
+    assert result.exit_code == 0, result.output
+    row = next(line.split() for line in result.output.splitlines() if line.split()[:1] == ["p50_ms"])
+    assert row[2] == "99,999" and row[3].endswith("%") and float(row[1]) < 99_999
+    not_a_report = tmp_path / "table.txt"
+    not_a_report.write_text("studybot bench (quick run, sqlite)\n")
+    assert CliRunner().invoke(bench, ["--quick", "--compare", str(not_a_report)]).exit_code == 2
+
+
+def test_poisson_arrivals_come_at_the_asked_rate_and_are_reproducible() -> None:
+    from adapters.bench.arrivals import poisson_offsets
+
+    offsets = poisson_offsets(500, 20)
+    assert 9_500 < len(offsets) < 10_500 and offsets == sorted(offsets) and offsets[0] > 0 and offsets[-1] < 20
+    assert poisson_offsets(500, 20) == offsets and poisson_offsets(500, 20, seed=1) != offsets
 
 
 def test_the_table_names_every_scenario_and_the_machine() -> None:
