@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from bot.errors import StorageUnavailable
 from storage.errors import SchemaTooNew, is_unavailable
+from storage.sqlite_in_place import in_place_url
+from storage.sqlite_thread import DatabaseThread
 from storage.unit_of_work import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -41,10 +43,13 @@ def create_engine(url: str) -> AsyncEngine:
             f"The folder {folder} for the SQLite database {parsed.database} does not exist; "
             "create it or choose another database path."
         )
-    # One connection for the whole process: sessions queue for it instead of fighting over SQLite's lock.
+    return _sqlite_engine(parsed)
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    # One connection per engine: sessions queue for it instead of fighting over SQLite's lock.
     # hide_parameters: a failing statement's error (and so a log line) never carries a note, a name or a link
-    engine = create_async_engine(parsed, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT,
-                                 hide_parameters=True)
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT, hide_parameters=True)
     return _tune_sqlite(engine)
 
 
@@ -165,10 +170,17 @@ class Database:
     """An engine and its session factory. Build with `await Database.connect(url)`."""
 
     def __init__(self, engine: AsyncEngine, url: str) -> None:
-        self.engine = engine
+        self.engine = engine  # on the caller's event loop: migrations, and code that reads the tables directly
         self.url = url
         self.dialect = engine.dialect.name
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._thread: DatabaseThread | None = None
+        self._uow_engine = engine
+        if self.dialect == "sqlite" and not _is_memory(engine.url):
+            # Units of work get a connection of their own on a database thread (see storage/sqlite_thread.py);
+            # a second connection to an in-memory database would be a second, empty database.
+            self._thread = DatabaseThread(f"studybot-sqlite:{Path(engine.url.database or '').name}")
+            self._uow_engine = _sqlite_engine(in_place_url(engine.url))
+        self._sessions = async_sessionmaker(self._uow_engine, expire_on_commit=False)
 
     @classmethod
     async def connect(cls, url: str, *, migrate: bool = True) -> Database:
@@ -183,9 +195,13 @@ class Database:
         return cls(engine, url)
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._thread)
 
     async def dispose(self) -> None:
+        """Close the connections and end the database thread (both come back if the database is used again)."""
+        if self._thread is not None and self._thread.running:
+            await self._thread.run(self._uow_engine.dispose())
+            await self._thread.stop()
         await self.engine.dispose()
 
     def __repr__(self) -> str:

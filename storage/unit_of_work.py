@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from types import TracebackType
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,7 +23,10 @@ from storage.repositories import (
     SqlScheduleRepository,
     SqlSprintRepository,
 )
+from storage.sqlite_thread import DatabaseThread, OnThread
 from storage.study import SqlBuddyRepository, SqlGroupSprintRepository, SqlRoadmapRepository
+
+R = TypeVar("R")
 
 
 def _unavailable(error: BaseException) -> StorageUnavailable:
@@ -51,29 +55,39 @@ class SqlUnitOfWork:
     leagues: SqlLeagueRepository
     focus: SqlFocusRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], thread: DatabaseThread | None = None) -> None:
+        """`thread`: where the session lives (SQLite); each repository call and the commit then run there."""
         self._sessions = sessions
+        self._thread = thread
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("a unit of work is entered once; ask the factory for a new one")
         session = self._session = self._sessions()
-        self.members = SqlMemberRepository(session)
-        self.cohorts = SqlCohortRepository(session)
-        self.memberships = SqlMembershipRepository(session)
-        self.checkins = SqlCheckInRepository(session)
-        self.sprints = SqlSprintRepository(session)
-        self.pauses = SqlPauseRepository(session)
-        self.schedule = SqlScheduleRepository(session)
-        self.outbox = SqlOutboxRepository(session)
-        self.roadmaps = SqlRoadmapRepository(session)
-        self.buddies = SqlBuddyRepository(session)
-        self.groups = SqlGroupSprintRepository(session)
-        self.rate_budgets = SqlRateBudgetRepository(session)
-        self.leagues = SqlLeagueRepository(session)
-        self.focus = SqlFocusRepository(session)
+        self.members = self._placed(SqlMemberRepository(session))
+        self.cohorts = self._placed(SqlCohortRepository(session))
+        self.memberships = self._placed(SqlMembershipRepository(session))
+        self.checkins = self._placed(SqlCheckInRepository(session))
+        self.sprints = self._placed(SqlSprintRepository(session))
+        self.pauses = self._placed(SqlPauseRepository(session))
+        self.schedule = self._placed(SqlScheduleRepository(session))
+        self.outbox = self._placed(SqlOutboxRepository(session))
+        self.roadmaps = self._placed(SqlRoadmapRepository(session))
+        self.buddies = self._placed(SqlBuddyRepository(session))
+        self.groups = self._placed(SqlGroupSprintRepository(session))
+        self.rate_budgets = self._placed(SqlRateBudgetRepository(session))
+        self.leagues = self._placed(SqlLeagueRepository(session))
+        self.focus = self._placed(SqlFocusRepository(session))
         return self
+
+    def _placed(self, repository: R) -> R:
+        if self._thread is None:
+            return repository
+        return cast(R, OnThread(repository, self._thread.run))
+
+    async def _on_session(self, work: Coroutine[Any, Any, None]) -> None:
+        await (work if self._thread is None else self._thread.run(work))
 
     async def __aexit__(
         self,
@@ -83,7 +97,7 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._session is not None
         try:
-            await self._session.close()  # rolls back whatever was not committed
+            await self._on_session(self._session.close())  # rolls back whatever was not committed
         except Exception as error:
             if exc is None:  # otherwise the failure already on its way out is the one to report
                 _raise_translated(error)
@@ -93,6 +107,6 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self._session is not None, "commit() outside `async with`"
         try:
-            await self._session.commit()
+            await self._on_session(self._session.commit())
         except Exception as error:
             _raise_translated(error)
