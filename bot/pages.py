@@ -22,7 +22,7 @@ from bot.commands.stats import best_weekday, day_states
 from bot.domain import Cohort, Enrolment
 from bot.localtime import local_day, week_start
 from bot.offdays import Holiday, describe
-from bot.ports import UnitOfWork
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.ranking import BOARD_KINDS
 from bot.roadmap import Roadmap, StepSpan, position, spans
 
@@ -124,6 +124,17 @@ async def cohort_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], slug: st
     if cohort is None or cohort.id is None or board not in BOARD_KINDS:
         return None
     return await board_page(uow, roadmaps, cohort, board, now)
+
+
+async def work_out_board_first(units: UnitOfWorkFactory, slug: str, board: str) -> None:
+    """Before the page's own unit of work, as before the `leaderboard` command: a cohort's unknown board
+    streaks worked out in turns that other commands take turns with (leaderboard.work_out_in_turns)."""
+    if board != "streak":
+        return
+    async with units() as uow:
+        cohort = await _cohort(uow, slug)
+    if cohort is not None and cohort.id is not None:
+        await leaderboard.work_out_in_turns(units, cohort.id)
 
 
 async def board_page(uow: UnitOfWork, roadmaps: Mapping[str, Roadmap], cohort: Cohort, board: str,

@@ -203,6 +203,7 @@ class StudyBot:
 
     # --- the web pages (adapters/web): read-only, found only by their random slug or token ---
     async def cohort_page(self, slug: str, board: str = "streak") -> pages.CohortPage | None:
+        await pages.work_out_board_first(self._unit_of_work, slug, board)
         async with self._unit_of_work() as uow:
             page = await pages.cohort_page(uow, self.tools.roadmaps, slug, board, self.clock.now())
             await uow.commit()  # a first streak board stores the board streaks it worked out

@@ -117,3 +117,22 @@ async def test_a_membership_changed_after_its_version_was_read_is_left_to_the_bo
     assert _unknown(database) == 1  # its walk, from before that check-in, was not saved
     reply = await _ask(bot, "club-u7", "leaderboard streak", "board")
     assert _unknown(database) == 0 and reply.data["you"] is not None
+
+
+async def test_the_web_pages_first_streak_board_takes_turns_too(database: Database) -> None:
+    bot = _bot(database)
+    organizer = Invocation("bench", "w", "club-owner", "owner", "club", "web", is_admin=True)
+    assert not (await bot.handle_text(organizer, "cohort web on")).is_error
+    async with database.unit_of_work() as uow:
+        cohort = await uow.cohorts.find_by_channel("bench", "w", "club")
+        assert cohort is not None and cohort.web_slug is not None
+    page = asyncio.create_task(bot.cohort_page(cohort.web_slug))
+    unknown_when_done: list[int] = []
+    member = 1
+    while not page.done():
+        await _ask(bot, f"club-u{member}", "checkin 40", f"other-{member}")
+        unknown_when_done.append(_unknown(database))
+        member += 1
+    assert (await page) is not None
+    assert any(0 < unknown < MEMBERS - 10 for unknown in unknown_when_done), unknown_when_done
+    assert _unknown(database) == 0
