@@ -119,11 +119,9 @@ class Scheduler:
 
     async def _drain_due(self, report: TickReport, now: datetime, column: DueColumn, handle: BatchHandler) -> None:
         """Due memberships batch by batch (locked, so concurrent ticks on Postgres share the work rather than
-        repeat it; the outbox keys keep every message once either way), until none is due any more. When the
-        first batch was full, `workers` transactions take the rest at once: on Postgres the server writes one
-        batch while this process works out the next."""
-        if not await self._due_batch(report, now, column, handle):
-            return
+        repeat it; the outbox keys keep every message once either way), until none is due any more. `workers`
+        transactions take batches at once: on Postgres the server writes one batch while this process works out
+        the next (when fewer are due than a batch, the second finds them locked and nothing else)."""
 
         async def worker() -> None:
             while await self._due_batch(report, now, column, handle):

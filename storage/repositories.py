@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, delete, func, or_, select, update
+from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -673,8 +673,15 @@ _MEMBER_FIELDS = tuple(field.name for field in fields(Member))
 _SHARED = 16  # memberships moving to one new instant that are worth an UPDATE of their own
 _DELIVERY_COLUMNS = ("status", "attempts", "next_attempt_at", "last_error", "sent_at", "platform_message_id")
 _OUTBOX_INSTANTS = ("due_at", "created_at", "next_attempt_at", "claimed_until", "sent_at", "expires_at")
+_OUTBOX_TYPES = {"attempts": "integer", "data": "json"} | dict.fromkeys(_OUTBOX_INSTANTS, "timestamptz")  # else text
+_OUTBOX_ARRAY_TYPES = {"attempts": "integer[]"} | dict.fromkeys(_OUTBOX_INSTANTS, "timestamptz[]")  # else text[]
 _OUTBOX_OPTIONAL = ("title", "next_attempt_at", "claimed_until", "claimed_by", "last_error", "sent_at",
                     "platform_message_id", "expires_at")  # the outbox columns that may be NULL
+
+
+def _in_order(messages: Sequence[OutboxMessage]) -> list[str]:
+    """The messages' keys in the given order, a key repeated in `messages` once."""
+    return list(dict.fromkeys(message.key for message in messages))
 
 
 class SqlOutboxRepository(_Repository):
@@ -733,6 +740,9 @@ class SqlOutboxRepository(_Repository):
                     del row[name]
         table = OutboxRow.__table__
         dialect = self._session.bind.dialect
+        if dialect.name == "postgresql":
+            inserted = await self._insert_unnested(rows)
+            return [key for key in _in_order(messages) if key in inserted]
         insert = insert_for(self._session)
         statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
         if dialect.name == "sqlite":
@@ -746,12 +756,31 @@ class SqlOutboxRepository(_Repository):
                     if (value := row[name]) is not None:
                         row[name] = stored[value] if value in stored else stored.setdefault(value, process(value))
         inserted = set((await self._session.execute(statement, rows)).scalars())
-        keys = []
-        for message in messages:  # in the given order, a key repeated in `messages` once
-            if message.key in inserted:
-                inserted.discard(message.key)
-                keys.append(message.key)
-        return keys
+        return [key for key in _in_order(messages) if key in inserted]
+
+    async def _insert_unnested(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Postgres: one INSERT of the rows unnested from one array per column, a column the rows share as a single
+        value (a batch's kind, platform, instants...): a short statement with a dozen parameters instead of a VALUES
+        list of thousands, each bound value converted by SQLAlchemy one by one."""
+        names = list(rows[0])
+        columns = {name: [row[name] for row in rows] for name in names}
+        for name in _OUTBOX_INSTANTS:
+            if any(value is not None and value.utcoffset() is None for value in columns.get(name, ())):
+                raise ValueError(f"naive datetime given for outbox.{name}; pass an aware datetime")
+        columns["data"] = [json.dumps(value) for value in columns["data"]]
+        shared = {name for name, values in columns.items() if name != "key" and values.count(values[0]) == len(values)}
+        parameters = {name: values[0] if name in shared else values for name, values in columns.items()}
+
+        def value(name: str) -> str:
+            sql_type = _OUTBOX_TYPES.get(name, "text")
+            return f"CAST(:{name} AS {sql_type})" if name in shared else f"CAST(given.{name} AS {sql_type})"
+
+        unnested = [name for name in names if name not in shared]
+        arrays = ", ".join(f"CAST(:{name} AS {_OUTBOX_ARRAY_TYPES.get(name, 'text[]')})" for name in unnested)
+        statement = text(f"INSERT INTO outbox ({', '.join(names)}) SELECT {', '.join(value(name) for name in names)} "
+                         f"FROM unnest({arrays}) AS given({', '.join(unnested)}) "
+                         "ON CONFLICT (key) DO NOTHING RETURNING key")
+        return set((await self._session.execute(statement, parameters)).scalars())
 
     async def get_by_key(self, key: str) -> OutboxMessage | None:
         row = await self._session.scalar(select(OutboxRow).filter_by(key=key))

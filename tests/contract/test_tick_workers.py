@@ -40,7 +40,7 @@ async def test_a_database_gone_while_workers_run_is_storage_unavailable(uow_fact
     def going_away():  # type: ignore[no-untyped-def]
         nonlocal opened
         opened += 1
-        if opened > 3:  # the probe, the first batch and one more; then the database is gone
+        if opened > 3:  # the probe and a batch for each worker; then the database is gone
             raise StorageUnavailable("The database is unavailable: connection refused")
         return uow_factory()
 
