@@ -81,8 +81,8 @@ def event(what: str) -> None:
 
 
 STEPS_WEIGHTED = (*["move"] * 6, *["advance"] * 5, *["run"] * 3, *["deafen"] * 3, *["camera"] * 3,
-                  *["checkin"] * 3, *["slip_away"] * 2, *["heartbeat"] * 2, "restart", *["tick"] * 5,
-                  *["answer"] * 3, "toggle_hall")
+                  *["checkin"] * 4, *["slip_away"] * 2, *["heartbeat"] * 2, "restart", *["tick"] * 5,
+                  *["answer"] * 3, "toggle_hall", "blip")
 
 
 # --- the oracle: local days ---------------------------------------------------------------------------------------
@@ -156,6 +156,8 @@ class Reference:
         session.whole = int((at - session.started).total_seconds() // 60)
         event(f"session ended: {reason}")
         if session.whole < MIN_MINUTES:
+            if session.whole:
+                event("a session under 5 minutes")
             self.ended.append(session)
             return
         parts: dict[date, int] = {}
@@ -319,8 +321,10 @@ class FocusMachine(RuleBasedStateMachine):
     # --- rules ---
 
     @initialize(start=st.sampled_from(STARTS), cohort_zone=st.sampled_from(ZONES),
-                rollover=st.sampled_from([0, 2, 3, 4]))
-    def setup(self, start: datetime, cohort_zone: str, rollover: int) -> None:
+                rollover=st.sampled_from([0, 2, 3, 4]), full=st.booleans(), studying=st.booleans())
+    def setup(self, start: datetime, cohort_zone: str, rollover: int, full: bool, studying: bool) -> None:
+        """`full`: ann has logged 900 minutes today already (a session of hers meets the cap within the hour);
+        `studying`: she is in the plain room from the start (so sessions often run across the DST night)."""
         other = ZONES[1 - ZONES.index(cohort_zone)]
         self.clock.set(start)
         self.ref = Reference({"ann": cohort_zone, "ben": other}, rollover)
@@ -333,6 +337,11 @@ class FocusMachine(RuleBasedStateMachine):
             self.run(self.ok(user, "cohort join club"))
         self.run(self.ok("ben", f"timezone set {other}"))
         self.note(f"cohort in {cohort_zone}, ben in {other}, rollover {rollover}")
+        if full:
+            self.checkin("ann", 600)
+            self.checkin("ann", 300)
+        if studying:
+            self.move("ann", HALL, heard=True)
 
     def move(self, user: str, channel: str | None, heard: bool, video: bool = False) -> None:
         presence = self.ref.presence[user]
@@ -373,6 +382,13 @@ class FocusMachine(RuleBasedStateMachine):
             return
         self.check(not reply.is_error, f"checkin {minutes} on a day holding {held} refused: {reply.text}")
         self.ref.totals[(user, day)] = held + minutes
+
+    def blip(self, user: str, minutes: int) -> None:
+        """In the plain room for a few minutes, and out (sessions either side of the 5-minute minimum)."""
+        self.move(user, HALL, heard=True)
+        self.sessions_match()  # checks, and learns the new session's id
+        self.advance(minutes)
+        self.move(user, None, heard=True)
 
     def slip_away(self, user: str) -> None:
         """They leave voice, and the bot misses the event (a gateway hiccup, or the bot was down)."""
@@ -444,11 +460,13 @@ class FocusMachine(RuleBasedStateMachine):
             "deafen": lambda: {"user": user, "heard": heard},  # toggles
             "camera": lambda: {"user": user, "heard": heard},  # toggles
             "slip_away": lambda: {"user": user},
-            "advance": lambda: {"minutes": rnd.choice([rnd.randint(1, 300), 25, 45, 61, 70, 120, 240])},
+            "advance": lambda: {"minutes": rnd.choice([rnd.randint(1, 300), rnd.randint(1, 8), rnd.randint(1, 8),
+                                                        25, 45, 61, 70, 120, 240])},
             "checkin": lambda: {"user": user, "minutes": rnd.choice([300, 450, 600, rnd.randint(1, 120)])},
             "restart": lambda: {"downtime": rnd.randint(0, 120)},
             "run": lambda: {"minutes": rnd.choice([10, 30, 60, 70, 80, 90])},
             "answer": lambda: {"user": user},
+            "blip": lambda: {"user": user, "minutes": rnd.randint(1, 6)},
         }.get(name, dict)()
         STEPS_TAKEN[name] += 1
         getattr(self, "run_ticking" if name == "run" else name)(**kwargs)
@@ -536,7 +554,8 @@ def _run_machine(url: str, examples: int) -> None:
         loop.close()
 
 
-REACHED = ("session ended: left", "session ended: deafened", "session ended: video_off", "session ended: idle",
+REACHED = ("a session under 5 minutes", "session ended: left", "session ended: deafened",
+           "session ended: video_off", "session ended: idle",
            "session ended: not_seen", "session ended: room_removed", "a session split at the rollover",
            "a session across a DST change", "a session part held back by the day cap",
            "checkin refused: the day is full")
