@@ -14,6 +14,13 @@ the recorded check-ins equal the reference's, no local day holds more than 960 m
 one open session, and every ended session of 5 whole minutes or more has exactly one `focus_end` outbox row (and
 one `focus_check` row per time it was asked).
 
+Where the issue is silent the model follows bot/focus.py's documented choices, and says so at each place: a
+snapshot leaves alone a session seen at its own instant or later (a voice event newer than the snapshot), and an
+ended session's whole minutes are counted from its start, each on the local day in which it ends. Each run
+prints how often it met each rule and fails if a rule it names (REACHED) was never met, so a change to the
+sequences cannot quietly stop testing the cap, the rollover split or the DST night. Run time: about 25 s on
+SQLite and 20 s on Postgres on two shared cores.
+
 Each example runs in a workspace of its own on the one database the fixture gives (ids are never reused, so
 session keys cannot collide); at its end the cohort is removed, which takes its rooms and sessions with it.
 
