@@ -10,6 +10,7 @@ members whose stored streak cannot speak for their today (see `board_irregular`)
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -116,17 +117,18 @@ async def work_out_first(units: UnitOfWorkFactory, invocation: Invocation, args:
 async def work_out_in_turns(units: UnitOfWorkFactory, cohort_id: int,
                             unknown: dict[int, tuple[int, int]] | None = None) -> int:
     """Work out the cohort's unknown board streaks TURN memberships at a time, each turn in a short unit of work
-    of its own, so that other commands take their turns in between: after an upgrade or a changed daily target
-    a whole cohort is unknown, and walking 10,000 histories in one transaction held SQLite's write lock (the
-    process's one connection) for seconds. A membership changed since its version was read stays unknown (the
-    save is refused) and the board works it out itself. `unknown`: as `board_unknown` just read it. Returns the
-    number of turns taken."""
+    of its own, resting as long as each took, so that other commands take their turns in between: after an
+    upgrade or a changed daily target a whole cohort is unknown, and walking 10,000 histories in one
+    transaction held SQLite's write lock (the process's one connection) and the event loop for seconds. A
+    membership changed since its version was read stays unknown (the save is refused) and the board works it
+    out itself. `unknown`: as `board_unknown` just read it. Returns the number of turns taken."""
     if unknown is None:
         async with units() as uow:
             unknown = await uow.memberships.board_unknown(cohort_id)
     ids = sorted(unknown)
     turns = 0
     for start in range(0, len(ids), TURN):
+        began = time.perf_counter()
         async with units() as uow:
             cohort = await uow.cohorts.get(cohort_id)  # read again each turn: its off days may have changed
             if cohort is None:
@@ -134,7 +136,9 @@ async def work_out_in_turns(units: UnitOfWorkFactory, cohort_id: int,
             await _work_out(uow, cohort, {membership: unknown[membership] for membership in ids[start:start + TURN]})
             await uow.commit()
         turns += 1
-        await asyncio.sleep(0)  # a command queued for the connection takes it before the next turn does
+        # Rest as long as the turn took: commands queued for the connection take it first, and others get at
+        # least half of the process's time (each turn's walks hold the event loop; on Postgres no lock paces them).
+        await asyncio.sleep(time.perf_counter() - began)
     return turns
 
 
