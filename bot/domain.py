@@ -298,7 +298,7 @@ class FocusSession:
     confirmed_at: datetime  # the start, or their last "still studying" answer: the idle guard counts from it
     asked_at: datetime | None = None  # when "Still studying?" was sent and not yet answered
     ended_at: datetime | None = None
-    end_reason: str | None = None  # left | deafened | video_off | room_removed | idle | not_seen
+    end_reason: str | None = None  # left | deafened | video_off | room_removed | left_cohort | idle | not_seen
     minutes: int | None = None  # the minutes recorded when it ended
     id: int | None = None
 

@@ -169,7 +169,10 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
     session that ended, changes nothing and says so."""
     session = await uow.focus.session(session_id)
     member = await uow.members.get(session.member_id) if session is not None else None
-    if session is None or member is None or member.platform != platform or member.user_id != user_id:
+    if session is None:  # its room was removed, and its record with it
+        return Reply(text="That focus session is over. Join a focus room again to start a new one.", private=True,
+                     title="Focus room", data={"confirmed": False, "session": session_id})
+    if member is None or member.platform != platform or member.user_id != user_id:
         return Reply(text="That question was not for you, so nothing changed.", private=True, title="Focus room",
                      data={"error": "not_your_session"})
     if not session.open:

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot import leagues, teamgoal
+from bot import focus, leagues, teamgoal
 from bot.commands import buddy as buddies
 from bot.commands import firstday
 from bot.commands import roadmap as roadmaps
@@ -94,6 +94,7 @@ async def leave(ctx: Context, args: Args) -> Reply:
     membership.role = Role.MEMBER
     await ctx.uow.memberships.save(membership)
     assert ctx.member.id is not None
+    await _end_focus_session(ctx, membership)
     ended = await buddies.end_pairings(ctx.uow, cohort.id, ctx.member.id, ctx.now)  # on both sides: see there
     remaining = await ctx.uow.memberships.active_in_cohort(cohort.id)
     if was_organizer and remaining and not any(m.is_organizer for m, _ in remaining):
@@ -107,6 +108,15 @@ async def leave(ctx: Context, args: Args) -> Reply:
     return Reply(text=f"You left {cohort.name}. Your history is kept if you `cohort join {cohort.name}` again."
                       + paired + handover, data={"cohort": cohort.name, "left": True, "buddies_ended": ended},
                  private=True, title="Cohort")
+
+
+async def _end_focus_session(ctx: Context, membership: Membership) -> None:
+    """Time in the cohort's focus rooms counts for its members: a session running there ends as they leave."""
+    assert ctx.member.id is not None
+    await ctx.uow.members.lock([ctx.member.id])
+    running = await ctx.uow.focus.open_session(ctx.member.id)
+    if running is not None and running.membership_id == membership.id:
+        await focus.end(ctx.uow, running, ctx.now, "left_cohort", ctx.now)
 
 
 async def info(ctx: Context, args: Args) -> Reply:

@@ -1,12 +1,10 @@
 """Focus rooms count a cohort *member's* time (issue 17), on SQLite and Postgres: leaving the cohort while in one of
 its focus rooms.
 
-Known defect (found by this test, not fixed here: the fix belongs in `cohort leave`, bot/commands/cohort.py, which
-ends nothing today): the running session outlives the membership. It goes on counting after `cohort leave`, is
-recorded in full when the member later leaves the voice channel (check-ins on the membership they left, for time
-after they left), the member still gets the `focus_end` DM and, an hour in, "Still studying?", and `focus` lists
-them among the cohort's members studying. The fix: `cohort leave` ends the member's running session in the
-cohort's rooms at that instant, the way removing a room does (`focus.end(..., "left_cohort", now)`)."""
+It found that the running session outlived the membership: it went on counting after `cohort leave`, was recorded
+in full when the member later left the voice channel (time after they left, on the membership they left), the
+member still got "Still studying?" an hour in, and `focus` listed them. `cohort leave` now ends the member's
+running session in the cohort's rooms at that instant, as removing a room does."""
 
 from __future__ import annotations
 
@@ -43,9 +41,6 @@ async def _say(bot: StudyBot, user: str, line: str, key: str) -> Reply:
     return reply
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="`cohort leave` leaves the member's focus session running: the time after leaving is "
-                          "recorded as check-ins on the membership they left")
 async def test_time_in_a_focus_room_after_leaving_the_cohort_is_not_recorded(database: Database) -> None:
     clock = SimulatedClock(NOW)
     bot = StudyBot(database.unit_of_work, clock, Toolkit())
@@ -62,4 +57,7 @@ async def test_time_in_a_focus_room_after_leaving_the_cohort_is_not_recorded(dat
         recorded = (await connection.execute(text(
             "SELECT COALESCE(SUM(c.minutes), 0) FROM checkins c JOIN members m ON m.id = c.member_id "
             "WHERE m.user_id = 'ben' AND c.source = 'focus'"))).scalar_one()
-    assert int(recorded) <= 30, f"{recorded} focus minutes recorded for a member who left the cohort 30 minutes in"
+    assert int(recorded) == 30, f"{recorded} focus minutes recorded for a member who left the cohort 30 minutes in"
+    async with database.engine.connect() as connection:
+        reasons = (await connection.execute(text("SELECT end_reason FROM focus_sessions"))).scalars().all()
+    assert reasons == ["left_cohort"]
