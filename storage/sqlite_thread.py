@@ -1,6 +1,7 @@
 """SQLite on a thread of its own. One thread owns the connection and runs each repository call (and each
 commit) whole, so the statements inside it cost no hand-off between threads: aiosqlite hands every statement,
-its rows and its cursor's close to its own thread and back, about 0.9 ms a statement on this machine.
+its rows and its cursor's close to its own thread and back (a lone check-in's 19 statements spent about 3 ms
+of its 10 ms that way; its 13 hand-overs here cost well under 1 ms).
 
 The bot's event loop hops once per call: `DatabaseThread.run(coroutine)` runs the coroutine on the thread's
 own event loop and resolves when it is done. There the session's driver (storage/sqlite_in_place.py) finishes
