@@ -11,7 +11,7 @@ from dataclasses import fields, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, String, Text, any_, bindparam, cast, delete, func, or_, select, text, update
+from sqlalchemy import BigInteger, Text, any_, bindparam, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -679,6 +679,18 @@ _OUTBOX_OPTIONAL = ("title", "next_attempt_at", "claimed_until", "claimed_by", "
                     "platform_message_id", "expires_at")  # the outbox columns that may be NULL
 
 
+def _as_sqlite3_stores(value: object) -> str:
+    """An instant as sqlite3 binds it (its default adapter), for rows passed as JSON rather than bound."""
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat(" ") if isinstance(value, datetime) else value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _shared(columns: dict[str, list[Any]]) -> set[str]:
+    """The columns (never the key) with one value in every row: bound once, not once a row."""
+    return {name for name, values in columns.items() if name != "key" and values.count(values[0]) == len(values)}
+
+
 def _in_order(messages: Sequence[OutboxMessage]) -> list[str]:
     """The messages' keys in the given order, a key repeated in `messages` once."""
     return list(dict.fromkeys(message.key for message in messages))
@@ -743,20 +755,34 @@ class SqlOutboxRepository(_Repository):
         if dialect.name == "postgresql":
             inserted = await self._insert_unnested(rows)
             return [key for key in _in_order(messages) if key in inserted]
-        insert = insert_for(self._session)
-        statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-        if dialect.name == "sqlite":
-            # A batch shares a few instants (its due minutes, this tick's now): each distinct one goes through
-            # its column type's own processor once, and the stored text is bound as it is.
-            instants = [name for name in _OUTBOX_INSTANTS if name in rows[0]]
-            statement = statement.values({name: bindparam(name, type_=String()) for name in instants})
-            for name in instants:
-                process, stored = table.c[name].type.bind_processor(dialect), {}
-                for row in rows:
-                    if (value := row[name]) is not None:
-                        row[name] = stored[value] if value in stored else stored.setdefault(value, process(value))
-        inserted = set((await self._session.execute(statement, rows)).scalars())
+        # SQLite: a batch shares a few instants (its due minutes, this tick's now): each distinct one goes through
+        # its column type's own processor once, and the stored text is bound as it is.
+        for name in [name for name in _OUTBOX_INSTANTS if name in rows[0]]:
+            process, stored = table.c[name].type.bind_processor(dialect), {}
+            for row in rows:
+                if (value := row[name]) is not None:
+                    row[name] = stored[value] if value in stored else stored.setdefault(value, process(value))
+        inserted = await self._insert_from_json(rows)
         return [key for key in _in_order(messages) if key in inserted]
+
+    async def _insert_from_json(self, rows: list[dict[str, Any]]) -> set[str]:
+        """SQLite: one INSERT of the rows read from one JSON array of arrays (json_each), a column the rows share
+        as a single value: one parameter, not a VALUES list with one converted parameter per value."""
+        names = list(rows[0])
+        columns = {name: [row[name] for row in rows] for name in names}
+        columns["data"] = [json.dumps(value) for value in columns["data"]]
+        shared = _shared(columns)
+        varying = [name for name in names if name not in shared]
+        given = json.dumps(list(zip(*(columns[name] for name in varying), strict=True)), ensure_ascii=False,
+                           default=_as_sqlite3_stores)
+        place = {name: index for index, name in enumerate(varying)}
+        values = ", ".join(f":{name}" if name in shared else f"json_extract(value, '$[{place[name]}]')"
+                           for name in names)
+        # WHERE true: without it, SQLite would read ON CONFLICT as the join's ON.
+        statement = text(f"INSERT INTO outbox ({', '.join(names)}) SELECT {values} FROM json_each(:given) WHERE true "
+                         "ON CONFLICT (key) DO NOTHING RETURNING key")
+        parameters = {name: columns[name][0] for name in shared} | {"given": given}
+        return set((await self._session.execute(statement, parameters)).scalars())
 
     async def _insert_unnested(self, rows: list[dict[str, Any]]) -> set[str]:
         """Postgres: one INSERT of the rows unnested from one array per column, a column the rows share as a single
@@ -768,7 +794,7 @@ class SqlOutboxRepository(_Repository):
             if any(value is not None and value.utcoffset() is None for value in columns.get(name, ())):
                 raise ValueError(f"naive datetime given for outbox.{name}; pass an aware datetime")
         columns["data"] = [json.dumps(value) for value in columns["data"]]
-        shared = {name for name, values in columns.items() if name != "key" and values.count(values[0]) == len(values)}
+        shared = _shared(columns)
         parameters = {name: values[0] if name in shared else values for name, values in columns.items()}
 
         def value(name: str) -> str:
