@@ -11,6 +11,7 @@ from adapters.bench.burst import checkin_burst
 from adapters.bench.common import Result, Scale
 from adapters.bench.delivery import delivery
 from adapters.bench.first_board import first_streak_board
+from adapters.bench.focus import focus_rooms
 from adapters.bench.history import history_independence
 from adapters.bench.leaderboard import leaderboard
 from adapters.bench.league import league
@@ -34,6 +35,7 @@ SCENARIOS: dict[str, Scenario] = {
     "first_streak_board": lambda db, scale, _: first_streak_board(db, scale),
     "web_page": lambda db, scale, _: web_page(db, scale),
     "reminder_tick": lambda db, scale, _: reminder_tick(db, scale),
+    "focus_rooms": lambda db, scale, _: focus_rooms(db, scale),
     "delivery": lambda db, scale, _: delivery(db, scale),
     "league": lambda db, scale, _: league(db, scale),
     "two_processes": lambda db, scale, _: two_processes(db, scale),

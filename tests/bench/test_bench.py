@@ -20,7 +20,8 @@ from bot.ports import DeliveryFailed, Destination
 from bot.replies import Reply
 
 SCENARIOS = ["baseline", "single_checkin", "checkin_burst", "checkin_stream", "history_independence", "leaderboard",
-             "first_streak_board", "web_page", "reminder_tick", "delivery", "league", "two_processes", "memory"]
+             "first_streak_board", "web_page", "reminder_tick", "focus_rooms", "delivery", "league", "two_processes",
+             "memory"]
 
 
 def _postgres_url() -> str:
@@ -79,6 +80,9 @@ def test_quick_bench_reports_every_scenario(backend: str) -> None:
     assert {f"{board}_p99_ms" for board in ("streak", "week", "month", "all")} <= set(by_name["leaderboard"])
     assert by_name["leaderboard"]["checkins"] == 50_000
     assert by_name["reminder_tick"]["due"] == 500
+    focus = by_name["focus_rooms"]
+    assert focus["members"] == 200 and focus["minute_cost_ms"] >= focus["heartbeat_ms"] > 0
+    assert focus["ask_all_tick_s"] > 0 and focus["end_all_tick_s"] > 0
     assert by_name["delivery"]["exactly_once"] == 1.0 and by_name["delivery"]["messages"] == 200
     assert by_name["memory"]["peak_rss_mb"] > 0
     if backend == "postgres":
