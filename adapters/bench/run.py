@@ -55,7 +55,7 @@ async def run(url: str | None, scale: Scale, *, progress: Callable[[str], None] 
         if name in chosen:
             await attempt(name, lambda db, scenario=scenario: scenario(db, scale, rate))
     if "memory" in chosen:
-        results.append(scenarios.memory())
+        results.append(scenarios.memory(sqlite=is_sqlite(url)))
     return {"quick": scale.quick, "database": "sqlite" if is_sqlite(url) else "postgres",
             "seconds": round(time.perf_counter() - started, 1), "machine": machine() | server,
             "scenarios": [asdict(result) for result in results]}
