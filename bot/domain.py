@@ -296,6 +296,7 @@ class FocusSession:
     started_at: datetime
     seen_at: datetime  # the last time the bot saw them in the room (its heartbeat)
     confirmed_at: datetime  # the start, or their last "still studying" answer: the idle guard counts from it
+    due_at: datetime  # when the idle guard looks at it next: to ask, or (asked) to end it unanswered
     asked_at: datetime | None = None  # when "Still studying?" was sent and not yet answered
     ended_at: datetime | None = None
     end_reason: str | None = None  # left | deafened | video_off | room_removed | left_cohort | idle | not_seen

@@ -179,6 +179,7 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
         return Reply(text="That focus session has already ended. Join the focus room again to start a new one.",
                      private=True, title="Focus room", data={"confirmed": False, "session": session_id})
     session.confirmed_at, session.asked_at, session.seen_at = now, None, max(session.seen_at, now)
+    session.due_at = now + IDLE_AFTER
     await uow.focus.save(session)
     return Reply(text="Great, keep going! I'll ask again in an hour.", private=True, title="Focus room",
                  data={"confirmed": True, "session": session_id})
@@ -187,12 +188,11 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
 async def idle_guard(uow: UnitOfWork, now: datetime) -> int:
     """Ask the sessions due for "Still studying?" (set-based: a tick may find a whole room due at once), and end the
     ones that did not answer in time. Returns how many it looked at (the scheduler repeats while a batch is full)."""
-    confirmed_before, asked_before = now - IDLE_AFTER, now - ANSWER_WITHIN
-    due = await uow.focus.unconfirmed(confirmed_before, asked_before, IDLE_BATCH)
+    due = await uow.focus.due(now, IDLE_BATCH)
     if not due:
         return 0
     await uow.members.lock(sorted({session.member_id for session in due}))
-    due = await uow.focus.unconfirmed(confirmed_before, asked_before, IDLE_BATCH)  # as they are under the lock
+    due = await uow.focus.due(now, IDLE_BATCH)  # as they are under the lock
     for session in [s for s in due if s.asked_at is not None]:
         await end(uow, session, session.confirmed_at, "idle", now)
     await _ask(uow, [s for s in due if s.asked_at is None], now)
@@ -207,7 +207,8 @@ async def _start(uow: UnitOfWork, member: Member, room: FocusRoom, now: datetime
         return  # the room counts for its cohort's members only
     with contextlib.suppress(DuplicateKey):  # another process started it meanwhile (one running session a member)
         await uow.focus.start(FocusSession(member_id=member.id, membership_id=membership.id, room_id=room.id,
-                                           started_at=now, seen_at=now, confirmed_at=now))
+                                           started_at=now, seen_at=now, confirmed_at=now,
+                                           due_at=now + IDLE_AFTER))
 
 
 async def end(uow: UnitOfWork, session: FocusSession, at: datetime, reason: str, now: datetime) -> None:
@@ -275,10 +276,10 @@ async def _ended_reply(uow: UnitOfWork, enrolment: Enrolment, session: FocusSess
 async def _ask(uow: UnitOfWork, sessions: list[FocusSession], now: datetime) -> None:
     if not sessions:
         return
-    await uow.focus.mark_asked([s.id for s in sessions if s.id is not None], now)
+    deadline = now + ANSWER_WITHIN
+    await uow.focus.mark_asked([s.id for s in sessions if s.id is not None], now, deadline)
     members = await uow.members.get_many(sorted({s.member_id for s in sessions}))
     cohorts: dict[int, Cohort | None] = {}
-    deadline = now + ANSWER_WITHIN
     messages = []
     for session in sessions:
         room = await uow.focus.room(session.room_id)

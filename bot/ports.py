@@ -339,7 +339,7 @@ class PauseRepository(Protocol):
 
 
 DueColumn = Literal["next_reminder_at", "next_lastcall_at", "next_dayend_at"]
-DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps", "leagues"]
+DueKind = Literal["sprints", "groups", "reminders", "lastcalls", "dayends", "digests", "recaps", "leagues", "focus"]
 # Where each due column keeps the local date of its occurrence (Membership fields and columns of that name).
 DUE_DAY: dict[str, str | None] = {"next_reminder_at": "next_reminder_day", "next_lastcall_at": "next_lastcall_day",
                                   "next_dayend_at": None}
@@ -607,14 +607,12 @@ class FocusRepository(Protocol):
         """The heartbeat: these running sessions' members were seen in their rooms at `at`."""
         ...
 
-    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
-        """The idle guard asked these running sessions "Still studying?" at `at`."""
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime, answer_by: datetime) -> None:
+        """The idle guard asked these running sessions "Still studying?" at `at`; they are due again at `answer_by`."""
         ...
 
-    async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
-                          limit: int) -> Sequence[FocusSession]:
-        """Running sessions the idle guard must look at: not asked and confirmed before `confirmed_before`, or
-        asked before `asked_before` (unanswered)."""
+    async def due(self, now: datetime, limit: int) -> Sequence[FocusSession]:
+        """Running sessions the idle guard must look at (`due_at` reached), earliest first."""
         ...
 
     async def status_boards(self, cohort_ids: Sequence[int]) -> dict[int, FocusStatusBoard]: ...

@@ -73,9 +73,6 @@ class Scheduler:
         report = TickReport()
         async with self._unit_of_work() as uow:
             due = await uow.schedule.due_kinds(now)
-            idle_guarded = await focus.idle_guard(uow, now)  # "Still studying?" in focus rooms
-            if idle_guarded:
-                await uow.commit()
             if "sprints" in due or "groups" in due:
                 for ended in await sprints.complete_due(uow, now):
                     await self._owe(uow, report, now, self._sprint_end(ended, now))
@@ -94,10 +91,13 @@ class Scheduler:
             await self._drain(report, now, lambda uow: uow.schedule.due_recaps(now, self._batch), self._recap)
         if "leagues" in due:  # one cohort per transaction (locked): its week's end and placement, once
             await self._drain_leagues(report, now)
-        while idle_guarded >= focus.IDLE_BATCH:  # more focus sessions to ask or end than one batch
-            async with self._unit_of_work() as uow:
-                idle_guarded = await focus.idle_guard(uow, now)
-                await uow.commit()
+        if "focus" in due:  # "Still studying?" in focus rooms, and the unanswered ended; a batch per transaction
+            while True:
+                async with self._unit_of_work() as uow:
+                    looked_at = await focus.idle_guard(uow, now)
+                    await uow.commit()
+                if looked_at < focus.IDLE_BATCH:
+                    break
         return report
 
     async def next_due_at(self) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from bot.domain import FocusRoom, FocusSession, FocusStatusBoard
 from storage.models import FocusRoomRow, FocusSessionRow, FocusStatusRow
@@ -75,18 +75,15 @@ class SqlFocusRepository(_Repository):
             await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None), S.c.seen_at < at)
                                         .values(seen_at=at), execution_options={"synchronize_session": False})
 
-    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime, answer_by: datetime) -> None:
         for part in slices(sorted(set(session_ids))):
             await self._session.execute(update(S).where(S.c.id.in_(part), S.c.ended_at.is_(None))
-                                        .values(asked_at=at), execution_options={"synchronize_session": False})
+                                        .values(asked_at=at, due_at=answer_by),
+                                        execution_options={"synchronize_session": False})
 
-    async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
-                          limit: int) -> Sequence[FocusSession]:
-        rows = await self._session.execute(
-            select(S).where(S.c.ended_at.is_(None),
-                            or_(S.c.confirmed_at <= confirmed_before, S.c.asked_at <= asked_before),
-                            or_(S.c.asked_at.is_(None), S.c.asked_at <= asked_before))
-            .order_by(S.c.confirmed_at, S.c.id).limit(limit))
+    async def due(self, now: datetime, limit: int) -> Sequence[FocusSession]:
+        rows = await self._session.execute(select(S).where(S.c.ended_at.is_(None), S.c.due_at <= now)
+                                           .order_by(S.c.due_at, S.c.id).limit(limit))
         return [_load(FocusSession, row) for row in rows]
 
     async def status_boards(self, cohort_ids: Sequence[int]) -> dict[int, FocusStatusBoard]:

@@ -489,8 +489,8 @@ class FocusSessionRow(Base):
               sqlite_where=text(OPEN_SESSION), postgresql_where=text(OPEN_SESSION)),
         Index("ix_focus_sessions_open_room", "room_id", sqlite_where=text(OPEN_SESSION),
               postgresql_where=text(OPEN_SESSION)),
-        Index("ix_focus_sessions_open_confirmed", "confirmed_at", sqlite_where=text(OPEN_SESSION),
-              postgresql_where=text(OPEN_SESSION)),
+        Index("ix_focus_sessions_open_due", "due_at", sqlite_where=text(OPEN_SESSION),
+              postgresql_where=text(OPEN_SESSION)),  # the idle guard's, and the tick's probe
         NEVER_REUSE_IDS,
     )
 
@@ -501,6 +501,7 @@ class FocusSessionRow(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(16))

@@ -38,6 +38,7 @@ from storage.models import (
     Base,
     CheckInRow,
     CohortRow,
+    FocusSessionRow,
     GroupSprintRow,
     MemberRow,
     MembershipRow,
@@ -547,6 +548,7 @@ class SqlScheduleRepository(_Repository):
             select(func.min(CohortRow.next_league_at)),
             select(func.min(SprintRow.ends_at)).where(SprintRow.status == str(SprintStatus.ACTIVE)),
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == str(OutboxStatus.PENDING)),
+            select(func.min(FocusSessionRow.due_at)).where(FocusSessionRow.ended_at.is_(None)),
         ]
         row = (await self._session.execute(select(*(query.scalar_subquery() for query in earliest)))).one()
         return min((instant for instant in row if instant is not None), default=None)
@@ -555,7 +557,7 @@ class SqlScheduleRepository(_Repository):
         """One statement: per kind, its earliest instant, each read off the first entry of an index (ORDER BY
         ... LIMIT 1, no parameter, so Postgres keeps one cheap plan however often it runs); compared here."""
         m, c = MembershipRow.__table__.c, CohortRow.__table__.c
-        sprints, groups = SprintRow.__table__.c, GroupSprintRow.__table__.c
+        sprints, groups, focus = SprintRow.__table__.c, GroupSprintRow.__table__.c, FocusSessionRow.__table__.c
         active = str(SprintStatus.ACTIVE)
 
         def earliest(column: Any, *where: Any) -> Any:
@@ -570,6 +572,7 @@ class SqlScheduleRepository(_Repository):
             "digests": earliest(c.next_digest_at),
             "recaps": earliest(c.next_recap_at),
             "leagues": earliest(c.next_league_at),
+            "focus": earliest(focus.due_at, focus.ended_at.is_(None)),
         }
         row = (await self._session.execute(select(*(probe.label(kind) for kind, probe in probes.items())))).one()
         return {kind for kind, instant in zip(probes, row, strict=True) if instant is not None and instant <= now}

@@ -748,6 +748,7 @@ class ScheduleRepository:
             candidates += [cohort.next_digest_at, cohort.next_recap_at, cohort.next_league_at]
         candidates += [s.ends_at for s in self._uow.rows("sprints") if s.status is SprintStatus.ACTIVE]
         candidates += [o.next_attempt_at for o in self._uow.rows("outbox") if o.status is OutboxStatus.PENDING]
+        candidates += [s.due_at for s in self._uow.rows("focus_sessions") if s.open]
         present = [instant for instant in candidates if instant is not None]
         return min(present) if present else None
 
@@ -770,6 +771,7 @@ class ScheduleRepository:
             "digests": any(due(c.next_digest_at) for c in cohorts),
             "recaps": any(due(c.next_recap_at) for c in cohorts),
             "leagues": any(due(c.next_league_at) for c in cohorts),
+            "focus": any(s.open and due(s.due_at) for s in self._uow.rows("focus_sessions")),
         }
         return {kind for kind, is_due in found.items() if is_due}
 
@@ -1232,22 +1234,15 @@ class FocusRepository:
             session.seen_at = at
             self._uow.write("focus_sessions", session)
 
-    async def mark_asked(self, session_ids: Sequence[int], at: datetime) -> None:
+    async def mark_asked(self, session_ids: Sequence[int], at: datetime, answer_by: datetime) -> None:
         wanted = set(session_ids)
         for session in [s for s in self._uow.rows("focus_sessions") if s.id in wanted and s.open]:
-            session.asked_at = at
+            session.asked_at, session.due_at = at, answer_by
             self._uow.write("focus_sessions", session)
 
-    async def unconfirmed(self, confirmed_before: datetime, asked_before: datetime,
-                          limit: int) -> Sequence[FocusSession]:
-        def due(s: FocusSession) -> bool:
-            if not s.open:
-                return False
-            if s.asked_at is None:
-                return s.confirmed_at <= confirmed_before
-            return s.asked_at <= asked_before
-
-        found = sorted((s for s in self._uow.rows("focus_sessions") if due(s)), key=lambda s: (s.confirmed_at, s.id))
+    async def due(self, now: datetime, limit: int) -> Sequence[FocusSession]:
+        found = sorted((s for s in self._uow.rows("focus_sessions") if s.open and s.due_at <= now),
+                       key=lambda s: (s.due_at, s.id))
         return [copy.deepcopy(s) for s in found[:limit]]
 
     async def status_boards(self, cohort_ids: Sequence[int]) -> dict[int, FocusStatusBoard]:

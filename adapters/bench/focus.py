@@ -33,7 +33,8 @@ async def focus_rooms(database: Database, scale: Scale) -> Result:
         ).returning(FocusRoomRow.id))).scalar_one() for number in range(ROOMS)]
         await seed.insert_rows(connection, FocusSessionRow, (
             {"member_id": member_id, "membership_id": membership_id, "room_id": rooms[index % ROOMS],
-             "started_at": STARTED, "seen_at": STARTED, "confirmed_at": STARTED}
+             "started_at": STARTED, "seen_at": STARTED, "confirmed_at": STARTED,
+             "due_at": STARTED + focus.IDLE_AFTER}
             for index, (membership_id, member_id) in enumerate(memberships.items())))
     presences = [VoicePresence(f"focus-u{index}", f"room{index % ROOMS}") for index in range(members)]
     clock = SimulatedClock(seed.NOW)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from bot import focus
 from bot.clock import SimulatedClock
 from bot.commands.checkin import MAX_MINUTES_PER_DAY
 from bot.commands.context import Invocation, Toolkit
@@ -113,7 +114,7 @@ async def test_two_units_of_work_starting_a_session_for_one_member_one_gets_dupl
         membership = await uow.memberships.get(room.cohort_id, member.id)
         assert membership is not None and membership.id is not None
     session = FocusSession(member_id=member.id, membership_id=membership.id, room_id=room.id, started_at=NOW,
-                           seen_at=NOW, confirmed_at=NOW)
+                           seen_at=NOW, confirmed_at=NOW, due_at=NOW + focus.IDLE_AFTER)
     # Postgres: both look first and find nothing, then both insert (the second waits on the first's index entry
     # and fails once it commits). SQLite's writers are serialised from their first statement (BEGIN IMMEDIATE),
     # so there both just insert; the second runs after the first committed.

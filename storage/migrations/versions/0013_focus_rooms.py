@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("asked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(16), nullable=True),
@@ -66,7 +67,7 @@ def upgrade() -> None:
                     sqlite_where=OPEN, postgresql_where=OPEN)
     op.create_index("ix_focus_sessions_open_room", "focus_sessions", ["room_id"], sqlite_where=OPEN,
                     postgresql_where=OPEN)
-    op.create_index("ix_focus_sessions_open_confirmed", "focus_sessions", ["confirmed_at"], sqlite_where=OPEN,
+    op.create_index("ix_focus_sessions_open_due", "focus_sessions", ["due_at"], sqlite_where=OPEN,
                     postgresql_where=OPEN)
     op.create_index("ix_focus_sessions_membership_id", "focus_sessions", ["membership_id"])
     op.create_index("ix_sprints_member_started", "sprints", ["member_id", "started_at"])
@@ -85,7 +86,7 @@ def downgrade() -> None:
     op.drop_table("focus_status")
     op.drop_index("ix_sprints_member_started", table_name="sprints")
     op.drop_index("ix_focus_sessions_membership_id", table_name="focus_sessions")
-    op.drop_index("ix_focus_sessions_open_confirmed", table_name="focus_sessions")
+    op.drop_index("ix_focus_sessions_open_due", table_name="focus_sessions")
     op.drop_index("ix_focus_sessions_open_room", table_name="focus_sessions")
     op.drop_index("uq_focus_sessions_one_open_per_member", table_name="focus_sessions")
     op.drop_table("focus_sessions")
