@@ -8,10 +8,8 @@ running session in the cohort's rooms at that instant, as removing a room does."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
 from bot.clock import SimulatedClock
@@ -23,15 +21,6 @@ from storage import Database
 from tests.integration.conftest import NOW
 
 WS = "w"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    db = await Database.connect(database_url)
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 async def _say(bot: StudyBot, user: str, line: str, key: str) -> Reply:

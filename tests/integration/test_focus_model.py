@@ -57,6 +57,7 @@ from bot.scheduler import Scheduler
 from bot.service import StudyBot
 from bot.throttle import Throttle
 from storage import Database
+from tests.model.test_model_based import _instant
 
 PLATFORM = "test"
 USERS = ("ann", "ben")
@@ -234,15 +235,6 @@ class Reference:
 
 
 # --- the machine ------------------------------------------------------------------------------------------------
-
-
-def _instant(value: Any) -> datetime | None:
-    """A timestamp as SQLite (text) or Postgres (datetime) hands it back, as an aware UTC datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _day(value: Any) -> date:
