@@ -2,10 +2,12 @@
 database while it runs and recorded as check-ins when it ends.
 
 - It counts while they are in the room, not deafened, and (in a `video:on` room) with camera or screen share.
-- It ends when that stops (they leave, deafen, turn video off, the room is removed), when the idle guard gets no
-  answer, or at start-up for members who left while the bot was down (at the last time it saw them).
-- Its whole minutes are recorded if at least `MIN_MINUTES`, split at the member's rollover (each part on its own
-  local day, under the key `focus:<session>:<day>`), within the day's cap; the member gets one DM about it.
+- It ends when that stops (they leave, deafen, turn video off, the room is removed, they leave the cohort), when
+  the idle guard gets no answer, or when a snapshot of who is in voice no longer shows them (at the last time the
+  bot saw them: a leave missed while it was down or disconnected).
+- Its whole minutes outside the member's sprints (a sprint in a focus room counts once, as the sprint) are
+  recorded if at least `MIN_MINUTES`, split at the member's rollover (each part on its own local day, under the key
+  `focus:<session>:<day>`), within the day's cap; the member gets one DM about it.
 - Idle guard: `IDLE_AFTER` after the last confirmation (the start, or their last answer) they are asked
   "Still studying?"; unanswered for `ANSWER_WITHIN`, the session ends at that last confirmation.
 - New sessions start only from what the platform says changed (a voice event) or what it says at start-up,
@@ -66,10 +68,13 @@ def day_parts(pieces: Sequence[tuple[datetime, datetime]], enrolment: Enrolment)
             stop = min(day_end(day, zone, rollover), end)
             seconds += (stop - cursor).total_seconds()
             cursor = stop
-            if int(seconds // 60) > counted:
-                minutes, counted = int(seconds // 60) - counted, int(seconds // 60)
-                parts[-1:] = ([(day, parts[-1][1] + minutes)] if parts and parts[-1][0] == day
-                              else [*parts[-1:], (day, minutes)])
+            whole = int(seconds // 60)
+            if whole > counted:
+                if parts and parts[-1][0] == day:  # a piece after a sprint, on the same day
+                    parts[-1] = (day, parts[-1][1] + whole - counted)
+                else:
+                    parts.append((day, whole - counted))
+                counted = whole
     return parts
 
 
@@ -93,7 +98,9 @@ def sprint_time(sprint: Sprint, until: datetime) -> tuple[datetime, datetime]:
     recorded minutes (stopped early)."""
     if sprint.status is SprintStatus.STOPPED:
         return sprint.started_at, sprint.started_at + timedelta(minutes=sprint.minutes or 0)
-    return sprint.started_at, min(sprint.ends_at, until) if sprint.status is SprintStatus.ACTIVE else sprint.ends_at
+    if sprint.status is SprintStatus.ACTIVE:
+        return sprint.started_at, min(sprint.ends_at, until)
+    return sprint.started_at, sprint.ends_at
 
 
 # --- what the platform says ---------------------------------------------------------------------------------
@@ -175,7 +182,9 @@ async def confirm(uow: UnitOfWork, now: datetime, platform: str, user_id: str, s
     if member is None or member.platform != platform or member.user_id != user_id:
         return Reply(text="That question was not for you, so nothing changed.", private=True, title="Focus room",
                      data={"error": "not_your_session"})
-    if not session.open:
+    await uow.members.lock([session.member_id])  # then read again: the idle guard may have just ended it
+    session = await uow.focus.session(session_id)
+    if session is None or not session.open:
         return Reply(text="That focus session has already ended. Join the focus room again to start a new one.",
                      private=True, title="Focus room", data={"confirmed": False, "session": session_id})
     session.confirmed_at, session.asked_at, session.seen_at = now, None, max(session.seen_at, now)

@@ -23,6 +23,7 @@ from bot.clock import SimulatedClock
 from bot.commands.checkin import MAX_MINUTES_PER_DAY
 from bot.commands.context import Invocation, Toolkit
 from bot.domain import FocusSession, VoicePresence
+from bot.focusdesk import FocusDesk
 from bot.ports import DuplicateKey
 from bot.replies import Reply
 from bot.scheduler import Scheduler
@@ -282,3 +283,50 @@ async def test_forget_and_cohort_remove_take_focus_sessions_and_rooms_with_them(
     await ok(bot, "owner", "cohort create other timezone:UTC")
     await ok(bot, "owner", f"cohort focusroom add #{ROOM}")
     assert (await _counts(processes))["focus_rooms"] == 1
+
+
+async def test_an_answer_racing_the_idle_guard_never_reopens_the_session_it_ended(processes: Processes) -> None:
+    """The idle guard (one process) ends an unanswered session while the member's late answer arrives in another,
+    which has already read the session as open: the answer waits for the guard's transaction and reads it again,
+    rather than writing back the open session it read before (its time would be counted again). On SQLite the
+    answer's transaction cannot begin before the guard's ends, so there it simply comes after."""
+    bot = await club(processes, ["ann"])
+    await bot.focus.voice_changed("test", WS, VoicePresence("ann", ROOM))
+    processes.clock.advance(focus.IDLE_AFTER)
+    await Scheduler(processes.first.unit_of_work, processes.clock).tick()  # asked
+    processes.clock.advance(focus.ANSWER_WITHIN)
+    [session_id] = [row["id"] for row in await processes.rows("SELECT id FROM focus_sessions")]
+    answer_read_it = asyncio.Event()
+
+    class Watched:
+        """The second process's unit of work, telling when the answer has read the session."""
+
+        def __init__(self) -> None:
+            self.uow = processes.second.unit_of_work()
+
+        async def __aenter__(self) -> Any:
+            opened = await self.uow.__aenter__()
+            read = opened.focus.session
+
+            async def session(wanted: int) -> FocusSession | None:
+                found = await read(wanted)
+                answer_read_it.set()
+                return found
+
+            opened.focus.session = session
+            return opened
+
+        async def __aexit__(self, *exc: Any) -> None:
+            await self.uow.__aexit__(*exc)
+
+    answer = FocusDesk(Watched, processes.clock)  # type: ignore[arg-type]
+    async with processes.first.unit_of_work() as uow:
+        assert await focus.idle_guard(uow, processes.clock.now()) == 1  # ended, not committed yet
+        answering = asyncio.create_task(answer.confirm("test", "ann", session_id))
+        if processes.postgres:
+            await asyncio.wait_for(answer_read_it.wait(), 10)  # it has read the session, still open to it
+        await uow.commit()
+    reply = await asyncio.wait_for(answering, 10)
+    assert reply.data.get("confirmed") is False, reply.data
+    [row] = await processes.rows("SELECT ended_at, end_reason FROM focus_sessions")
+    assert row["ended_at"] is not None and row["end_reason"] == "idle"
