@@ -11,6 +11,7 @@ from sqlalchemy import insert
 
 from adapters.bench import seed
 from adapters.bench.common import Result, Scale, median, ms, repeat
+from adapters.bench.tick import idle_tick_s
 from bot import focus
 from bot.clock import SimulatedClock
 from bot.domain import VoicePresence
@@ -46,16 +47,8 @@ async def focus_rooms(database: Database, scale: Scale) -> Result:
         await desk.voice_snapshot("bench", "w", presences, start_missing=False)
         return time.perf_counter() - started
 
-    async def quiet_tick(_: int) -> float:
-        started = time.perf_counter()
-        report = await scheduler.tick()
-        elapsed = time.perf_counter() - started
-        if report.enqueued:
-            raise RuntimeError(f"a tick with nobody due enqueued {len(report.enqueued)} messages")
-        return elapsed
-
     beats = await repeat(heartbeat, least=5, most=21, budget_s=10)
-    ticks = await repeat(quiet_tick, least=5, most=21, budget_s=5)
+    ticks = await repeat(lambda _: idle_tick_s(scheduler), least=5, most=21, budget_s=5)
     clock.set(STARTED + focus.IDLE_AFTER)
     started = time.perf_counter()
     await scheduler.tick()
