@@ -21,7 +21,7 @@ from adapters.console.clock import ConsoleClock
 from adapters.console.files import AttachmentWriter
 from adapters.console.notifier import ConsoleNotifier
 from adapters.console.render import Message
-from adapters.console.session import ConsoleSession
+from adapters.console.session import PLATFORMS, ConsoleSession
 from adapters.console.timetravel import run_due_work
 from adapters.roadmaps import load_builtin, parse_roadmap
 from adapters.settings import ConfigError, Settings, load_settings, normalize_database_url
@@ -166,7 +166,8 @@ async def _console(url: str, *, script: IO[str] | None, as_json: bool, files_dir
     bot = StudyBot(database.unit_of_work, clock, tools)
     stop_pages = await start_pages(bot, web_port, tools.public_url) if web_port else None  # the web pages, too
     scheduler = Scheduler(database.unit_of_work, clock, roadmaps=tools.roadmaps)
-    dispatcher = Dispatcher(database.unit_of_work, clock, {"console": ConsoleNotifier(output)}, owner=process_name())
+    notifiers = {platform: ConsoleNotifier(output, platform) for platform in PLATFORMS}  # `!platform` plays any
+    dispatcher = Dispatcher(database.unit_of_work, clock, notifiers, owner=process_name())
 
     async def on_advance(start: datetime, end: datetime) -> None:
         await run_due_work(scheduler, dispatcher, clock, start, end)

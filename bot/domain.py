@@ -37,7 +37,27 @@ class Member:
     hidden: bool = False
     rest_days: WeeklyDays = field(default_factory=offdays.rest_days)  # weekly days off, in every cohort
     web_name: bool = False  # `privacy web:show`: their name, not "Member N", on the cohort's web page
+    # A person on several platforms is the account holding their data; the others point at it (`link`).
+    person_id: int | None = None  # the holder's id on a linked account; None: a person of its own
+    linked: bool = False  # on a holder: the person has more than one account
+    remind_via: str | None = None  # `remind via:` a platform; None: where they checked in last
+    dm_platform: str | None = None  # where their DMs go when not to this account
+    dm_workspace: str | None = None
+    dm_user_id: str | None = None
     id: int | None = None
+
+    @property
+    def person(self) -> int:
+        """The id of the account holding this person's data."""
+        assert self.id is not None
+        return self.person_id or self.id
+
+    @property
+    def dm_route(self) -> tuple[str, str, str]:
+        """(platform, workspace, user id) of the account their DMs go to."""
+        if self.dm_platform and self.dm_workspace and self.dm_user_id:
+            return self.dm_platform, self.dm_workspace, self.dm_user_id
+        return self.platform, self.workspace, self.user_id
 
 
 @dataclass
@@ -123,7 +143,30 @@ class CheckIn:
     source: str = "command"
     topic: str | None = None
     step: int | None = None  # the roadmap step the minutes went to, when the topic names one
+    account_id: int | None = None  # the linked account that recorded it, when not the member's own
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class CohortHome:
+    """A channel a cohort lives in: its own, or one bridged from another platform or workspace."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    id: int | None = None  # None: the cohort's first home (its own platform, workspace and channel)
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    """A one-time code as stored: only its hash."""
+
+    code_hash: str
+    kind: str  # "link" or "bridge"
+    member_id: int  # the account that asked for it
+    created_at: datetime
+    expires_at: datetime
+    cohort_id: int | None = None
 
 
 @dataclass

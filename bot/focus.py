@@ -28,7 +28,7 @@ from bot.domain import Cohort, Enrolment, FocusRoom, FocusSession, Member, Sprin
 from bot.errors import CommandError
 from bot.instants import when
 from bot.localtime import local_day
-from bot.owed import owed
+from bot.owed import dm
 from bot.ports import DuplicateKey, UnitOfWork
 from bot.replies import Reply
 from bot.schedule import day_end
@@ -250,8 +250,7 @@ async def end(uow: UnitOfWork, session: FocusSession, at: datetime, reason: str,
     session.minutes = sum(minutes for _, minutes in recorded)
     await uow.focus.save(session)
     reply = await _ended_reply(uow, enrolment, session, whole, recorded, last, now)
-    await uow.outbox.add(owed(f"focus:{session.id}", "focus_end", enrolment.cohort, "dm", enrolment.member.user_id,
-                              reply, at, now))
+    await uow.outbox.add(dm(f"focus:{session.id}", "focus_end", enrolment.member, reply, at, now))
 
 
 async def _not_in_sprints(uow: UnitOfWork, session: FocusSession, at: datetime) -> list[tuple[datetime, datetime]]:
@@ -302,8 +301,8 @@ async def _ask(uow: UnitOfWork, sessions: list[FocusSession], now: datetime) -> 
                            f"otherwise your focus session ends at {when(session.confirmed_at, zone, now=now)}, "
                            "your last answer.", title="Still studying?", private=True,
                       data={"type": "focus_check", "session": session.id, "answer_by": deadline.isoformat()})
-        messages.append(owed(f"focus-check:{session.id}:{int(now.timestamp())}", "focus_check", cohort, "dm",
-                             member.user_id, reply, now, now, until=deadline))
+        messages.append(dm(f"focus-check:{session.id}:{int(now.timestamp())}", "focus_check", member, reply, now, now,
+                           until=deadline))
     await uow.outbox.add_many(messages)
 
 

@@ -17,12 +17,14 @@ from bot.domain import (
     Buddy,
     CheckIn,
     Cohort,
+    CohortHome,
     CustomRoadmap,
     Enrolment,
     FocusRoom,
     FocusSession,
     FocusStatusBoard,
     GroupSprint,
+    LinkCode,
     Member,
     Membership,
     OutboxMessage,
@@ -39,10 +41,17 @@ from bot.streaks import StreakState
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...
 
-    async def find(self, platform: str, workspace: str, user_id: str) -> Member | None: ...
+    async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        """The person an account belongs to: the account itself, or for a linked account the account holding the
+        person's data (whose platform, workspace and user id are then another's)."""
+        ...
+
+    async def account(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        """The account itself, linked or not."""
+        ...
 
     async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
-        """The members of a workspace among `user_ids` that exist, by user id."""
+        """The persons of a workspace's accounts among `user_ids` that exist (as `find`), by user id."""
         ...
 
     async def add(self, member: Member) -> Member:
@@ -82,7 +91,19 @@ class CohortRepository(Protocol):
         """The cohort whose public page has this slug (None: no such page, or it was turned off or rotated)."""
         ...
 
-    async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]: ...
+    async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
+        """The workspace's cohorts and those bridged into it, by name."""
+        ...
+
+    async def homes(self, cohort_id: int) -> Sequence[CohortHome]:
+        """The channels a cohort lives in: its own first, then those bridged, oldest first."""
+        ...
+
+    async def add_home(self, cohort_id: int, home: CohortHome, at: datetime) -> CohortHome:
+        """Raises DuplicateKey when the channel is already a home of a cohort."""
+        ...
+
+    async def remove_home(self, home_id: int) -> None: ...
 
     async def created_by(self, member_id: int) -> Sequence[Cohort]: ...
 
@@ -559,8 +580,8 @@ class LeagueRepository(Protocol):
         """How many ended the week in each (zone, new tier): the recap's line. Empty when it has not ended."""
         ...
 
-    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, str]:
-        """The platform user id of each membership's member (those still there)."""
+    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, Member]:
+        """Each membership's member (those still there), to DM."""
         ...
 
     async def opted_out(self, member_id: int) -> bool: ...
@@ -622,6 +643,45 @@ class FocusRepository(Protocol):
     async def remove_status_board(self, cohort_id: int) -> None: ...
 
 
+class PersonRepository(Protocol):
+    """Linked accounts: one person, the account holding their data, and one-time codes."""
+
+    async def accounts(self, person_ids: Sequence[int]) -> dict[int, list[Member]]:
+        """Every account of each person (the holder first, then the others by id), by the holder's id."""
+        ...
+
+    async def join(self, holder_id: int, other_id: int) -> list[int]:
+        """Make the person `other_id` holds part of the person `holder_id` holds: every account of theirs points
+        at the holder, and everything theirs (memberships, check-ins, sprints, buddies, focus sessions, cohorts
+        they created) becomes the holder's. Memberships of one cohort merge into the holder's: check-ins kept
+        (marked with the account that recorded them), roadmap steps combined, organizer if either was, active if
+        either was, the streak and board figures worked out again. Their settings (zone, pauses, rest days,
+        privacy) give way to the holder's. Returns the ids of the cohorts where two memberships merged."""
+        ...
+
+    async def split(self, account_id: int) -> None:
+        """Make a linked account a person of its own again, keeping what it recorded: in each cohort where it
+        recorded check-ins for the person, it gets a membership of its own (joined as the person did, a member)
+        holding them. When it was the holder, the person's data first passes to their oldest other account."""
+        ...
+
+    async def add_code(self, code: LinkCode) -> None:
+        """Store a one-time code, replacing any earlier code of the same kind the account asked for."""
+        ...
+
+    async def take_code(self, code_hash: str) -> LinkCode | None:
+        """The code with this hash, deleted as it is read (single use); None when there is none."""
+        ...
+
+    async def peek_code(self, code_hash: str) -> LinkCode | None: ...
+
+    async def add_failure(self, member_id: int, at: datetime) -> None:
+        """A wrong code typed by this account (failures older than a day are dropped meanwhile)."""
+        ...
+
+    async def failures_since(self, member_id: int, since: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     members: MemberRepository
     cohorts: CohortRepository
@@ -637,6 +697,7 @@ class UnitOfWork(Protocol):
     rate_budgets: RateBudgetRepository
     leagues: LeagueRepository
     focus: FocusRepository
+    persons: PersonRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
 
@@ -669,6 +730,7 @@ __all__ = [
     "Notifier",
     "OutboxRepository",
     "PauseRepository",
+    "PersonRepository",
     "RateBudgetRepository",
     "ScheduleRepository",
     "SprintRepository",

@@ -11,14 +11,23 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import focus, leagues, notices, streaks, teamgoal
+from bot import focus, leagues, notices, persons, streaks, teamgoal
 from bot.clock import Clock
 from bot.commands import sprint as sprints
 from bot.commands.leaderboard import streak_standings
 from bot.commands.roadmap import lookup
-from bot.domain import BuddyStatus, Cohort, Enrolment, GroupSprint, OutboxMessage, OutboxStatus, SprintStatus
+from bot.domain import (
+    BuddyStatus,
+    Cohort,
+    Enrolment,
+    GroupSprint,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    SprintStatus,
+)
 from bot.localtime import local_day, week_start
-from bot.owed import owed
+from bot.owed import dm, owed
 from bot.ports import DueColumn, StreakInputs, UnitOfWork, UnitOfWorkFactory
 from bot.replies import Reply
 from bot.roadmap import Roadmap, position
@@ -206,9 +215,8 @@ class Scheduler:
                 enrolment, mine, local_day(now, enrolment.zone, enrolment.cohort.rollover_hour), checkpoints)
             reply = notices.reminder(enrolment, day, minutes, status.streak if status else 0,
                                      status.offer if status else None, weeks.get(membership_id))
-            messages.append(owed(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now,
-                                 until=_last_moment(end_of, enrolment, day)))
+            messages.append(dm(f"reminder:{membership_id}:{day.isoformat()}", "reminder", enrolment.member, reply,
+                               due_at, now, until=_last_moment(end_of, enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
@@ -244,9 +252,8 @@ class Scheduler:
                 continue
             reply = notices.last_call(enrolment, day, mine.minutes_by_day.get(day, 0), status.streak,
                                       membership.lastcall_minutes or 0)
-            messages.append(owed(f"lastcall:{membership.id}:{day.isoformat()}", "lastcall", enrolment.cohort, "dm",
-                                 enrolment.member.user_id, reply, due_at, now,
-                                 until=_last_moment(end_of, enrolment, day)))
+            messages.append(dm(f"lastcall:{membership.id}:{day.isoformat()}", "lastcall", enrolment.member, reply,
+                               due_at, now, until=_last_moment(end_of, enrolment, day)))
         await uow.memberships.save_streak_states(checkpoints)
         return messages, instants
 
@@ -282,8 +289,8 @@ class Scheduler:
                 if buddy is None:
                     continue
                 reply = notices.buddy_missed(enrolment.member.display_name, cohort.name, day)
-                messages.append(owed(f"buddy:{membership_id}:{day.isoformat()}:{buddy.id}", "buddy", cohort, "dm",
-                                     buddy.user_id, reply, due_at, now))
+                messages.append(dm(f"buddy:{membership_id}:{day.isoformat()}:{buddy.id}", "buddy", buddy, reply, due_at,
+                                   now))
         return messages, instants
 
     async def _group_summary(self, uow: UnitOfWork, group: GroupSprint, now: datetime) -> OutboxMessage:
@@ -299,7 +306,8 @@ class Scheduler:
         return owed(f"group:{group.id}", "group", cohort, "channel", group.channel_id,
                     notices.group_summary(cohort, group.goal, lines), group.ends_at, now)
 
-    async def _digest(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
+    async def _digest(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> list[OutboxMessage]:
+        """The day's digest, posted in each of the cohort's homes with that platform's names and mentions."""
         assert cohort.id is not None and cohort.next_digest_at is not None
         due = cohort.next_digest_at
         day = slot_day(cohort.next_digest_day, due, cohort.zone, cohort.rollover_hour)
@@ -307,27 +315,37 @@ class Scheduler:
         await uow.cohorts.save(cohort)
         pairs = await uow.memberships.active_in_cohort(cohort.id)
         if not pairs:
-            return None
+            return []
         if cohort.is_off(day):  # a holiday, or not a study day: nobody is chased
-            return None
+            return []
         totals = await uow.checkins.totals_in_cohort(cohort.id, day, day)
         pauses = await uow.pauses.for_members([member.id for _, member in pairs if member.id is not None])
-        lines = []
+        shown: list[tuple[Member, bool]] = []
         for membership, member in pairs:
             done = totals.get(membership.id or 0, 0) >= cohort.daily_target
             away = Enrolment(cohort, member, membership, tuple(pauses.get(member.id or 0, []))).is_off(day)
             if done or not away:  # members paused or resting are neither praised nor chased
-                lines.append(notices.DigestLine(member.display_name, member.user_id, done, member.allow_mentions))
-        if not lines:  # everyone is away that day: nothing to tell the channel
-            return None
-        reply = notices.digest(cohort, day, lines, await _team(uow, cohort, now, day))
+                shown.append((member, done))
+        if not shown:  # everyone is away that day: nothing to tell the channel
+            return []
+        team = await _team(uow, cohort, now, day)
         monday = week_start(day)
-        if cohort.digest_thread and day != monday:
-            reply.data["thread_key"] = f"digest:{cohort.id}:{monday.isoformat()}"
-        return owed(f"digest:{cohort.id}:{day.isoformat()}", "digest", cohort, "channel", cohort.channel_id,
-                        reply, due, now)
+        messages = []
+        for home in await uow.cohorts.homes(cohort.id):
+            names = await persons.names_on(uow, home.platform, [member for member, _ in shown])
+            there = await persons.accounts_in(uow, home.platform, home.workspace, [member for member, _ in shown])
+            lines = [notices.DigestLine(names[member.id or 0], account.user_id if account else "", done,
+                                        member.allow_mentions and account is not None)
+                     for member, done in shown for account in [there.get(member.id or 0)]]
+            reply = notices.digest(cohort, day, lines, team)
+            suffix = f":h{home.id}" if home.id is not None else ""  # the first home keeps the keys it always had
+            if cohort.digest_thread and day != monday:
+                reply.data["thread_key"] = f"digest:{cohort.id}:{monday.isoformat()}{suffix}"
+            messages.append(owed(f"digest:{cohort.id}:{day.isoformat()}{suffix}", "digest", cohort, "channel",
+                                 home.channel_id, reply, due, now, home=home))
+        return messages
 
-    async def _recap(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> OutboxMessage | None:
+    async def _recap(self, uow: UnitOfWork, cohort: Cohort, now: datetime) -> list[OutboxMessage]:
         assert cohort.id is not None and cohort.next_recap_at is not None
         due = cohort.next_recap_at
         monday = week_start(slot_day(cohort.next_recap_day, due, cohort.zone, cohort.rollover_hour))
@@ -335,11 +353,11 @@ class Scheduler:
         await uow.cohorts.save(cohort)
         pairs = list(await uow.memberships.active_in_cohort(cohort.id))
         if not pairs:
-            return None
+            return []
         by_day = await uow.checkins.minutes_by_day_in_cohort(cohort.id, monday)
         standings = {s.membership_id: s for s in await streak_standings(uow, cohort, pairs, due)}
         pauses = await uow.pauses.for_members([member.id for _, member in pairs if member.id is not None])
-        lines = []
+        figures = []
         for membership, member in pairs:
             days = _week(by_day.get(membership.id or 0, {}), monday)
             done = sum(1 for minutes in days if minutes >= cohort.daily_target)
@@ -348,15 +366,21 @@ class Scheduler:
             asked = sum(1 for offset, minutes in enumerate(days) if minutes >= cohort.daily_target
                         or not enrolment.is_off(monday + timedelta(days=offset)))
             streak = standings[membership.id or 0].value
-            lines.append(notices.RecapLine(member.display_name, done, sum(days), streak, max(0, streak - done),
-                                           asked))
+            figures.append((member, done, sum(days), streak, max(0, streak - done), asked))
         step = None
         if cohort.roadmap_id and cohort.roadmap_start:
             roadmap = await lookup(uow, self._roadmaps, cohort.platform, cohort.workspace, cohort.roadmap_id)
             step = position(roadmap, cohort.roadmap_start, monday).step if roadmap is not None else None
-        return owed(f"recap:{cohort.id}:{monday.isoformat()}", "recap", cohort, "channel", cohort.channel_id,
-                    await leagues.add_to_recap(uow, cohort, monday, notices.recap(
-                        cohort, monday, lines, step, await _team(uow, cohort, now, monday))), due, now)
+        team = await _team(uow, cohort, now, monday)
+        messages = []
+        for home in await uow.cohorts.homes(cohort.id):
+            names = await persons.names_on(uow, home.platform, [member for member, *_ in figures])
+            lines = [notices.RecapLine(names[member.id or 0], *rest) for member, *rest in figures]
+            suffix = f":h{home.id}" if home.id is not None else ""
+            messages.append(owed(f"recap:{cohort.id}:{monday.isoformat()}{suffix}", "recap", cohort, "channel",
+                                 home.channel_id, await leagues.add_to_recap(uow, cohort, monday, notices.recap(
+                                     cohort, monday, lines, step, team)), due, now, home=home))
+        return messages
 
     async def _drain_leagues(self, report: TickReport, now: datetime) -> None:
         while True:
@@ -374,15 +398,14 @@ class Scheduler:
         results = await leagues.run_week(uow, cohort, now)
         await uow.cohorts.save(cohort)
         users = await uow.leagues.recipients([membership_id for membership_id, _ in results])
-        return [owed(f"league:{cohort.id}:{reply.data['week']}:{membership_id}", "league", cohort, "dm",
-                     users[membership_id], reply, due, now)
+        return [dm(f"league:{cohort.id}:{reply.data['week']}:{membership_id}", "league", users[membership_id],
+                   reply, due, now)
                 for membership_id, reply in results if membership_id in users]
 
     def _sprint_end(self, ended: sprints.SprintEnded, now: datetime) -> OutboxMessage:
         reply = Reply(text=ended.reply.text, title=ended.reply.title, private=True,
                       data={**ended.reply.data, "type": "sprint_end"})
-        return owed(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.cohort, "dm",
-                        ended.enrolment.member.user_id, reply, ended.sprint.ends_at, now)
+        return dm(f"sprint:{ended.sprint.id}", "sprint_end", ended.enrolment.member, reply, ended.sprint.ends_at, now)
 
 
 async def _week_minutes(uow: UnitOfWork, wanted: Sequence[tuple[Enrolment, datetime, date]]) -> dict[int, int]:

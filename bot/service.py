@@ -118,10 +118,11 @@ class StudyBot:
             await prelude(self._unit_of_work, invocation, Args(spec, args), self.clock.now())
         async with self._unit_of_work() as uow:
             now = self.clock.now()
-            member = await self._member(uow, invocation)
+            member, account = await self._member(uow, invocation)
             assert member.id is not None
             await sprints.complete_due(uow, now, member_id=member.id)
-            reply = await HANDLERS[spec.name](Context(invocation, spec, uow, now, member, self.tools),
+            reply = await HANDLERS[spec.name](Context(invocation, spec, uow, now, member, self.tools,
+                                                      account if account.id != member.id else None),
                                               Args(spec, args))
             await uow.commit()
             return reply
@@ -221,13 +222,18 @@ class StudyBot:
         async with self._unit_of_work() as uow:
             return await pages.cohort_calendar(uow, self.tools.roadmaps, slug, self.clock.now())
 
-    async def _member(self, uow: UnitOfWork, invocation: Invocation) -> Member:
+    async def _member(self, uow: UnitOfWork, invocation: Invocation) -> tuple[Member, Member]:
+        """The person behind the invocation (the account holding their data) and the account itself."""
         name = shown_name(invocation)
-        member = await uow.members.find(invocation.platform, invocation.workspace, invocation.user_id)
-        if member is None:
-            return await uow.members.add(Member(platform=invocation.platform, workspace=invocation.workspace,
-                                                user_id=invocation.user_id, display_name=name))
-        if member.display_name != name:
-            member.display_name = name
-            await uow.members.save(member)
-        return member
+        account = await uow.members.account(invocation.platform, invocation.workspace, invocation.user_id)
+        if account is None:
+            account = await uow.members.add(Member(platform=invocation.platform, workspace=invocation.workspace,
+                                                   user_id=invocation.user_id, display_name=name))
+        elif account.display_name != name:
+            account.display_name = name
+            await uow.members.save(account)
+        if account.person_id is None:
+            return account, account
+        person = await uow.members.get(account.person_id)
+        assert person is not None, "a linked account points at its holder"
+        return person, account

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import Cohort
+from bot.domain import Cohort, Member
 from bot.ports import LeagueCandidate, LeagueResult, LeagueRow, LeagueScore
 from storage.models import (
     CheckInRow,
@@ -136,13 +136,13 @@ class SqlLeagueRepository:
             e.c.cohort_id == cohort_id, e.c.week == week, e.c.zone.is_not(None)).group_by(e.c.zone, e.c.new_tier))
         return {(zone, int(tier)): int(count) for zone, tier, count in await self._session.execute(query)}
 
-    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, str]:
-        m, p = MembershipRow.__table__, MemberRow.__table__
-        found: dict[int, str] = {}
+    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, Member]:
+        m = MembershipRow.__table__
+        found: dict[int, Member] = {}
         for start in range(0, len(membership_ids), 900):
-            query = (select(m.c.id, p.c.user_id).select_from(m.join(p, p.c.id == m.c.member_id))
+            query = (select(m.c.id, MemberRow).join(MemberRow, MemberRow.id == m.c.member_id)
                      .where(m.c.id.in_(membership_ids[start:start + 900])))
-            found.update((row[0], row[1]) for row in await self._session.execute(query))
+            found.update((row[0], load(Member, row[1])) for row in await self._session.execute(query))
         return found
 
     async def opted_out(self, member_id: int) -> bool:

@@ -138,6 +138,15 @@ class MemberRow(Base):
     hidden: Mapped[bool] = mapped_column(Boolean)
     rest_days: Mapped[WeeklyDays] = mapped_column(WeeklyDaysText(NO_DAY), nullable=True)
     web_name: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # `privacy web:show`
+    # Linked accounts (`link`): one person is the account holding their data (memberships, check-ins, settings);
+    # the others point at it. NULL: the account is a person of its own. `linked` is set on the holder of a person
+    # with more than one account, so unlinked members (nearly all) never look further.
+    person_id: Mapped[int | None] = mapped_column(Id, index=True)
+    linked: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    remind_via: Mapped[str | None] = mapped_column(String(32))  # `remind via:`; NULL: where they checked in last
+    dm_platform: Mapped[str | None] = mapped_column(String(32))  # where their DMs go (the holder's row; NULL: here)
+    dm_workspace: Mapped[str | None] = mapped_column(String(64))
+    dm_user_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CohortRow(Base):
@@ -283,6 +292,7 @@ class CheckInRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     topic: Mapped[str | None] = mapped_column(String(200))
     step: Mapped[int | None] = mapped_column(Integer)
+    account_id: Mapped[int | None] = mapped_column(Id)  # the linked account that recorded it; NULL: the member
 
 
 class UndoneCheckInRow(Base):
@@ -517,3 +527,42 @@ class FocusStatusRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(64))
     shown: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CohortHomeRow(Base):
+    """A channel a cohort also lives in, on another platform or workspace (`cohort bridge`); its first home is the
+    cohort's own platform, workspace and channel."""
+
+    __tablename__ = "cohort_homes"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_id"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(Id, _fk("cohorts.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkCodeRow(Base):
+    """A one-time code from `link` or `cohort bridge`, kept only as its SHA-256; gone once redeemed."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "link" or "bridge"
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"), index=True)  # the account that asked for it
+    cohort_id: Mapped[int | None] = mapped_column(Id, _fk("cohorts.id"))  # a bridge code's cohort
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CodeFailureRow(Base):
+    """A wrong code typed by an account: at most five an hour (`link CODE`, `cohort bridge CODE`)."""
+
+    __tablename__ = "code_failures"
+    __table_args__ = (Index("ix_code_failures_member_at", "member_id", "at"), NEVER_REUSE_IDS)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Id, _fk("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import (
     CheckIn,
     Cohort,
+    CohortHome,
     Enrolment,
     Member,
     Membership,
@@ -37,6 +38,7 @@ from storage.errors import is_unique_violation
 from storage.models import (
     Base,
     CheckInRow,
+    CohortHomeRow,
     CohortRow,
     FocusSessionRow,
     GroupSprintRow,
@@ -99,6 +101,12 @@ class SqlMemberRepository(_Repository):
         return _load(Member, row) if row else None
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        account = await self.account(platform, workspace, user_id)
+        if account is None or account.person_id is None:
+            return account
+        return await self.get(account.person_id)
+
+    async def account(self, platform: str, workspace: str, user_id: str) -> Member | None:
         row = await self._session.scalar(select(MemberRow).filter_by(
             platform=platform, workspace=workspace, user_id=user_id))
         return _load(Member, row) if row else None
@@ -110,6 +118,10 @@ class SqlMemberRepository(_Repository):
             query = select(table).where(table.c.platform == platform, table.c.workspace == workspace,
                                         table.c.user_id.in_(part))
             found.update((row.user_id, _load(Member, row)) for row in await self._session.execute(query))
+        linked = {user: member.person_id for user, member in found.items() if member.person_id is not None}
+        if linked:
+            holders = await self.get_many(list(linked.values()))
+            found.update((user, holders[person]) for user, person in linked.items() if person in holders)
         return found
 
     async def get_many(self, member_ids: Sequence[int]) -> dict[int, Member]:
@@ -163,23 +175,56 @@ class SqlCohortRepository(_Repository):
         return _load(Cohort, row) if row else None
 
     async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
-        return await self._first(platform=platform, workspace=workspace, name_key=name.lower())
+        own = await self._first(platform=platform, workspace=workspace, name_key=name.lower())
+        if own is not None:
+            return own
+        row = await self._session.scalar(self._bridged(platform, workspace).where(
+            CohortRow.name_key == name.lower()).order_by(CohortRow.id).limit(1))
+        return _load(Cohort, row) if row else None
+
+    def _bridged(self, platform: str, workspace: str) -> Any:
+        """Cohorts of other platforms or workspaces with a home in this one."""
+        return select(CohortRow).join(CohortHomeRow, CohortHomeRow.cohort_id == CohortRow.id).where(
+            CohortHomeRow.platform == platform, CohortHomeRow.workspace == workspace)
+
+    async def homes(self, cohort_id: int) -> Sequence[CohortHome]:
+        cohort = await self.get(cohort_id)
+        if cohort is None:
+            return []
+        rows = await self._session.scalars(select(CohortHomeRow).filter_by(cohort_id=cohort_id)
+                                           .order_by(CohortHomeRow.id))
+        return [CohortHome(cohort.platform, cohort.workspace, cohort.channel_id),
+                *(CohortHome(row.platform, row.workspace, row.channel_id, row.id) for row in rows)]
+
+    async def add_home(self, cohort_id: int, home: CohortHome, at: datetime) -> CohortHome:
+        row = await self._insert(CohortHomeRow(cohort_id=cohort_id, platform=home.platform, workspace=home.workspace,
+                                               channel_id=home.channel_id, created_at=at))
+        return replace(home, id=row.id)
+
+    async def remove_home(self, home_id: int) -> None:
+        await self._session.execute(delete(CohortHomeRow).where(CohortHomeRow.id == home_id))
 
     async def find_by_web_slug(self, slug: str) -> Cohort | None:
         row = await self._session.scalar(select(CohortRow).where(CohortRow.web_slug == slug))
         return _load(Cohort, row) if row else None
 
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
-        return await self._first(platform=platform, workspace=workspace, channel_id=channel_id)
+        own = await self._first(platform=platform, workspace=workspace, channel_id=channel_id)
+        if own is not None:
+            return own
+        row = await self._session.scalar(self._bridged(platform, workspace).where(
+            CohortHomeRow.channel_id == channel_id).limit(1))
+        return _load(Cohort, row) if row else None
 
     async def _first(self, **criteria: str) -> Cohort | None:
         row = await self._session.scalar(select(CohortRow).filter_by(**criteria).order_by(CohortRow.id).limit(1))
         return _load(Cohort, row) if row else None
 
     async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
-        rows = await self._session.scalars(
-            select(CohortRow).filter_by(platform=platform, workspace=workspace).order_by(CohortRow.name_key))
-        return [_load(Cohort, row) for row in rows]
+        rows = list(await self._session.scalars(
+            select(CohortRow).filter_by(platform=platform, workspace=workspace).order_by(CohortRow.name_key)))
+        rows += await self._session.scalars(self._bridged(platform, workspace))
+        return [_load(Cohort, row) for row in sorted(rows, key=lambda row: (row.name_key, row.id))]
 
     async def created_by(self, member_id: int) -> Sequence[Cohort]:
         rows = await self._session.scalars(select(CohortRow).filter_by(created_by=member_id).order_by(CohortRow.id))

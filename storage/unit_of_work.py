@@ -12,6 +12,7 @@ from bot.errors import StorageUnavailable
 from storage.errors import is_unavailable
 from storage.focus import SqlFocusRepository
 from storage.leagues import SqlLeagueRepository
+from storage.persons import SqlPersonRepository
 from storage.rate_budgets import SqlRateBudgetRepository
 from storage.repositories import (
     SqlCheckInRepository,
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     rate_budgets: SqlRateBudgetRepository
     leagues: SqlLeagueRepository
     focus: SqlFocusRepository
+    persons: SqlPersonRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], thread: DatabaseThread | None = None) -> None:
         """`thread`: where the session lives (SQLite); each repository call and the commit then run there."""
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.rate_budgets = self._placed(SqlRateBudgetRepository(session))
         self.leagues = self._placed(SqlLeagueRepository(session))
         self.focus = self._placed(SqlFocusRepository(session))
+        self.persons = self._placed(SqlPersonRepository(session))
         return self
 
     def _placed(self, repository: R) -> R:

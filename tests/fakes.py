@@ -30,17 +30,20 @@ from bot.domain import (
     BuddyStatus,
     CheckIn,
     Cohort,
+    CohortHome,
     CustomRoadmap,
     Enrolment,
     FocusRoom,
     FocusSession,
     FocusStatusBoard,
     GroupSprint,
+    LinkCode,
     Member,
     Membership,
     OutboxMessage,
     OutboxStatus,
     Pause,
+    Role,
     Sprint,
     SprintStatus,
     StepDone,
@@ -77,7 +80,8 @@ Row = TypeVar("Row", Member, Cohort, Membership, CheckIn, Sprint, Pause, OutboxM
 
 TABLES = ("members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
           "roadmap_progress", "buddies", "group_sprints", "undone_checkins", fake_boards.TABLE,
-          "league_entries", "league_standings", "league_optouts", "focus_rooms", "focus_sessions", "focus_status")
+          "league_entries", "league_standings", "league_optouts", "focus_rooms", "focus_sessions", "focus_status",
+          "cohort_homes", "link_codes", "code_failures")
 
 Tables = dict[str, dict[int, Any]]
 
@@ -163,6 +167,7 @@ class InMemoryUnitOfWork:
         self.rate_budgets = RateBudgetRepository(self)
         self.leagues = LeagueRepository(self)
         self.focus = FocusRepository(self)
+        self.persons = PersonRepository(self)
 
     async def __aenter__(self) -> InMemoryUnitOfWork:
         if self._state is not None:
@@ -338,6 +343,8 @@ class MemberRepository:
                              ("league_standings", lambda r: r.membership_id in memberships),
                              ("focus_sessions", lambda r: r.member_id == member_id or r.membership_id in memberships),
                              ("buddies", lambda r: member_id in (r.requester_id, r.partner_id)),
+                             ("link_codes", lambda r: r.code.member_id == member_id),
+                             ("code_failures", lambda r: r.member_id == member_id),
                              ("memberships", lambda r: r.member_id == member_id),
                              ("members", lambda r: r.id == member_id)):
             for row in [r for r in self._uow.rows(table) if owned(r)]:
@@ -355,21 +362,27 @@ class MemberRepository:
         return {m.id: copy.deepcopy(m) for m in self._uow.rows("members") if m.id in wanted}
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Member | None:
+        account = await self.account(platform, workspace, user_id)
+        return account if account is None or account.person_id is None else await self.get(account.person_id)
+
+    async def account(self, platform: str, workspace: str, user_id: str) -> Member | None:
         return _found(self._uow.rows("members"),
                       lambda m: (m.platform, m.workspace, m.user_id) == (platform, workspace, user_id))
 
     async def find_many(self, platform: str, workspace: str, user_ids: Sequence[str]) -> dict[str, Member]:
         wanted = set(user_ids)
-        return {m.user_id: copy.deepcopy(m) for m in self._uow.rows("members")
+        members = self._uow.state["members"]
+        return {m.user_id: copy.deepcopy(members.get(m.person_id, m))
+                for m in self._uow.rows("members")
                 if (m.platform, m.workspace) == (platform, workspace) and m.user_id in wanted}
 
     async def add(self, member: Member) -> Member:
-        existing = await self.find(member.platform, member.workspace, member.user_id)
+        existing = await self.account(member.platform, member.workspace, member.user_id)
         return existing if existing is not None else self._uow.insert("members", member)
 
     async def save(self, member: Member) -> None:
         row = self._uow.update("members", member)
-        clash = await self.find(row.platform, row.workspace, row.user_id)
+        clash = await self.account(row.platform, row.workspace, row.user_id)
         if clash is not None and clash.id != row.id:
             raise DuplicateKey(f"member {row.platform}/{row.workspace}/{row.user_id} exists")
         self._uow.write("members", row)
@@ -387,18 +400,49 @@ class CohortRepository:
 
     async def find_by_name(self, platform: str, workspace: str, name: str) -> Cohort | None:
         return _found(self._uow.rows("cohorts"),
-                      lambda c: (c.platform, c.workspace, c.name.lower()) == (platform, workspace, name.lower()))
+                      lambda c: (c.platform, c.workspace, c.name.lower()) == (platform, workspace, name.lower())) \
+            or _found(self._bridged(platform, workspace), lambda c: c.name.lower() == name.lower())
+
+    def _bridged(self, platform: str, workspace: str) -> list[Cohort]:
+        cohorts = self._uow.state["cohorts"]
+        return [cohorts[home.cohort_id] for home in self._uow.rows("cohort_homes")
+                if (home.platform, home.workspace) == (platform, workspace) and home.cohort_id in cohorts]
+
+    async def homes(self, cohort_id: int) -> Sequence[CohortHome]:
+        cohort = self._uow.state["cohorts"].get(cohort_id)
+        if cohort is None:
+            return []
+        return [CohortHome(cohort.platform, cohort.workspace, cohort.channel_id),
+                *(CohortHome(h.platform, h.workspace, h.channel_id, h.id) for h in self._uow.rows("cohort_homes")
+                  if h.cohort_id == cohort_id)]
+
+    async def add_home(self, cohort_id: int, home: CohortHome, at: datetime) -> CohortHome:
+        if any((h.platform, h.workspace, h.channel_id) == (home.platform, home.workspace, home.channel_id)
+               for h in self._uow.rows("cohort_homes")):
+            raise DuplicateKey("uq_cohort_homes_platform_workspace_channel_id")
+        row = self._uow.insert("cohort_homes", _Home(cohort_id, home.platform, home.workspace, home.channel_id, at))
+        return dataclasses.replace(home, id=row.id)
+
+    async def remove_home(self, home_id: int) -> None:
+        self._uow.delete("cohort_homes", home_id)
 
     async def find_by_web_slug(self, slug: str) -> Cohort | None:
         return _found(self._uow.rows("cohorts"), lambda c: c.web_slug == slug)
 
     async def find_by_channel(self, platform: str, workspace: str, channel_id: str) -> Cohort | None:
-        return _found(self._uow.rows("cohorts"),
-                      lambda c: (c.platform, c.workspace, c.channel_id) == (platform, workspace, channel_id))
+        own = _found(self._uow.rows("cohorts"),
+                     lambda c: (c.platform, c.workspace, c.channel_id) == (platform, workspace, channel_id))
+        if own is not None:
+            return own
+        cohorts = self._uow.state["cohorts"]
+        return _found([cohorts[h.cohort_id] for h in self._uow.rows("cohort_homes")
+                       if (h.platform, h.workspace, h.channel_id) == (platform, workspace, channel_id)
+                       and h.cohort_id in cohorts], lambda c: True)
 
     async def list_in_workspace(self, platform: str, workspace: str) -> Sequence[Cohort]:
-        return [copy.deepcopy(c) for c in self._uow.rows("cohorts")
-                if (c.platform, c.workspace) == (platform, workspace)]
+        own = [c for c in self._uow.rows("cohorts") if (c.platform, c.workspace) == (platform, workspace)]
+        return [copy.deepcopy(c) for c in sorted(own + self._bridged(platform, workspace),
+                                                 key=lambda c: (c.name.lower(), c.id))]
 
     async def add(self, cohort: Cohort) -> Cohort:
         self._refuse_name_clash(cohort)
@@ -424,7 +468,9 @@ class CohortRepository:
                              ("league_standings", lambda r: r.cohort_id == cohort_id),
                              ("focus_sessions", lambda r: r.membership_id in memberships),
                              ("focus_rooms", lambda r: r.cohort_id == cohort_id),
-                             ("focus_status", lambda r: r.cohort_id == cohort_id)):
+                             ("focus_status", lambda r: r.cohort_id == cohort_id),
+                             ("cohort_homes", lambda r: r.cohort_id == cohort_id),
+                             ("link_codes", lambda r: r.code.cohort_id == cohort_id)):
             for row in [r for r in self._uow.rows(table) if owned(r)]:
                 self._uow.delete(table, row.id)
         for membership_id in memberships:
@@ -1146,14 +1192,14 @@ class LeagueRepository:
                 counts[(e.zone, e.new_tier)] = counts.get((e.zone, e.new_tier), 0) + 1
         return counts
 
-    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, str]:
+    async def recipients(self, membership_ids: Sequence[int]) -> dict[int, Member]:
         state = self._uow.state
         found = {}
         for membership_id in membership_ids:
             membership = state["memberships"].get(membership_id)
             member = state["members"].get(membership.member_id) if membership else None
             if member is not None:
-                found[membership_id] = member.user_id
+                found[membership_id] = dataclasses.replace(member)
         return found
 
     async def opted_out(self, member_id: int) -> bool:
@@ -1261,3 +1307,223 @@ class FocusRepository:
         written = {row_id for name, row_id in self._uow._written if name == table}
         return [*mine.values(), *(r for row_id, r in self._uow.store.tables[table].items()
                                   if row_id not in mine and row_id not in written)]
+
+
+@dataclasses.dataclass
+class _Home:
+    cohort_id: int
+    platform: str
+    workspace: str
+    channel_id: str
+    created_at: datetime
+    id: int | None = None
+
+
+@dataclasses.dataclass
+class _Code:
+    code: LinkCode
+    id: int | None = None
+
+
+@dataclasses.dataclass
+class _Failure:
+    member_id: int
+    at: datetime
+    id: int | None = None
+
+
+PERSON_SETTINGS = ("timezone", "allow_mentions", "hidden", "rest_days", "web_name", "remind_via", "dm_platform",
+                   "dm_workspace", "dm_user_id")
+NO_ROUTE = {"remind_via": None, "dm_platform": None, "dm_workspace": None, "dm_user_id": None}
+
+
+class PersonRepository:
+    """bot.ports.PersonRepository in memory, as storage/persons.py moves rows: the minutes boards sum check-ins
+    here, so a membership touched only needs its board streak and saved walk made unknown."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _set(self, table: str, row: Any, **values: Any) -> None:
+        row = copy.deepcopy(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+        self._uow.write(table, row)
+
+    async def accounts(self, person_ids: Sequence[int]) -> dict[int, list[Member]]:
+        found: dict[int, list[Member]] = {person: [] for person in sorted(set(person_ids))}
+        for member in sorted(self._uow.rows("members"), key=lambda m: (m.person_id is not None, m.id)):
+            person = member.person_id or member.id
+            if person in found:
+                found[person].append(copy.deepcopy(member))
+        return found
+
+    async def join(self, holder_id: int, other_id: int) -> list[int]:
+        for member in list(self._uow.rows("members")):
+            if member.id == other_id or member.person_id == other_id:
+                self._set("members", member, person_id=holder_id, linked=False, **NO_ROUTE)
+        self._set("members", self._uow.state["members"][holder_id], linked=True)
+        self._move_checkins(other_id, holder_id)
+        mine = {m.cohort_id: m for m in self._uow.rows("memberships") if m.member_id == holder_id}
+        merged = []
+        for membership in [m for m in self._uow.rows("memberships") if m.member_id == other_id]:
+            if membership.cohort_id in mine:
+                self._merge(membership, mine[membership.cohort_id])
+                merged.append(membership.cohort_id)
+            else:
+                self._set("memberships", membership, member_id=holder_id, streak_state=None)
+                fake_boards.forget(self._uow, membership_id=membership.id)
+        self._move_member_rows(other_id, holder_id)
+        for table in ("pauses", "league_optouts"):
+            for row in [r for r in self._uow.rows(table) if r.member_id == other_id]:
+                self._uow.delete(table, row.id)
+        return sorted(merged)
+
+    def _move_checkins(self, source: int, target: int) -> None:
+        keys = {c.idempotency_key for c in self._uow.rows("checkins") if c.member_id == target}
+        for checkin in [c for c in self._uow.rows("checkins") if c.member_id == source]:
+            key = checkin.idempotency_key + (f"@{source}" if checkin.idempotency_key in keys else "")
+            self._set("checkins", checkin, member_id=target, account_id=checkin.account_id or source,
+                      idempotency_key=key)
+        self._move_undone(source, target)
+
+    def _move_undone(self, source: int, target: int) -> None:
+        have = {u.idempotency_key for u in self._uow.rows("undone_checkins") if u.member_id == target}
+        for undone in [u for u in self._uow.rows("undone_checkins") if u.member_id == source]:
+            self._uow.delete("undone_checkins", undone.id)
+            if undone.idempotency_key not in have:
+                self._uow.insert("undone_checkins", UndoneKey(target, undone.idempotency_key, undone.undone_at))
+
+    def _merge(self, source: Membership, target: Membership) -> None:
+        for table in ("checkins", "sprints", "focus_sessions"):
+            for row in [r for r in self._uow.rows(table) if r.membership_id == source.id]:
+                self._set(table, row, membership_id=target.id)
+        have = {r.step for r in self._uow.rows("roadmap_progress") if r.membership_id == target.id}
+        for step in [r for r in self._uow.rows("roadmap_progress") if r.membership_id == source.id]:
+            if step.step not in have:
+                self._uow.insert("roadmap_progress", dataclasses.replace(step, membership_id=target.id, id=None))
+        merged = copy.deepcopy(target)
+        joined = [at for at in (source.joined_at, target.joined_at) if at is not None]
+        merged.joined_at = min(joined) if joined else None
+        if Role.ORGANIZER in (source.role, target.role):
+            merged.role = Role.ORGANIZER
+        if source.active and not target.active:
+            merged.active = True
+            for name in ("reminder_time", "next_reminder_at", "next_reminder_day", "lastcall_minutes",
+                         "next_lastcall_at", "next_lastcall_day", "next_dayend_at"):
+                setattr(merged, name, getattr(source, name))
+        merged.streak_state = None
+        self._uow.write("memberships", merged)
+        for table in ("roadmap_progress", "league_entries", "league_standings"):  # the schema's cascade
+            for row in [r for r in self._uow.rows(table) if r.membership_id == source.id]:
+                self._uow.delete(table, row.id)
+        self._uow.delete("memberships", source.id or 0)
+        self._uow.delete(fake_boards.TABLE, source.id or 0)
+        fake_boards.forget(self._uow, membership_id=target.id)
+
+    def _move_member_rows(self, source: int, target: int) -> None:
+        for sprint in [s for s in self._uow.rows("sprints") if s.member_id == source]:
+            self._set("sprints", sprint, member_id=target)
+        running = any(f.member_id == target and f.ended_at is None for f in self._uow.rows("focus_sessions"))
+        for session in [f for f in self._uow.rows("focus_sessions") if f.member_id == source]:
+            if not (running and session.ended_at is None):
+                self._set("focus_sessions", session, member_id=target)
+        for buddy in [b for b in self._uow.rows("buddies") if source in (b.requester_id, b.partner_id)]:
+            requester = target if buddy.requester_id == source else buddy.requester_id
+            partner = target if buddy.partner_id == source else buddy.partner_id
+            if requester == partner:
+                self._uow.delete("buddies", buddy.id)
+            else:
+                self._set("buddies", buddy, requester_id=requester, partner_id=partner)
+        for group in [g for g in self._uow.rows("group_sprints") if g.started_by == source]:
+            self._set("group_sprints", group, started_by=target)
+        for cohort in [c for c in self._uow.rows("cohorts") if c.created_by == source]:
+            self._set("cohorts", cohort, created_by=target)
+
+    async def split(self, account_id: int) -> None:
+        members = self._uow.state["members"]
+        account = members.get(account_id)
+        if account is None:
+            return
+        holder_id = account.person_id
+        if holder_id is None:
+            if not account.linked:
+                return
+            holder_id = self._pass_on(account)
+            account = members[account_id]
+        self._set("members", account, person_id=None, linked=False, **NO_ROUTE)
+        others = any(m.person_id == holder_id for m in self._uow.rows("members"))
+        holder = members[holder_id]
+        values: dict[str, Any] = {"linked": others}
+        if (holder.dm_platform, holder.dm_workspace, holder.dm_user_id) == (
+                account.platform, account.workspace, account.user_id):
+            values.update(dm_platform=None, dm_workspace=None, dm_user_id=None)
+        if holder.remind_via == account.platform and not others:
+            values["remind_via"] = None
+        self._set("members", holder, **values)
+        recorded = [m for m in self._uow.rows("memberships") if m.member_id == holder_id and any(
+            c.membership_id == m.id and c.account_id == account_id for c in self._uow.rows("checkins"))]
+        for membership in recorded:
+            own = next((m for m in self._uow.rows("memberships")
+                        if m.cohort_id == membership.cohort_id and m.member_id == account_id), None)
+            if own is None:
+                own = self._uow.insert("memberships", Membership(
+                    cohort_id=membership.cohort_id, member_id=account_id, active=membership.active,
+                    reminder_time=membership.reminder_time, joined_at=membership.joined_at,
+                    next_reminder_at=membership.next_reminder_at, lastcall_minutes=membership.lastcall_minutes,
+                    next_lastcall_at=membership.next_lastcall_at, next_reminder_day=membership.next_reminder_day,
+                    next_lastcall_day=membership.next_lastcall_day))
+            for checkin in [c for c in self._uow.rows("checkins")
+                            if c.membership_id == membership.id and c.account_id == account_id]:
+                self._set("checkins", checkin, membership_id=own.id, member_id=account_id, account_id=None)
+            self._set("memberships", membership, streak_state=None)
+            if own.streak_state is not None:
+                self._set("memberships", own, streak_state=None)
+            fake_boards.forget(self._uow, membership_id=membership.id)
+            fake_boards.forget(self._uow, membership_id=own.id)
+
+    def _pass_on(self, holder: Member) -> int:
+        heir = min(m.id for m in self._uow.rows("members") if m.person_id == holder.id)
+        for member in [m for m in self._uow.rows("members") if m.person_id == holder.id]:
+            self._set("members", member, person_id=heir)
+        self._set("members", self._uow.state["members"][heir], person_id=None, linked=True,
+                  **{name: getattr(holder, name) for name in PERSON_SETTINGS})
+        self._set("members", holder, person_id=heir, linked=False)
+        for membership in [m for m in self._uow.rows("memberships") if m.member_id == holder.id]:
+            self._set("memberships", membership, member_id=heir)
+        for checkin in [c for c in self._uow.rows("checkins") if c.member_id == holder.id]:
+            account = checkin.account_id or holder.id
+            self._set("checkins", checkin, member_id=heir, account_id=None if account == heir else account)
+        self._move_undone(holder.id or 0, heir)
+        self._move_member_rows(holder.id or 0, heir)
+        for pause in [p for p in self._uow.rows("pauses") if p.member_id == holder.id]:
+            self._set("pauses", pause, member_id=heir)
+        for out in [o for o in self._uow.rows("league_optouts") if o.member_id == holder.id]:
+            self._uow.delete("league_optouts", out.id)
+            self._uow.write("league_optouts", _LeagueOptOut(heir))
+        return heir
+
+    async def add_code(self, code: LinkCode) -> None:
+        for row in [r for r in self._uow.rows("link_codes") if (r.code.member_id, r.code.kind)
+                    == (code.member_id, code.kind) or r.code.code_hash == code.code_hash]:
+            self._uow.delete("link_codes", row.id)
+        self._uow.insert("link_codes", _Code(code))
+
+    async def take_code(self, code_hash: str) -> LinkCode | None:
+        row = next((r for r in self._uow.rows("link_codes") if r.code.code_hash == code_hash), None)
+        if row is None:
+            return None
+        self._uow.delete("link_codes", row.id)
+        return row.code
+
+    async def peek_code(self, code_hash: str) -> LinkCode | None:
+        return next((r.code for r in self._uow.rows("link_codes") if r.code.code_hash == code_hash), None)
+
+    async def add_failure(self, member_id: int, at: datetime) -> None:
+        old = [r for r in self._uow.rows("code_failures") if r.member_id == member_id and r.at < at - timedelta(days=1)]
+        for row in old:
+            self._uow.delete("code_failures", row.id)
+        self._uow.insert("code_failures", _Failure(member_id, at))
+
+    async def failures_since(self, member_id: int, since: datetime) -> int:
+        return sum(1 for r in self._uow.rows("code_failures") if r.member_id == member_id and r.at >= since)

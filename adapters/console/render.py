@@ -16,10 +16,13 @@ class Message:
     to: str
     reply: Reply
     files: tuple[str, ...] = ()  # where the reply's attachments were written
+    platform: str = "console"  # where it was said or sent (`!platform`, `!workspace`: the console plays any)
+    workspace: str = "local"
 
     def as_json(self) -> str:
         payload: dict[str, Any] = {"kind": self.kind, "to": self.to, "private": self.reply.private,
-                                   "text": console_text(self.reply.text), "data": self.reply.data}
+                                   "text": console_text(self.reply.text), "data": self.reply.data,
+                                   "platform": self.platform, "workspace": self.workspace}
         if self.files:
             payload["files"] = list(self.files)
         return json.dumps(payload, ensure_ascii=False, default=str)
@@ -27,6 +30,8 @@ class Message:
     def as_text(self) -> str:
         where = {"reply": "only you" if self.reply.private else "everyone", "dm": "direct message",
                  "channel": "channel post"}[self.kind]
+        if (self.platform, self.workspace) != ("console", "local"):
+            where += f", {self.platform} {self.workspace}"
         title = f" {console_text(self.reply.title)}" if self.reply.title else ""
         marker = "!" if self.reply.is_error else "»"
         body = "\n".join(f"  {line}" for line in console_text(self.reply.text).splitlines())

@@ -1,6 +1,8 @@
 """Runs transcript lines against the core: `alice: /checkin 30`, `!channel NAME`, `!clock ISO`, `!advance 90m`,
-and `!voice alice #study-hall [deaf] [video]` / `!voice alice leave` (what Discord would say about voice, for
-focus rooms)."""
+`!voice alice #study-hall [deaf] [video]` / `!voice alice leave` (what Discord would say about voice, for
+focus rooms), and `!platform discord|slack|console` / `!workspace NAME` (whose accounts and channels the lines
+that follow are: `alice` on Discord and `alice` on Slack are two accounts until linked). In a command, `{code}`
+stands for the last code a reply gave out (`link`, `cohort bridge`)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from bot.replies import Reply, error_reply
 from bot.service import StudyBot
 
 PLATFORM = "console"
+PLATFORMS = ("console", "discord", "slack")
 MAX_ROADMAP_FILE = 64 * 1024
 WORKSPACE = "local"
+_WORKSPACE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 _SPEAKER = re.compile(r"^([A-Za-z0-9_.-]{1,40}):\s*(/.*)$")
 _VOICE = re.compile(r"^([A-Za-z0-9_.-]{1,40})\s+(leave|#?[A-Za-z0-9_-]{1,80})((?:\s+(?:deaf|video))*)\s*$")
@@ -44,6 +48,9 @@ class ConsoleSession:
         self.on_advance = on_advance
         self.default_user = default_user
         self.channel = channel
+        self.platform = PLATFORM
+        self.workspace = WORKSPACE
+        self.last_code: str | None = None
 
     async def run_lines(self, lines: Iterable[str]) -> None:
         for number, line in enumerate(lines, start=1):
@@ -58,12 +65,16 @@ class ConsoleSession:
             return
         match = _SPEAKER.match(text)
         user, command = (match.group(1), match.group(2)) if match else (self.default_user, text)
-        invocation = Invocation(platform=PLATFORM, workspace=WORKSPACE, user_id=user, display_name=user,
+        if self.last_code is not None:  # a transcript cannot know a random code: `{code}` is the last one given
+            command = command.replace("{code}", self.last_code)
+        invocation = Invocation(platform=self.platform, workspace=self.workspace, user_id=user, display_name=user,
                                 channel_id=self.channel, idempotency_key=f"console:{uuid.uuid4()}")
         reply = await self._roadmap_file(invocation, command) or await self.bot.handle_text(invocation, command)
-        self.output(Message("reply", user if reply.private else f"#{self.channel}", reply))
+        self.last_code = reply.data.get("code", self.last_code)
+        where = {"platform": self.platform, "workspace": self.workspace}
+        self.output(Message("reply", user if reply.private else f"#{self.channel}", reply, **where))
         for followup in reply.followups:  # `Reply.followups`: for the caller alone, after the reply
-            self.output(Message("reply", user, replace(followup, private=True)))
+            self.output(Message("reply", user, replace(followup, private=True), **where))
 
     async def _roadmap_file(self, invocation: Invocation, command: str) -> Reply | None:
         """`roadmap load PATH`: the console's attachment is a file on this machine."""
@@ -95,12 +106,17 @@ class ConsoleSession:
             elif word == "advance":
                 await self._move_to(self.clock.now() + _parse_duration(argument))
             elif word == "voice":
-                await self.bot.focus.voice_changed(PLATFORM, WORKSPACE, _parse_voice(argument))
+                await self.bot.focus.voice_changed(self.platform, self.workspace, _parse_voice(argument))
+            elif word == "platform" and argument.lower() in PLATFORMS:
+                self.platform = argument.lower()
+            elif word == "workspace" and _WORKSPACE.match(argument):
+                self.workspace = argument
             else:
                 raise ValueError(
                     f"line {number}: '{text[:60]}' is not a console directive. "
-                    "Use `!channel NAME`, `!clock 2026-03-07T18:00:00Z`, `!advance 90m` (also 2h, 1d) or "
-                    "`!voice alice #study-hall` (`!voice alice leave`).")
+                    "Use `!channel NAME`, `!clock 2026-03-07T18:00:00Z`, `!advance 90m` (also 2h, 1d), "
+                    "`!voice alice #study-hall` (`!voice alice leave`), `!platform discord|slack|console` or "
+                    "`!workspace NAME`.")
         except ValueError as error:
             self.output(Message("reply", "console", error_reply("bad_directive", str(error))))
 

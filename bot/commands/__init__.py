@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot.commands import (
+    bridge,
     buddy,
     checkin,
     cohort,
@@ -15,6 +16,7 @@ from bot.commands import (
     holidays,
     leaderboard,
     league,
+    link,
     rest,
     roadmap,
     settings,
@@ -78,6 +80,10 @@ HANDLERS: dict[str, Handler] = {
     "stats web": web.stats_web,
     "team": team.run,
     "league": league.run,
+    "link": link.run,
+    "unlink": link.unlink,
+    "cohort bridge": bridge.bridge,
+    "cohort unbridge": bridge.unbridge,
 }
 
 assert set(HANDLERS) == set(BY_NAME), "every command in the grammar needs a handler"

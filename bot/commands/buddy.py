@@ -11,7 +11,7 @@ from bot.commands.resolve import load_enrolment, require_organizer, target_cohor
 from bot.domain import Buddy, BuddyStatus, Enrolment, Member
 from bot.errors import CommandError
 from bot.mentions import mentioned_member
-from bot.owed import owed
+from bot.owed import dm
 from bot.ports import UnitOfWork
 from bot.replies import Reply
 from bot.schedule import day_end
@@ -35,8 +35,7 @@ async def request(ctx: Context, args: Args) -> Reply:
                        title="Buddy request", private=True,
                        data={"type": "buddy_request", "from": ctx.member.display_name, "cohort": mine.cohort.name})
         # One message per request (ids are never reused): asking again after a pairing ended is a new request.
-        await ctx.uow.outbox.add(owed(f"buddyreq:{request.id}", "buddy_request",
-                                      mine.cohort, "dm", other.user_id, invite, ctx.now, ctx.now))
+        await ctx.uow.outbox.add(dm(f"buddyreq:{request.id}", "buddy_request", other, invite, ctx.now, ctx.now))
     return Reply(text=f"Asked {other.display_name} to be your buddy; they can `buddy accept`.", private=True,
                  title="Buddy", data={"buddy": other.display_name, "status": "requested"})
 
@@ -126,7 +125,7 @@ async def nudge(ctx: Context, args: Args) -> Reply:
                          "today's sprint? `sprint start` and you're on your way.",
                     title="A friendly nudge", private=True, data={"from": ctx.member.display_name})
     key = f"nudge:{ctx.member.id}:{other.id}:{today.isoformat()}"
-    if not await ctx.uow.outbox.add(owed(key, "nudge", mine.cohort, "dm", other.user_id, message, ctx.now, ctx.now)):
+    if not await ctx.uow.outbox.add(dm(key, "nudge", other, message, ctx.now, ctx.now)):
         raise CommandError("already_nudged", f"You already nudged {other.display_name} today. One a day is plenty!")
     return Reply(text=f"Nudge on its way to {other.display_name}.", private=True, title="Nudge",
                  data={"to": other.display_name, "local_date": today.isoformat()})

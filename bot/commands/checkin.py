@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot import bars, teamgoal
+from bot import bars, persons, teamgoal
 from bot.commands import roadmap as roadmaps
 from bot.commands.context import Args, Context, clip, printable
 from bot.commands.firstday import first_checkin_tips
@@ -63,7 +63,9 @@ async def run(ctx: Context, args: Args) -> Reply:
     entry = read_entry(args, enrolment, ctx.now, ctx.invocation.idempotency_key)
     topic, step = await _topic(ctx, enrolment, args.text("topic"))
     outcome = await record(ctx.uow, enrolment, minutes=entry.minutes, day=entry.day, now=ctx.now, key=entry.key,
-                           note=entry.note, link=entry.link, source="command", topic=topic, step=step)
+                           note=entry.note, link=entry.link, source="command", topic=topic, step=step,
+                           account_id=ctx.account.id if ctx.account else None)
+    await persons.checked_in_from(ctx.uow, ctx.member, ctx.caller)
     return await checkin_reply(ctx.uow, enrolment, outcome, entry.today)
 
 
@@ -82,7 +84,8 @@ async def _topic(ctx: Context, enrolment: Enrolment, raw: str | None) -> tuple[s
 
 async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: date, now: datetime,
                  key: str, note: str | None, link: str | None, source: str, topic: str | None = None,
-                 step: int | None = None) -> Recorded:
+                 step: int | None = None, account_id: int | None = None) -> Recorded:
+    """`account_id`: the linked account that recorded it, when not the member's own."""
     member_id, membership = enrolment.member.id, enrolment.membership
     assert member_id is not None and membership.id is not None and enrolment.cohort.id is not None
     # The day's total is read, and the check-in written, under the member's lock: whatever else adds minutes to
@@ -101,7 +104,7 @@ async def record(uow: UnitOfWork, enrolment: Enrolment, *, minutes: int, day: da
     first = await uow.checkins.first_day(membership.id) is None
     checkin = CheckIn(membership_id=membership.id, member_id=member_id, cohort_id=enrolment.cohort.id,
                       local_date=day, minutes=minutes, created_at=now, idempotency_key=key,
-                      note=note, link=link, source=source, topic=topic, step=step)
+                      note=note, link=link, source=source, topic=topic, step=step, account_id=account_id)
     try:
         added = await uow.checkins.add(checkin)
     except DuplicateKey:

@@ -86,7 +86,7 @@ async def _known_members(uow: UnitOfWork, requests: Sequence[Request]) -> list[_
         if member is None or member.id in seen:
             continue
         seen.add(member.id)  # a member's second check-in waits for the first, whichever path that takes
-        if member.display_name == shown_name(inv) and inv.channel_id is not None \
+        if not member.linked and member.display_name == shown_name(inv) and inv.channel_id is not None \
                 and not request.args.get("cohort") and not request.args.get("topic"):
             pending.append(_Pending(index, request, member))
     return pending

@@ -67,8 +67,14 @@ class Context:
     spec: CommandSpec
     uow: UnitOfWork
     now: datetime
-    member: Member
+    member: Member  # the person: the account holding their data (bot.persons)
     tools: Toolkit = field(default_factory=Toolkit)
+    account: Member | None = None  # the account the command came from, when it is not `member` (linked accounts)
+
+    @property
+    def caller(self) -> Member:
+        """The account the command came from."""
+        return self.account or self.member
 
 
 _INTEGER = re.compile(r"^[-+]?\d[\d_]*$")

@@ -114,8 +114,10 @@ async def forget(ctx: Context, args: Args) -> Reply:
         await ctx.uow.memberships.save(heir)
         cohort.created_by = person.id or 0
         await ctx.uow.cohorts.save(cohort)
-    await forget_messages(ctx.uow, ctx.member)
-    await ctx.uow.members.remove(member_id)
+    others = (await ctx.uow.persons.accounts([member_id]))[member_id][1:] if ctx.member.linked else []
+    for account in [ctx.member, *others]:  # a linked person is forgotten on every platform at once
+        await forget_messages(ctx.uow, account)
+        await ctx.uow.members.remove(account.id or 0)
     gone = f" and the cohorts only you were in ({', '.join(removed_cohorts)})" if removed_cohorts else ""
     return Reply(text=f"Done: {checkins} check-ins, {len(memberships)} memberships, your settings, pauses, "
                       f"buddies, focus sessions and roadmap progress are deleted{gone}. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from bot.commands import link
 from bot.commands.buddy import move_day_end
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
@@ -24,6 +25,11 @@ _LEAD = re.compile(r"^(?:(\d{1,2})h)?(?:(\d{1,3})m(?:in)?)?$")
 
 async def remind_set(ctx: Context, args: Args) -> Reply:
     raw = args.text("time")
+    via = args.text("via")
+    if via is not None:
+        routed = await link.remind_via(ctx, via)
+        if raw is None:
+            return routed
     if raw is None:
         raise CommandError("bad_time", "Say when, in 24-hour time: `remind set 21:30`. `remind off` stops them.")
     if raw.lower() == "off":
@@ -47,6 +53,8 @@ async def remind_off(ctx: Context, args: Args) -> Reply:
 
 
 async def remind_show(ctx: Context, args: Args) -> Reply:
+    if (via := args.text("via")) is not None:
+        return await link.remind_via(ctx, via)
     enrolment = await resolve_enrolment(ctx, args)
     at = enrolment.membership.reminder_time
     text = (f"Your reminder for {enrolment.cohort.name} comes at {at:%H:%M} ({enrolment.zone.key})."

@@ -51,5 +51,6 @@ async def test_entries_are_unique_and_results_reported(uow_factory: UnitOfWorkFa
         await uow.leagues.set_opted_out(ann.id, True)
         assert await uow.leagues.opted_out(ann.id)
         assert await uow.leagues.candidates(cohort.id, week) == []
-        assert await uow.leagues.recipients([member_id]) == {member_id: "ann"}
+        assert {m: member.user_id for m, member in (await uow.leagues.recipients([member_id])).items()} \
+            == {member_id: "ann"}
         await uow.commit()

@@ -20,7 +20,7 @@ from storage.models import Base
 TABLES = {"members", "cohorts", "memberships", "checkins", "sprints", "pauses", "outbox", "roadmaps",
           "roadmap_progress", "buddies", "group_sprints", "leaderboard_totals", "rate_budgets", "undone_checkins",
           "cohort_days", "league_entries", "league_standings", "league_optouts", "focus_rooms", "focus_sessions",
-          "focus_status"}
+          "focus_status", "cohort_homes", "link_codes", "code_failures"}
 
 
 def _script() -> ScriptDirectory:
@@ -43,7 +43,7 @@ async def test_connect_upgrades_an_empty_database(database_url: str) -> None:
     assert await current_revision(database_url) is None
     database = await Database.connect(database_url)
     await database.dispose()
-    assert await current_revision(database_url) == _script().get_current_head() == "0013_focus_rooms"
+    assert await current_revision(database_url) == _script().get_current_head() == "0014_persons"
     assert await _tables(database_url) == TABLES
     database = await Database.connect(database_url)  # at head: nothing to do
     await database.dispose()
