@@ -57,6 +57,10 @@ COHORT_WEB_CHOICES = _choices(("on", "On: make the page (its link comes to you p
                               ("rotate", "Rotate: a new link; the old one stops working"),
                               ("off", "Off: take the page down"))
 FORGET_CHOICES = _choices(("yes", "Yes, delete everything about me in this server"),)
+LINK_CHOICES = _choices(("yes", "Yes, link these accounts"),)
+PLATFORM_CHOICES = _choices(("discord", "Discord"), ("slack", "Slack"), ("console", "Console"))
+VIA_CHOICES = _choices(("discord", "Discord"), ("slack", "Slack"), ("console", "Console"),
+                       ("last", "Where I checked in last"))
 DIGEST_MENTIONS_CHOICES = _choices(("on", "On: @mention members not done yet"),
                                    ("off", "Off: name them without a ping"))
 DIGEST_THREAD_CHOICES = _choices(("on", "On: one thread a week, under Monday's digest"),
@@ -279,6 +283,26 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def forget(interaction: discord.Interaction, confirm: Literal["yes"] | None = None) -> None:
         await runner.run(interaction, "forget", {"confirm": confirm})
 
+    @tree.command(name="link", description="Link your account on another platform or server: one person, one streak")
+    @app_commands.describe(code="Empty: get a code here. On the other account: the code you got, e.g. ABCDE-FGH23",
+                           confirm="Pick yes to link, after reading which accounts the code links")
+    @app_commands.choices(confirm=LINK_CHOICES)
+    async def link(interaction: discord.Interaction, code: app_commands.Range[str, 1, 40] | None = None,
+                   confirm: Literal["yes"] | None = None) -> None:
+        await runner.run(interaction, "link", {"code": code, "confirm": confirm})
+
+    @tree.command(name="accounts", description="Your linked accounts, and where your reminders come")
+    async def accounts(interaction: discord.Interaction) -> None:
+        await runner.run(interaction, "link", {"code": "status"})
+
+    @tree.command(name="unlink", description="Split a linked account off again; it keeps what it recorded")
+    @app_commands.describe(platform="The account to split off", workspace="Its workspace or server id, when you "
+                                                                          "have two on that platform")
+    @app_commands.choices(platform=PLATFORM_CHOICES)
+    async def unlink(interaction: discord.Interaction, platform: Literal["discord", "slack", "console"],
+                     workspace: str | None = None) -> None:
+        await runner.run(interaction, "unlink", {"platform": platform, "workspace": workspace})
+
     @tree.command(name="rest", description="Your weekly rest days: no reminders, and your streak waits on them")
     @app_commands.describe(days="Up to 3 weekdays, e.g. sat,sun; off for none; empty to see yours")
     @app_commands.autocomplete(days=rest_days)
@@ -409,6 +433,22 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
                          cohort: str | None = None) -> None:
         await runner.run(interaction, "cohort web", {"action": action, "cohort": cohort})
 
+    @cohort.command(name="bridge", description="Organizers: bring the cohort to a channel on Slack or another server")
+    @app_commands.describe(code="Empty: get a code in the cohort's channel. In the new channel: that code")
+    @cohort_option
+    async def cohort_bridge(interaction: discord.Interaction, code: app_commands.Range[str, 1, 40] | None = None,
+                            cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort bridge", {"code": code, "cohort": cohort})
+
+    @cohort.command(name="unbridge", description="Organizers: the cohort leaves a bridged channel (this one)")
+    @app_commands.describe(platform="The platform of the home to remove; empty: this channel")
+    @app_commands.choices(platform=PLATFORM_CHOICES)
+    @cohort_option
+    async def cohort_unbridge(interaction: discord.Interaction,
+                              platform: Literal["discord", "slack", "console"] | None = None,
+                              cohort: str | None = None) -> None:
+        await runner.run(interaction, "cohort unbridge", {"platform": platform, "cohort": cohort})
+
     @cohort.command(name="remove", description="Organizers: delete a cohort and all its check-ins")
     @app_commands.describe(name="The cohort to delete, e.g. ml-club",
                            confirm="Type the cohort's name again to confirm, e.g. ml-club")
@@ -447,6 +487,13 @@ def register(tree: app_commands.CommandTree, runner: Runner) -> None:
     async def remind_lastcall(interaction: discord.Interaction, before: Literal["1h", "2h", "3h", "off"],
                               cohort: str | None = None) -> None:
         await runner.run(interaction, "remind lastcall", {"length": before, "cohort": cohort})
+
+    @remind.command(name="via", description="Where reminders and other DMs come, once your accounts are linked")
+    @app_commands.describe(platform="A platform you have a linked account on; last: where you checked in last")
+    @app_commands.choices(platform=VIA_CHOICES)
+    async def remind_via(interaction: discord.Interaction,
+                         platform: Literal["discord", "slack", "console", "last"]) -> None:
+        await runner.run(interaction, "remind show", {"via": platform})
 
     remind.add_command(_plain_command(runner, "remind off", "off", "No more daily reminders here", cohort_option))
     remind.add_command(_plain_command(runner, "remind show", "show", "When your reminder comes", cohort_option))
