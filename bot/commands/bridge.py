@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.commands import link
 from bot.commands.context import Args, Context
+from bot.commands.focus import channel_ref
 from bot.commands.resolve import require_organizer, target_cohort
 from bot.domain import Cohort, CohortHome
 from bot.errors import CommandError
@@ -98,3 +99,8 @@ async def unbridge(ctx: Context, args: Args) -> Reply:
 
 def described(home: CohortHome) -> dict[str, str]:
     return {"platform": home.platform, "workspace": home.workspace, "channel": home.channel_id}
+
+
+def shown_channel(home: CohortHome, platform: str) -> str:
+    """A home's channel as the reader's platform can link it (another platform's channel only by its id)."""
+    return channel_ref(platform, home.channel_id) if home.platform == platform else f"#{home.channel_id}"

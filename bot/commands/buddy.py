@@ -200,7 +200,11 @@ async def watch_after_rejoin(uow: UnitOfWork, cohort_id: int, member_id: int, no
 
 
 async def _cohort_mate(ctx: Context, mine: Enrolment, text: str | None, usage: str) -> Member:
-    other = await mentioned_member(ctx, text, usage)
+    try:
+        other = await mentioned_member(ctx, text, usage)
+    except CommandError as error:
+        if error.code != "unknown_member" or (other := await _mate_named(ctx, mine, text or "")) is None:
+            raise
     if other.id == ctx.member.id:
         raise CommandError("not_yourself", "That's you! Name someone else in your cohort.")
     membership = await ctx.uow.memberships.get(_id(mine.cohort.id), _id(other.id))
@@ -208,6 +212,15 @@ async def _cohort_mate(ctx: Context, mine: Enrolment, text: str | None, usage: s
         raise CommandError("not_shared", f"{other.display_name} isn't in {mine.cohort.name} with you; "
                                          "buddies and nudges stay inside a cohort you share.")
     return other
+
+
+async def _mate_named(ctx: Context, mine: Enrolment, text: str) -> Member | None:
+    """In a cohort bridged across platforms a mate on the other platform cannot be @mentioned: `@name` finds them
+    by their display name there (only when exactly one member of the cohort has it)."""
+    wanted = text.strip().lstrip("@").lower()
+    pairs = await ctx.uow.memberships.active_in_cohort(_id(mine.cohort.id))
+    named = [member for _, member in pairs if member.display_name.lower() == wanted]
+    return named[0] if len(named) == 1 else None
 
 
 def _id(value: int | None) -> int:

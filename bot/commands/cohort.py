@@ -6,10 +6,11 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot import focus, leagues, teamgoal
+from bot import focus, leagues, persons, teamgoal
 from bot.commands import buddy as buddies
 from bot.commands import firstday
 from bot.commands import roadmap as roadmaps
+from bot.commands.bridge import described, shown_channel
 from bot.commands.context import Args, Context, clip
 from bot.commands.resolve import enrolment as resolve_enrolment
 from bot.commands.resolve import named_cohort, require_organizer, target_cohort
@@ -123,10 +124,16 @@ async def info(ctx: Context, args: Args) -> Reply:
     cohort = await target_cohort(ctx, args, name_arg="name")
     assert cohort.id is not None
     pairs = await ctx.uow.memberships.active_in_cohort(cohort.id)
-    organizers = sorted(member.display_name for m, member in pairs if m.is_organizer)
+    names = await persons.names_on(ctx.uow, ctx.invocation.platform, [member for _, member in pairs])
+    organizers = sorted(names[member.id or 0] for m, member in pairs if m.is_organizer)
     settings = settings_data(cohort)
     lines = [f"{cohort.name}: {len(pairs)} member{'s' if len(pairs) != 1 else ''}, "
              f"organized by {', '.join(organizers) or 'nobody yet'}.", _settings_line(cohort)]
+    homes = await ctx.uow.cohorts.homes(cohort.id)
+    if len(homes) > 1:
+        lines.append("Lives in: " + "; ".join(f"{home.platform.capitalize()} ({home.workspace}) "
+                                               f"{shown_channel(home, ctx.invocation.platform)}" for home in homes)
+                     + ". Check-ins from any of them count the same.")
     offer = not cohort.leagues and len(pairs) >= leagues.OFFER_AT
     if offer:  # big enough for weekly divisions matched by pace
         lines.append(f"With {len(pairs)} members, weekly leagues could help: divisions of up to 30 matched by pace, "
@@ -134,7 +141,7 @@ async def info(ctx: Context, args: Args) -> Reply:
     upcoming, instants = _upcoming(ctx, cohort)
     return Reply(text="\n".join([*lines, upcoming]), private=True, title=f"Cohort {cohort.name}",
                  data={"cohort": cohort.name, "members": len(pairs), "organizers": organizers, **settings,
-                       **instants, "offer_leagues": offer})
+                       **instants, "offer_leagues": offer, "homes": [described(home) for home in homes]})
 
 
 async def settings(ctx: Context, args: Args) -> Reply:
@@ -147,6 +154,11 @@ async def settings(ctx: Context, args: Args) -> Reply:
                           "`cohort settings sprint:25 digest:21:00`.",
                      data={"cohort": cohort.name, **settings_data(cohort), **instants}, private=True, title="Settings")
     await require_organizer(ctx, cohort)
+    if "channel" in changed and (ctx.invocation.platform, ctx.invocation.workspace) != (cohort.platform,
+                                                                                         cohort.workspace):
+        raise CommandError("bridged_home", f"{cohort.name}'s own channel is on {cohort.platform.capitalize()}; "
+                                           "move it from there. This channel is a bridged home "
+                                           "(`cohort unbridge` removes it).")
     if "channel" in changed:
         inv = ctx.invocation
         owner = await ctx.uow.cohorts.find_by_channel(inv.platform, inv.workspace, cohort.channel_id)

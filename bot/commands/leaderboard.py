@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot import ranking, streaks
+from bot import persons, ranking, streaks
 from bot.commands.context import Args, Context, Invocation, clip
 from bot.commands.resolve import target_cohort
 from bot.domain import Cohort, Enrolment, Member, Membership
@@ -44,8 +44,10 @@ async def run(ctx: Context, args: Args) -> Reply:
     cohort = await target_cohort(ctx, args)
     board, walked = await prepare(ctx.uow, cohort, kind, ctx.now)
     unit = "days" if kind == "streak" else "min"
-    rows = [{"rank": rank, "name": entry.name, "value": entry.value}
-            for rank, entry in await leaders(ctx.uow, board, walked, TOP)]
+    top = await leaders(ctx.uow, board, walked, TOP)
+    names = await _names_here(ctx, [entry for _, entry in top])
+    rows = [{"rank": rank, "name": names.get(entry.member_id, entry.name), "value": entry.value}
+            for rank, entry in top]
     assert ctx.member.id is not None
     mine = next((entry for entry in walked if entry.member_id == ctx.member.id), None) \
         or await ctx.uow.memberships.board_entry(board, ctx.member.id)
@@ -62,6 +64,13 @@ async def run(ctx: Context, args: Args) -> Reply:
     data = {"board": kind, "cohort": cohort.name, "rows": rows, "you": you, "unit": unit}
     return Reply(text="\n".join(lines), title=title, data=data,
                  attachments=await _card(ctx, cohort, kind) if args.flag("card") else ())
+
+
+async def _names_here(ctx: Context, entries: list[BoardEntry]) -> dict[int, str]:
+    """Linked persons by their name on the platform the board is shown on."""
+    members = await ctx.uow.members.get_many([entry.member_id for entry in entries])
+    linked = [member for member in members.values() if member.linked]
+    return await persons.names_on(ctx.uow, ctx.invocation.platform, linked) if linked else {}
 
 
 async def _card(ctx: Context, cohort: Cohort, kind: str) -> tuple[Attachment, ...]:

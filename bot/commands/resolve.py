@@ -30,6 +30,8 @@ async def target_cohort(ctx: Context, args: Args, *, name_arg: str | None = None
         if here is not None:
             return here
     mine = [cohort for _, cohort in await ctx.uow.memberships.active_for_member(_member_id(ctx))]
+    if ctx.member.linked:  # a workspace sees its own cohorts and those bridged into it, not the person's others
+        mine = [cohort for cohort in mine if await _lives_in(ctx, cohort)]
     if len(mine) == 1:
         return mine[0]
     if not mine:
@@ -38,6 +40,12 @@ async def target_cohort(ctx: Context, args: Args, *, name_arg: str | None = None
     raise CommandError("which_cohort", f"You are in several cohorts ({', '.join(names)}). "
                                        f"Add `cohort:NAME` to say which, e.g. `cohort:{names[0]}`.",
                        choices=names)
+
+
+async def _lives_in(ctx: Context, cohort: Cohort) -> bool:
+    inv = ctx.invocation
+    return any((home.platform, home.workspace) == (inv.platform, inv.workspace)
+               for home in await ctx.uow.cohorts.homes(cohort.id or 0))
 
 
 SHOWN_COHORTS = 5  # the cohorts a `no_cohort` answer names at most

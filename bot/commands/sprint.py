@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot import persons
 from bot.commands import checkin
 from bot.commands.context import Args, Context
 from bot.commands.resolve import enrolment as resolve_enrolment
@@ -54,6 +55,7 @@ async def start(ctx: Context, args: Args) -> Reply:
     sprint = await _add_sprint(ctx, Sprint(member_id=_id(ctx.member.id), membership_id=_id(enrolment.membership.id),
                                            started_at=ctx.now, ends_at=ends_at, goal=goal,
                                            group_id=group.id if group else None))
+    await persons.checked_in_from(ctx.uow, ctx.member, ctx.caller)  # its end DM comes where it was started
     about = f" on {goal}" if goal else ""
     kind = "group sprint — `sprint join` to join in" if group else "sprint"
     return Reply(
