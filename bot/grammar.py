@@ -139,6 +139,9 @@ GROUPS: dict[str, tuple[str, str]] = {
 }
 
 PUBLIC_COMMANDS = frozenset({"checkin", "sprint start", "leaderboard", "cohort create", "cohort join", "team"})
+# The commands a reply's `confirm` ({command, args, label}) may name: the adapters show it as a button, and a press
+# runs the command as the presser, as if typed. A pressed button naming any other command runs nothing.
+CONFIRM_COMMANDS = frozenset({"link"})
 
 # The words a command starts with: renderers use them to spell commands the platform's way.
 COMMAND_WORDS = tuple(sorted({spec.words[0] for spec in COMMANDS}))

@@ -15,7 +15,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.discord import commands
 from adapters.discord.focus import FocusRooms, StillStudying
-from adapters.discord.interactions import JoinSprint, Runner, UndoCheckin
+from adapters.discord.interactions import ConfirmButton, JoinSprint, Runner, UndoCheckin
 from adapters.discord.notifier import DiscordNotifier
 from adapters.inflight import InFlight
 from bot.service import StudyBot
@@ -92,7 +92,7 @@ class _StudyClient:
 
     async def setup_hook(self) -> None:
         self.add_view(JoinSprint(self.runner))  # type: ignore[attr-defined]
-        self.add_dynamic_items(UndoCheckin, StillStudying)  # type: ignore[attr-defined]
+        self.add_dynamic_items(UndoCheckin, StillStudying, ConfirmButton)  # type: ignore[attr-defined]
         self._heartbeat = asyncio.create_task(self.focus_rooms.run())
         if self.guild_ids:
             for guild_id in self.guild_ids:

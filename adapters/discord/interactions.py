@@ -18,6 +18,7 @@ from typing import Any
 
 import discord
 
+from adapters.confirm import Confirm, confirm_of, decode, encode
 from adapters.discord.render import embed, files, offers_undo, recorded_key
 from adapters.inflight import InFlight
 from bot.commands.context import Invocation
@@ -120,6 +121,47 @@ def undo_view(author: int, checkin: str | None = None) -> discord.ui.View:
     return view
 
 
+CONFIRM = "studybot:confirm:"
+_CONFIRM_TEMPLATE = re.escape(CONFIRM) + rf"(?P<carried>[!-~]{{1,{MAX_CUSTOM_ID - len(CONFIRM)}}})"
+STALE_BUTTON = "This button doesn't work any more. Type the command it stood for instead (`help` lists them)."
+
+
+class ConfirmButton(discord.ui.DynamicItem[discord.ui.Button], template=_CONFIRM_TEMPLATE):  # type: ignore[type-arg]
+    """The button under a private reply that asks to confirm (the reply's `confirm`, adapters/confirm.py): its press
+    runs that command with those args as the presser, as if they typed it, answered to them alone. The custom id
+    is `studybot:confirm:<command>:<args>` and carries nothing else; a command not meant for a button runs
+    nothing. Dynamic, so it keeps working after a restart (registered in `setup_hook`)."""
+
+    def __init__(self, carried: str, label: str = "Confirm") -> None:
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary,
+                                           custom_id=f"{CONFIRM}{carried}"))
+        self.carried = carried
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> ConfirmButton:
+        return cls(match["carried"], getattr(item, "label", None) or "Confirm")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        found = decode(self.carried)
+        if found is None:
+            await interaction.response.send_message(embed=embed(error_reply("stale_button", STALE_BUTTON)),
+                                                    ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            return
+        runner: Runner = interaction.client.runner  # type: ignore[attr-defined]
+        await runner.run(interaction, found[0], found[1])
+
+
+def confirm_view(reply: Reply) -> discord.ui.View | None:
+    """The confirm button a reply asks for; None when it asks for none, or its custom id would not fit."""
+    confirm: Confirm | None = confirm_of(reply)
+    if confirm is None or len(CONFIRM) + len(encode(confirm)) > MAX_CUSTOM_ID:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmButton(encode(confirm), confirm.label))
+    return view
+
+
 async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner | None = None, *,
                  deferred_private: bool | None = None) -> None:
     options: dict[str, object] = {"embed": embed(reply), "files": files(reply), "ephemeral": reply.private,
@@ -128,6 +170,8 @@ async def answer(interaction: discord.Interaction, reply: Reply, runner: Runner 
         options["view"] = JoinSprint(runner)
     elif offers_undo(reply):
         options["view"] = undo_view(interaction.user.id, recorded_key(reply, idempotency_key(interaction)))
+    elif (confirm := confirm_view(reply)) is not None:
+        options["view"] = confirm
     if interaction.response.is_done():
         if deferred_private is not None and deferred_private != reply.private:
             with contextlib.suppress(discord.HTTPException):  # else the follow-up would inherit its visibility

@@ -17,11 +17,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.confirm import decode as decode_confirm
 from adapters.inflight import InFlight
 from adapters.slack import modal
 from adapters.slack.home import MAX_COHORTS, CohortPanel, home_view
 from adapters.slack.notifier import PLATFORM, SlackNotifier, web_client
 from adapters.slack.render import (
+    CONFIRM,
     JOIN_SPRINT,
     OPEN_CHECKIN,
     START_SPRINT,
@@ -44,6 +46,7 @@ PROFILE_RETRY = 30.0  # after a failed users.info, ask again this soon
 PROFILE_TIMEOUT = 2.0  # a modal submission must be answered within 3 s
 PROFILE_CACHE_SIZE = 10_000  # past this, expired entries are dropped
 NOT_YOURS = "Only the member who checked in can undo it. To take back your own latest check-in, use `undo`."
+STALE_BUTTON = "This button doesn't work any more. Type the command it stood for instead (`help` lists them)."
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ class StudySlackApp:
         self.app.action(START_SPRINT)(tracked(self._on_start_sprint))
         self.app.action(JOIN_SPRINT)(tracked(self._on_join_sprint))
         self.app.action(UNDO_CHECKIN)(tracked(self._on_undo))
+        self.app.action(CONFIRM)(tracked(self._on_confirm))
         self.app.event("app_home_opened")(tracked(self._on_home_opened))
 
     async def _on_study(self, ack: Any, body: dict[str, Any], respond: Any, context: Any, request: Any) -> None:
@@ -265,6 +269,25 @@ class StudySlackApp:
                                                 f"slack-action:{body.get('trigger_id')}",
                                                 (body.get("user") or {}).get("username"))
             reply = await self.bot.execute(invocation, "undo", {"checkin": key} if key else {})
+        await respond(response_type="ephemeral", replace_original=False, text=fallback_text(reply),
+                      blocks=blocks(reply))
+
+    async def _on_confirm(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any,
+                          context: Any) -> None:
+        """A reply's confirm button (adapters/confirm.py): runs the command its value names, with its args, as the
+        presser, as if they typed it; a value naming a command not meant for a button runs nothing. The answer is
+        seen by the presser alone."""
+        await ack()
+        found = decode_confirm(str(action.get("value") or ""))
+        if found is None:
+            reply = error_reply("stale_button", STALE_BUTTON)
+        else:
+            user_id = body["user"]["id"]
+            channel = (body.get("channel") or {}).get("id")
+            invocation = await self._invocation(_workspace(context, body), user_id, channel,
+                                                f"slack-action:{body.get('trigger_id')}",
+                                                (body.get("user") or {}).get("username"))
+            reply = await self.bot.execute(invocation, *found)
         await respond(response_type="ephemeral", replace_original=False, text=fallback_text(reply),
                       blocks=blocks(reply))
 

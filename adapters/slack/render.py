@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from adapters.confirm import confirm_of, encode
 from adapters.league_table import is_league, table_lines, zone_of
 from adapters.slack.text import escape
 from bot.grammar import COMMAND_WORDS
@@ -18,6 +19,7 @@ OPEN_CHECKIN = "studybot_open_checkin"
 START_SPRINT = "studybot_start_sprint"
 JOIN_SPRINT = "studybot_join_sprint"
 UNDO_CHECKIN = "studybot_undo_checkin"
+CONFIRM = "studybot_confirm"  # a reply's confirm button (adapters/confirm.py); its value: command and args
 
 _COMMAND = re.compile(r"`((?:" + "|".join(COMMAND_WORDS) + r")\b[^`]*)`")
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
@@ -145,7 +147,7 @@ def _actions(reply: Reply, author: str | None = None, key: str | None = None) ->
     """Buttons for the DMs that ask for something: a reminder offers a sprint or a check-in; a finished
     sprint offers to add what you did to the check-in the timer recorded; a group sprint offers to join it;
     a check-in in the channel offers its author to take it back (the button's value names the author and the
-    check-in)."""
+    check-in); a reply that asks to confirm (`link CODE`) offers the command that confirms it."""
     kind = reply.data.get("type")
     if kind in ("reminder", "lastcall"):
         elements = [button(START_SPRINT, "Start a sprint", "dm", primary=True),
@@ -156,6 +158,8 @@ def _actions(reply: Reply, author: str | None = None, key: str | None = None) ->
         elements = [button(JOIN_SPRINT, "Join the sprint", str(reply.data["group_id"]), primary=True)]
     elif author and offers_undo(reply):
         elements = [button(UNDO_CHECKIN, "Undo", undo_value(author, recorded_key(reply, key)))]
+    elif (confirm := confirm_of(reply)) is not None and len(encode(confirm)) <= MAX_VALUE:
+        elements = [button(CONFIRM, confirm.label, encode(confirm), primary=True)]
     else:
         return []
     return [{"type": "actions", "elements": elements}]
