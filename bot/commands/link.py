@@ -100,17 +100,26 @@ async def run(ctx: Context, args: Args) -> Reply:
         raise CommandError("sprint_running", "Both accounts have a sprint running. Let one finish or `sprint stop` "
                                              "it, then link.")
     accounts = [persons.describe(a) for a in theirs + mine]
+    shown_code = f"{normalized(typed)[:5]}-{normalized(typed)[5:]}"
     if not args.flag("confirm"):
         return Reply(text=f"This makes {persons.shown(issuer_account)} and {persons.shown(ctx.caller)} one person: "
                           "one streak, one place on each board. The account that made the code keeps its settings "
                           f"(time zone: {issuer.timezone or 'each cohort’s own'}; pauses, rest days, privacy); in a "
                           "cohort you are in twice, the two memberships become one and your days are added up. "
-                          f"Confirm with `link {normalized(typed)[:5]}-{normalized(typed)[5:]} confirm:yes`.",
+                          f"Press **Link them** to confirm, or type `link {shown_code} confirm:yes` (on Discord "
+                          f"`/link code:{shown_code} confirm:yes`).",
                      data={"confirm_needed": True, "accounts": accounts,
                            "confirm": {"command": "link", "args": {"code": normalized(typed), "confirm": "yes"},
                                        "label": "Link them"}},
                      private=True, title="Link accounts")
     assert issuer.id is not None and me.id is not None
+    # Both persons held (as every path that changes a person's days holds them) and read again: a check-in, or
+    # another link, in another process waits, or has finished and is seen.
+    await ctx.uow.members.lock([issuer.id, me.id])
+    fresh = await ctx.uow.members.get_many([issuer.id, me.id])
+    if any(fresh.get(person.id or 0) is None or fresh[person.id or 0].person_id is not None for person in (issuer, me)):
+        raise CommandError("try_again", "Your accounts changed while I was linking them. Please type the same "
+                                        "command again.")
     merged_cohorts = await ctx.uow.persons.join(issuer.id, me.id)
     merged = [cohort.name for cohort_id in merged_cohorts if (cohort := await ctx.uow.cohorts.get(cohort_id))]
     for account in theirs + mine:
@@ -174,6 +183,7 @@ async def unlink(ctx: Context, args: Args) -> Reply:
                            choices=[a.workspace for a in chosen])
     leaving = chosen[0]
     assert leaving.id is not None
+    await ctx.uow.members.lock([ctx.member.id or 0])
     await ctx.uow.persons.split(leaving.id)
     for account in accounts:
         await ctx.uow.outbox.add(dm(f"unlinked:{leaving.id}:{int(ctx.now.timestamp())}:{account.id}", "linked",
