@@ -62,7 +62,12 @@ class MemberRepository(Protocol):
         """The members among `member_ids` that exist, by id."""
         ...
 
-    async def save(self, member: Member) -> None: ...
+    async def save(self, member: Member) -> None:
+        """Write every field but `display_name` (a linked person's replies carry the name of the account they came
+        from, which must not become the holder's): names change only through `rename`."""
+        ...
+
+    async def rename(self, member_id: int, display_name: str) -> None: ...
 
     async def remove(self, member_id: int) -> None:
         """Delete the member with everything of theirs (memberships, check-ins, sprints, pauses, buddies)."""

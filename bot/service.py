@@ -231,9 +231,10 @@ class StudyBot:
                                                    user_id=invocation.user_id, display_name=name))
         elif account.display_name != name:
             account.display_name = name
-            await uow.members.save(account)
+            await uow.members.rename(account.id or 0, name)
         if account.person_id is None:
             return account, account
         person = await uow.members.get(account.person_id)
         assert person is not None, "a linked account points at its holder"
-        return person, account
+        # Replies name the person as this platform knows them (saving the person never writes the name).
+        return replace(person, display_name=account.display_name), account

@@ -141,7 +141,12 @@ class SqlMemberRepository(_Repository):
             return existing
 
     async def save(self, member: Member) -> None:
-        await self._update(MemberRow, member.id, _columns(member))
+        values = _columns(member)
+        del values["display_name"]  # only `rename` changes it
+        await self._update(MemberRow, member.id, values)
+
+    async def rename(self, member_id: int, display_name: str) -> None:
+        await self._update(MemberRow, member_id, {"display_name": display_name})
 
     async def remove(self, member_id: int) -> None:
         await done_days.forget_member(self._session, member_id)  # before the cascade takes their check-ins

@@ -380,8 +380,14 @@ class MemberRepository:
         existing = await self.account(member.platform, member.workspace, member.user_id)
         return existing if existing is not None else self._uow.insert("members", member)
 
+    async def rename(self, member_id: int, display_name: str) -> None:
+        row = copy.deepcopy(self._uow.state["members"][member_id])
+        row.display_name = display_name
+        self._uow.write("members", row)
+
     async def save(self, member: Member) -> None:
         row = self._uow.update("members", member)
+        row.display_name = self._uow.state["members"][row.id].display_name  # only `rename` changes it
         clash = await self.account(row.platform, row.workspace, row.user_id)
         if clash is not None and clash.id != row.id:
             raise DuplicateKey(f"member {row.platform}/{row.workspace}/{row.user_id} exists")

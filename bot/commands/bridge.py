@@ -38,8 +38,10 @@ async def bridge(ctx: Context, args: Args) -> Reply:
         return Reply(text="That cohort no longer exists.", data={"error": "unknown_cohort"}, private=True)
     membership = await ctx.uow.memberships.get(cohort.id, ctx.member.id or 0)
     if membership is None or not membership.active or not membership.is_organizer:
+        advice = ("Your accounts are linked, but not to an organizer of it." if ctx.member.linked else
+                  "If you organize it from another account, link this one to it first (`link`), then try again.")
         raise CommandError("not_organizer", f"Only an organizer of {cohort.name}, from an account linked to theirs, "
-                                            f"can bring it here. Link this account first (`link`), then try again.")
+                                            f"can bring it here. {advice}")
     await _check_room(ctx, cohort)
     await ctx.uow.persons.take_code(found.code_hash)
     try:

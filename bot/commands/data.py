@@ -114,8 +114,8 @@ async def forget(ctx: Context, args: Args) -> Reply:
         await ctx.uow.memberships.save(heir)
         cohort.created_by = person.id or 0
         await ctx.uow.cohorts.save(cohort)
-    others = (await ctx.uow.persons.accounts([member_id]))[member_id][1:] if ctx.member.linked else []
-    for account in [ctx.member, *others]:  # a linked person is forgotten on every platform at once
+    accounts = (await ctx.uow.persons.accounts([member_id]))[member_id] if ctx.member.linked else [ctx.member]
+    for account in accounts:  # a linked person is forgotten on every platform at once
         await forget_messages(ctx.uow, account)
         await ctx.uow.members.remove(account.id or 0)
     gone = f" and the cohorts only you were in ({', '.join(removed_cohorts)})" if removed_cohorts else ""

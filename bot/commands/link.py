@@ -56,20 +56,22 @@ async def redeem(ctx: Context, typed: str, kind: str, *, take: bool) -> LinkCode
                                         "a while. Please try again in an hour, with a fresh code.",
                            retry_after=int(FAILURE_WINDOW.total_seconds()))
     hashed = code_hash(typed)
-    code = await (ctx.uow.persons.take_code(hashed) if take else ctx.uow.persons.peek_code(hashed))
-    if code is not None and code.expires_at <= ctx.now:
-        if not take:
-            await ctx.uow.persons.take_code(hashed)
-        return error_reply("code_expired", "That code has expired: codes work for 10 minutes. Ask for a new one "
-                                           f"(`{'link' if kind == 'link' else 'cohort bridge'}` where you got it).")
+    code = await ctx.uow.persons.peek_code(hashed)
+    again = f"`{'link' if kind == 'link' else 'cohort bridge'}`"
+    if code is not None and code.expires_at <= ctx.now:  # a real code, late: not a guess, so not counted
+        return error_reply("code_expired", f"That code has expired: codes work for 10 minutes. Ask for a new one "
+                                           f"({again} where you got it).")
     if code is None or code.kind != kind or len(normalized(typed)) != CODE_LENGTH:
         await ctx.uow.persons.add_failure(caller.id, ctx.now)
         left = MAX_FAILURES - await ctx.uow.persons.failures_since(caller.id, ctx.now - FAILURE_WINDOW)
         how = "`link` on your other account" if kind == "link" else "`cohort bridge` in the cohort's channel"
+        warning = {2: " 2 tries left this hour.", 1: " 1 try left this hour.",
+                   0: " That was the fifth wrong code this hour: the next one waits an hour."}.get(left, "")
         return error_reply("bad_code", f"'{clip(typed, 20)}' is not a code I gave out (or it was used already). "
                                        f"Copy it exactly, e.g. `{kind if kind == 'link' else 'cohort bridge'} "
-                                       f"ABCDE-FGH23`, or get a new one with {how}."
-                                       + (f" {left} tries left this hour." if left <= 2 else ""))
+                                       f"ABCDE-FGH23`, or get a new one with {how}.{warning}")
+    if take and await ctx.uow.persons.take_code(hashed) is None:  # redeemed a moment ago, elsewhere
+        return error_reply("bad_code", f"That code was just used. Ask for a new one with {again}.")
     return code
 
 
@@ -128,9 +130,9 @@ async def run(ctx: Context, args: Args) -> Reply:
     both = " and ".join(persons.shown(a) for a in theirs + mine)
     combined = f" Your memberships of {', '.join(merged)} became one; the streak counts your days together." \
         if merged else ""
-    return Reply(text=f"Linked: {both} are one person now.{combined} Settings are "
-                      f"{persons.shown(issuer_account)}'s. `unlink PLATFORM` undoes it; `remind via:PLATFORM` "
-                      "chooses where reminders come.",
+    return Reply(text=f"Linked: {both} are one person now.{combined} The settings (time zone, pauses, rest days, "
+                      f"privacy) are those of {persons.shown(issuer_account)}. `unlink PLATFORM` undoes it; "
+                      "`remind via:PLATFORM` chooses where reminders come.",
                  data={"linked": True, "accounts": accounts, "merged": merged}, private=True, title="Linked")
 
 
@@ -185,12 +187,14 @@ async def unlink(ctx: Context, args: Args) -> Reply:
     assert leaving.id is not None
     await ctx.uow.members.lock([ctx.member.id or 0])
     await ctx.uow.persons.split(leaving.id)
+    staying = ", ".join(persons.shown(a) for a in accounts if a.id != leaving.id)
     for account in accounts:
+        text = (f"This account is no longer linked to {staying}; it keeps the check-ins it recorded."
+                if account.id == leaving.id else
+                f"{persons.shown(leaving)} is no longer linked to your accounts; what it recorded stays with it.")
         await ctx.uow.outbox.add(dm(f"unlinked:{leaving.id}:{int(ctx.now.timestamp())}:{account.id}", "linked",
-                                    account, Reply(text=f"{persons.shown(leaving)} is no longer linked to your other "
-                                                        "accounts; what it recorded stays with it.",
-                                                   data={"type": "unlinked"}, private=True, title="Accounts unlinked"),
-                                    ctx.now, ctx.now))
+                                    account, Reply(text=text, data={"type": "unlinked"}, private=True,
+                                                   title="Accounts unlinked"), ctx.now, ctx.now))
     return Reply(text=f"Unlinked {persons.shown(leaving)}: it is a person of its own again, with the check-ins it "
                       "recorded; the streaks on both sides are worked out again.",
                  data={"unlinked": persons.describe(leaving)}, private=True, title="Unlinked")
