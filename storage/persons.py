@@ -72,8 +72,9 @@ class SqlPersonRepository:
         rows = await self._session.scalars(
             select(MemberRow).where(or_(MemberRow.id.in_(ids), MemberRow.person_id.in_(ids)))
             .order_by(MemberRow.person_id.is_not(None), MemberRow.id))
-        for row in rows:
-            found[row.person_id or row.id].append(_load(Member, row))
+        for row in rows:  # a linked account's own id names no person: nothing found for it (as in the fake)
+            if (row.person_id or row.id) in found:
+                found[row.person_id or row.id].append(_load(Member, row))
         return found
 
     # --- joining two persons ---------------------------------------------------------------------------
