@@ -554,3 +554,33 @@ async def test_unlinking_the_only_account_of_the_remind_via_platform_forgets_the
         # No Slack account is left: `remind via:slack` means nothing now, and while it stays set, DMs no longer
         # follow where the person checked in last (bot.persons.checked_in_from).
         assert holder.remind_via is None
+
+
+async def test_join_and_split_roll_back_with_their_unit_of_work(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        cohort = await new_cohort(uow)
+        ann = await uow.members.add(a_member("ann"))
+        sam = await uow.members.add(_slack("ann"))
+        assert ann.id and sam.id and cohort.id
+        mine, theirs = await _join(uow, cohort, ann), await _join(uow, cohort, sam)
+        await _log(uow, mine, ("k1", D0, 20))
+        await _log(uow, theirs, ("k1", D0, 15))
+        await uow.commit()
+    async with uow_factory() as uow:
+        before = (await _figures_match_the_checkins(uow, cohort), await _keys(uow, mine.id or 0),
+                  await _keys(uow, theirs.id or 0), await uow.persons.accounts([ann.id, sam.id]))
+        assert await uow.persons.join(ann.id, sam.id) == [cohort.id]
+        assert await uow.memberships.get(cohort.id, sam.id) is None  # seen inside the unit of work
+        # Not committed.
+    async with uow_factory() as uow:
+        assert (await _figures_match_the_checkins(uow, cohort), await _keys(uow, mine.id or 0),
+                await _keys(uow, theirs.id or 0), await uow.persons.accounts([ann.id, sam.id])) == before
+        await uow.persons.join(ann.id, sam.id)
+        await uow.commit()
+        await uow.persons.split(sam.id)
+        assert await uow.memberships.get(cohort.id, sam.id) is not None
+        # Not committed.
+    async with uow_factory() as uow:
+        assert await uow.memberships.get(cohort.id, sam.id) is None
+        assert (await uow.persons.accounts([ann.id]))[ann.id][1].id == sam.id
+        assert (await _figures_match_the_checkins(uow, cohort))["all None"] == {ann.id: 35}
