@@ -185,7 +185,9 @@ class SqlPersonRepository:
         if (holder.dm_platform, holder.dm_workspace, holder.dm_user_id) == (
                 account.platform, account.workspace, account.user_id):
             values.update({name: None for name in ("dm_platform", "dm_workspace", "dm_user_id")})
-        if holder.remind_via == account.platform and not others:
+        still_there = await session.scalar(select(func.count()).where(
+            or_(P.c.id == holder_id, P.c.person_id == holder_id), P.c.platform == account.platform))
+        if holder.remind_via == account.platform and not still_there:  # no account left on the platform chosen
             values["remind_via"] = None
         await session.execute(update(P).where(P.c.id == holder_id).values(values))
         recorded = (await session.execute(

@@ -1464,7 +1464,9 @@ class PersonRepository:
         if (holder.dm_platform, holder.dm_workspace, holder.dm_user_id) == (
                 account.platform, account.workspace, account.user_id):
             values.update(dm_platform=None, dm_workspace=None, dm_user_id=None)
-        if holder.remind_via == account.platform and not others:
+        still_there = any(m.platform == account.platform for m in self._uow.rows("members")
+                          if m.id == holder_id or m.person_id == holder_id)
+        if holder.remind_via == account.platform and not still_there:
             values["remind_via"] = None
         self._set("members", holder, **values)
         recorded = [m for m in self._uow.rows("memberships") if m.member_id == holder_id and any(

@@ -40,6 +40,11 @@ async def create(ctx: Context, args: Args) -> Reply:
         raise CommandError("channel_taken", f"This channel already belongs to {taken.name}. "
                                             f"Type `cohort join {taken.name}`, or create yours in another channel.")
     assert ctx.member.id is not None
+    bridged = await ctx.uow.cohorts.find_by_name(inv.platform, inv.workspace, name)
+    if bridged is not None and (bridged.platform, bridged.workspace) != (inv.platform, inv.workspace):
+        raise CommandError("name_taken", f"{bridged.name} already lives here too (bridged from "
+                                         f"{bridged.platform.capitalize()}). Pick another name, or "
+                                         f"`cohort join {bridged.name}`.")
     cohort = Cohort(platform=inv.platform, workspace=inv.workspace, name=name, channel_id=inv.channel_id,
                     created_by=ctx.member.id, created_at=ctx.now)
     _apply_settings(cohort, args, ctx.now)

@@ -101,6 +101,9 @@ async def run(ctx: Context, args: Args) -> Reply:
     if await _both_sprinting(ctx, me, issuer):
         raise CommandError("sprint_running", "Both accounts have a sprint running. Let one finish or `sprint stop` "
                                              "it, then link.")
+    if await ctx.uow.focus.open_session(me.id or 0) and await ctx.uow.focus.open_session(issuer.id or 0):
+        raise CommandError("focus_running", "Both accounts are counting time in a focus room. Leave one room "
+                                            "(its time is recorded), then link.")
     accounts = [persons.describe(a) for a in theirs + mine]
     shown_code = f"{normalized(typed)[:5]}-{normalized(typed)[5:]}"
     if not args.flag("confirm"):

@@ -527,9 +527,6 @@ async def test_join_keeps_the_active_membership_s_reminders_and_the_earlier_join
         assert due == [left.id]
 
 
-@pytest.mark.xfail(strict=True, reason="split keeps `remind_via` naming a platform the person has no account on any "
-                                       "more when other accounts remain (storage/persons.py and tests/fakes.py clear "
-                                       "it only when no other account is left)")
 async def test_unlinking_the_only_account_of_the_remind_via_platform_forgets_the_choice(
         uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:

@@ -8,7 +8,6 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Date, Time, bindparam, inspect, text
 
 from bot.clock import SimulatedClock
@@ -176,9 +175,6 @@ async def test_members_with_history_become_one_account_persons(database_url: str
         await database.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="0014's downgrade rebuilds members and checkins on SQLite (batch_alter_table "
-                                       "drop_column): the new table's sqlite_sequence starts at the highest id left, "
-                                       "not the highest ever handed out, so a deleted highest id is handed out again")
 async def test_the_downgrade_never_hands_an_id_out_again_on_sqlite(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "ids.db")
     await upgrade(url, BEFORE)

@@ -25,7 +25,6 @@ depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 INSTANT = sa.DateTime(timezone=True)
-KEEP_IDS = {"sqlite_autoincrement": True}  # a table SQLite recreates stays AUTOINCREMENT (0005)
 
 
 def _fk(owner: str, column: str, table: str) -> sa.ForeignKeyConstraint:
@@ -88,9 +87,9 @@ def downgrade() -> None:
     op.drop_table("link_codes")
     op.drop_index("ix_cohort_homes_cohort_id", table_name="cohort_homes")
     op.drop_table("cohort_homes")
-    with op.batch_alter_table("checkins", table_kwargs=KEEP_IDS) as table:
+    with op.batch_alter_table("checkins", recreate="never") as table:  # DROP COLUMN keeps the ids' sequence
         table.drop_column("account_id")
     op.drop_index("ix_members_person_id", table_name="members")
-    with op.batch_alter_table("members", table_kwargs=KEEP_IDS) as table:
+    with op.batch_alter_table("members", recreate="never") as table:
         for column in ("dm_user_id", "dm_workspace", "dm_platform", "remind_via", "linked", "person_id"):
             table.drop_column(column)
