@@ -87,6 +87,13 @@ async def my_export(ctx: Context, args: Args) -> Reply:
 
 
 async def forget(ctx: Context, args: Args) -> Reply:
+    linked = ctx.member.linked
+    if linked:
+        # The caller's data in this workspace: a linked account is split off first, keeping what it recorded here,
+        # and only that is forgotten; the person's other accounts keep theirs (a refusal below rolls this back).
+        await ctx.uow.persons.split(ctx.caller.id or 0)
+        ctx.member = await ctx.uow.members.get(ctx.caller.id or 0) or ctx.caller
+        ctx.account = None
     member_id = ctx.member.id
     assert member_id is not None
     memberships = await ctx.uow.memberships.active_for_member(member_id)
@@ -98,7 +105,10 @@ async def forget(ctx: Context, args: Args) -> Reply:
         raise CommandError("confirm_needed", f"This deletes everything studybot keeps about you here: "
                                              f"{checkins} check-ins, {len(memberships)} cohort memberships, your "
                                              "settings, pauses, buddies, focus sessions and roadmap progress. It "
-                                             "cannot be undone. To go ahead type `forget confirm:yes`.",
+                                             "cannot be undone." + (" This account is unlinked from your others "
+                                                                    "first; they keep what they recorded."
+                                                                    if linked else "")
+                                             + " To go ahead type `forget confirm:yes`.",
                            checkins=checkins, memberships=len(memberships))
     removed_cohorts = []
     for cohort in await ctx.uow.cohorts.created_by(member_id):
@@ -114,10 +124,8 @@ async def forget(ctx: Context, args: Args) -> Reply:
         await ctx.uow.memberships.save(heir)
         cohort.created_by = person.id or 0
         await ctx.uow.cohorts.save(cohort)
-    accounts = (await ctx.uow.persons.accounts([member_id]))[member_id] if ctx.member.linked else [ctx.member]
-    for account in accounts:  # a linked person is forgotten on every platform at once
-        await forget_messages(ctx.uow, account)
-        await ctx.uow.members.remove(account.id or 0)
+    await forget_messages(ctx.uow, ctx.member)
+    await ctx.uow.members.remove(member_id)
     gone = f" and the cohorts only you were in ({', '.join(removed_cohorts)})" if removed_cohorts else ""
     return Reply(text=f"Done: {checkins} check-ins, {len(memberships)} memberships, your settings, pauses, "
                       f"buddies, focus sessions and roadmap progress are deleted{gone}. "
