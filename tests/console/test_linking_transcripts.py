@@ -224,3 +224,25 @@ def test_linking_merges_two_memberships_and_walks_the_streak_from_the_merged_day
     friday = [d["data"] for d in typed("digest", lines) if d["data"]["local_date"] == "2026-03-06"]
     assert [d["pending"] for d in friday] == [["ali", "alice", "olga"]] * 2
     assert [d["mentions"] for d in friday] == [["alice", "olga"], ["ali", "olga"]]
+
+
+def test_forget_on_a_linked_account_forgets_only_what_it_recorded(tmp_path: Path) -> None:
+    """DESIGN.md: `forget` deletes the caller's data in that workspace. A linked account is split off first and
+    only its own check-ins go; the person's other account keeps its streak and cohort."""
+    lines = run_script(tmp_path, "\n".join([
+        "!clock 2026-03-06T14:00:00Z", "!platform discord", "!workspace guild1", "!channel ml",
+        "alice: /cohort create ml-club timezone:Europe/Berlin", "alice: /link",
+        "!platform slack", "!workspace team1", "!channel study", "ali: /link {code} confirm:yes",
+        "!platform discord", "!workspace guild1", "!channel ml", "alice: /cohort bridge",
+        "!platform slack", "!workspace team1", "!channel study", "ali: /cohort bridge {code}",
+        "ali: /checkin 15", "!platform discord", "!workspace guild1", "!channel ml", "alice: /checkin 20",
+        "!platform slack", "!workspace team1", "!channel study", "ali: /forget", "ali: /forget confirm:yes",
+        "!platform discord", "!workspace guild1", "!channel ml", "alice: /streak", "alice: /link status",
+    ]))
+    prompt, done = having("checkins", on(SLACK, lines, "ali"))[-2:]
+    assert prompt["data"]["error"] == "confirm_needed"
+    assert prompt["data"]["checkins"] == 1 and "unlinked" in prompt["text"]
+    assert done["data"]["checkins"] == 1 and "error" not in done["data"]
+    streak, status = on(DISCORD, lines, "alice")[-2:]
+    assert streak["data"]["minutes_today"] == 20  # Discord's own 20 minutes stay; Slack's 15 are gone
+    assert status["data"]["accounts"] == [account(DISCORD, "alice")]
