@@ -7,9 +7,10 @@ second server g2 (no home of the cohort there: she speaks there without a channe
 account may hold her person's data); Bob on Discord g1 ("Bob")
 and on Slack T1 ("Abe"). One cohort, `grp`, is made in a Discord g1 channel (Europe/Berlin, so the clock crosses
 Berlin's DST nights) and bridged into a Slack T1 channel. The rules: `link` (code from one account, `link CODE`
-and `link CODE confirm:yes` from another, any two accounts: pairs the model knows must fail fail with the error
-the issue names), `unlink PLATFORM`, `cohort join`/`leave` in either home, `checkin` (also `yesterday:true`) from
-any account, `timezone set`, and the clock moved by minutes, hours and days.
+and `link CODE confirm:yes` from another, any two accounts: pairs that must fail fail with the error the issue
+names; wrong codes, five an hour and then `slow_down` per account), `unlink PLATFORM`, `cohort join`/`leave` in
+either home, `checkin` (also `yesterday:true`) from any account, `timezone set`, and the clock moved by minutes,
+hours and days.
 
 After every step the views are compared with a reference written from DESIGN.md and the issue (tests/model/
 reference.py for local days and the streak walk; nothing of bot.localtime, bot.streaks or bot.ranking):
@@ -212,6 +213,7 @@ class LinkedMachine(RuleBasedStateMachine):
         self.checked = 0
         self.once: dict[tuple[Any, ...], Sent] = {}
         self.views = 0
+        self.failures: dict[int, list[datetime]] = {}  # wrong codes typed, by account
         self.over_cap: list[str] = []  # days a merge took past the cap (a decision, see the docstring)
 
     # --- plumbing ---
@@ -342,6 +344,9 @@ class LinkedMachine(RuleBasedStateMachine):
             return
         holder, other = self.holder[i], self.holder[j]
         reply = self.command(j, f"link {code}")
+        if self.slowed(j):
+            self.expect_error(reply, "link CODE after five wrong codes in an hour", "slow_down")
+            return
         if holder == other:
             self.expect_error(reply, "link CODE", "already_linked")
             return
@@ -366,7 +371,26 @@ class LinkedMachine(RuleBasedStateMachine):
             self.fail(f"nothing to merge, yet: {reply.data}")
         self.join_persons(holder, other)
         again = self.command(j, f"link {code} confirm:yes")  # single use
-        self.expect_error(again, "link CODE confirm:yes (again)", "bad_code")
+        self.expect_error(again, "link CODE confirm:yes (again)", "slow_down" if self.slowed(j) else "bad_code")
+        if not self.slowed(j):
+            self.failures.setdefault(j, []).append(self.now)
+
+    def slowed(self, i: int) -> bool:
+        """Five wrong codes typed by the account in the last hour (the issue: then `slow_down`)."""
+        return sum(at >= self.now - timedelta(hours=1) for at in self.failures.get(i, ())) >= 5
+
+    @rule(i=st.integers(0, 4), twice=st.booleans())
+    def wrong_code(self, i: int, twice: bool) -> None:
+        if not self.ready():
+            return
+        for _ in range(2 if twice else 1):
+            line = "link ABCDE-FGH23"  # not a code given out (one in 31^10 that it is)
+            reply = self.command(i, line)
+            if self.slowed(i):
+                self.expect_error(reply, line, "slow_down")
+            else:
+                self.expect_error(reply, line, "bad_code")
+                self.failures.setdefault(i, []).append(self.now)
 
     def place(self, a: int) -> tuple[str, str]:
         return self.accounts[a].platform, self.accounts[a].workspace
@@ -718,3 +742,12 @@ def test_the_holder_unlinks_and_the_heir_keeps_the_person() -> None:
           lambda s: s.checkin(3, 30, False), lambda s: s.checkin(2, 45, False), lambda s: s.advance(1500),
           lambda s: s.checkin(3, 30, True), lambda s: s.unlink(3, 0), lambda s: s.checkin(2, 30, False),
           lambda s: s.timezone(3, "Asia/Tokyo"), lambda s: s.advance(2000), lambda s: s.checkin(3, 30, False))
+
+
+def test_five_wrong_codes_slow_an_account_down_for_an_hour() -> None:
+    """Five wrong codes from Bob's Slack account in an hour: then even a good code is refused (`slow_down`) from
+    that account; an hour after the first ones, linking works (three wrong ones are left in the hour)."""
+    state = _play(lambda s: s.join(2), lambda s: s.wrong_code(3, True), lambda s: s.advance(20),
+                  lambda s: s.wrong_code(3, True), lambda s: s.wrong_code(3, False), lambda s: s.link(2, 3),
+                  lambda s: s.advance(41), lambda s: s.link(2, 3), lambda s: s.link(3, 2))
+    assert state.holder[3] == 2
