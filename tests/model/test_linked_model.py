@@ -81,6 +81,9 @@ STARTS = (  # a little before Berlin's DST nights (29 March, 25 October 2026), a
 # - An unlinked account sees a cohort that lives in no channel of its workspace when it came to hold that membership
 #   by inheritance: the oldest other account heirs the holder's memberships when the holder unlinks (even the
 #   cohorts the heir's workspace cannot see), and `resolve.target_cohort` filters by workspace for linked persons only.
+# - A board names a person with two accounts on its platform (Discord servers g1 and g2) by the first of them
+#   (the holder's first), not by the account in the board's own workspace (`persons.names_on` looks at the
+#   platform only).
 # - Ties on a board are ordered by the name of the account holding the person's data, not by the name shown on the
 #   board's platform (DESIGN.md: ties "then name"): the board is sorted before the names are put in.
 STRICT = os.environ.get("STUDYBOT_MODEL_STRICT") == "1"
@@ -622,25 +625,34 @@ class LinkedMachine(RuleBasedStateMachine):
         self.views += 1
         board = ("week", "streak")[self.views % 2]
         for i in ((0, 1)[self.views // 2 % 2],):  # one home a step, Discord g1 and Slack T1 in turn
-            expected_rows = self.board(board, self.accounts[i].platform)
+            expected_rows = self.board(board, self.place(i))
             if expected_rows is None:
                 continue
             reply = self.command(i, f"leaderboard {board}", self.accounts[i].channel, quiet=True)
             self.expect_ok(reply, f"leaderboard {board}")
             rows = reply.data.get("rows")
-            if not STRICT and isinstance(rows, list) and rows != expected_rows and _tied(rows) == _tied(expected_rows):
+            other_name = self.board(board, self.place(i), by_platform=True)
+            if not STRICT and rows != expected_rows and other_name is not None and rows == other_name:
+                self.note(f"(known deviation: a person named by another workspace's account on {board}: {rows})")
+                rows = expected_rows
+            if not STRICT and isinstance(rows, list) and rows != expected_rows and other_name is not None and \
+                    _tied(rows) in (_tied(expected_rows), _tied(other_name)):
                 self.note(f"(known deviation: ties on the {board} board in the holders' names' order: {rows})")
                 rows = expected_rows
             if rows != expected_rows:
                 self.fail(f"`leaderboard {board}` on {self.accounts[i].platform}: got {rows}, "
                           f"model says {expected_rows}")
 
-    def name_on(self, holder: int, platform: str) -> str:
-        """The person's display name on that platform (their account there), else the holding account's."""
-        there = [a for a in self.person(holder) if self.accounts[a].platform == platform]
-        return self.accounts[(there or [holder])[0]].name
+    def name_on(self, holder: int, where: tuple[str, str], by_platform: bool = False) -> str:
+        """The person's display name where the board is shown: their account in that workspace, else on that
+        platform, else the holding account's. (`by_platform`: the known deviation, the first account on the
+        platform, the holder's first.)"""
+        accounts = sorted(self.person(holder), key=lambda a: (a != holder, a))
+        same = [a for a in accounts if self.place(a) == where and not by_platform]
+        there = [a for a in accounts if self.accounts[a].platform == where[0]]
+        return self.accounts[(same or there or [holder])[0]].name
 
-    def board(self, board: str, platform: str) -> list[dict[str, object]] | None:
+    def board(self, board: str, where: tuple[str, str], by_platform: bool = False) -> list[dict[str, object]] | None:
         entries = []
         cohort_today = ref.local_day(self.now, ZoneInfo(COHORT_ZONE), self.rollover)
         first = ref.week_start(cohort_today)
@@ -648,7 +660,7 @@ class LinkedMachine(RuleBasedStateMachine):
         for holder, m in sorted(self.ms.items()):
             if not m.active:
                 continue
-            name = self.name_on(holder, platform)
+            name = self.name_on(holder, where, by_platform)
             if board == "streak":
                 status = ref.walk(m.by_day(), self.target, lambda _day: False, self.today(holder))
                 entries.append((name, status.streak, status.longest))
