@@ -134,7 +134,11 @@ async def test_member_add_get_find_save(uow_factory: UnitOfWorkFactory) -> None:
         assert await uow.members.find("slack", "guild-1", "alice") is None
         assert await uow.members.get(alice.id + bob.id + 1000) is None
         alice.display_name, alice.timezone, alice.allow_mentions, alice.hidden = "Al", None, False, False
-        await uow.members.save(alice)
+        await uow.members.save(alice)  # every field but the name: a linked person's copy carries another's name
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await uow.members.get(alice.id) == replace(alice, display_name="Alice")
+        await uow.members.rename(alice.id, "Al")
         await uow.commit()
     async with uow_factory() as uow:
         assert await uow.members.get(alice.id) == alice

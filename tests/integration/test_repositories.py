@@ -31,8 +31,10 @@ async def test_members(database: Database) -> None:
         assert await uow.members.find("slack", "T1", "U1") == added
         assert await uow.members.find("slack", "T2", "U1") is None
         assert await uow.members.get(added.id + 1000) is None
-        added.display_name, added.hidden, added.allow_mentions, added.timezone = "Ada L.", True, False, None
+        added.hidden, added.allow_mentions, added.timezone = True, False, None
         await uow.members.save(added)
+        added.display_name = "Ada L."
+        await uow.members.rename(added.id, added.display_name)
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.members.get(added.id) == added
