@@ -14,16 +14,20 @@ from bot.ports import UnitOfWork
 PLATFORMS = ("discord", "slack", "console")
 
 
-async def names_on(uow: UnitOfWork, platform: str, members: Iterable[Member]) -> dict[int, str]:
-    """Each member's display name as shown on `platform`: their account's there, else the holder's."""
+async def names_on(uow: UnitOfWork, platform: str, workspace: str, members: Iterable[Member]) -> dict[int, str]:
+    """Each member's display name where it is shown: their account in that workspace, else on that platform, else
+    the holder's."""
     members = list(members)
-    elsewhere = [member.person for member in members if member.linked and member.platform != platform]
+    elsewhere = [member.person for member in members
+                 if member.linked and (member.platform, member.workspace) != (platform, workspace)]
     accounts = await uow.persons.accounts(elsewhere) if elsewhere else {}
     names: dict[int, str] = {}
     for member in members:
         assert member.id is not None
-        there = [account for account in accounts.get(member.person, []) if account.platform == platform]
-        names[member.id] = there[0].display_name if there else member.display_name
+        mine = accounts.get(member.person, [])
+        here = [a for a in mine if (a.platform, a.workspace) == (platform, workspace)] or \
+            [a for a in mine if a.platform == platform and member.platform != platform]
+        names[member.id] = here[0].display_name if here else member.display_name
     return names
 
 

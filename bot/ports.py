@@ -667,7 +667,8 @@ class PersonRepository(Protocol):
     async def split(self, account_id: int) -> None:
         """Make a linked account a person of its own again, keeping what it recorded: in each cohort where it
         recorded check-ins for the person, it gets a membership of its own (joined as the person did, a member)
-        holding them. When it was the holder, the person's data first passes to their oldest other account."""
+        holding them. When it is the holder, it keeps the person's data and settings, and the other accounts leave it
+        that way instead (and stay one person together)."""
         ...
 
     async def add_code(self, code: LinkCode) -> None:

@@ -332,7 +332,7 @@ class Scheduler:
         monday = week_start(day)
         messages = []
         for home in await uow.cohorts.homes(cohort.id):
-            names = await persons.names_on(uow, home.platform, [member for member, _ in shown])
+            names = await persons.names_on(uow, home.platform, home.workspace, [member for member, _ in shown])
             there = await persons.accounts_in(uow, home.platform, home.workspace, [member for member, _ in shown])
             lines = [notices.DigestLine(names[member.id or 0], account.user_id if account else "", done,
                                         member.allow_mentions and account is not None)
@@ -374,7 +374,7 @@ class Scheduler:
         team = await _team(uow, cohort, now, monday)
         messages = []
         for home in await uow.cohorts.homes(cohort.id):
-            names = await persons.names_on(uow, home.platform, [member for member, *_ in figures])
+            names = await persons.names_on(uow, home.platform, home.workspace, [member for member, *_ in figures])
             lines = [notices.RecapLine(names[member.id or 0], *rest) for member, *rest in figures]
             suffix = f":h{home.id}" if home.id is not None else ""
             messages.append(owed(f"recap:{cohort.id}:{monday.isoformat()}{suffix}", "recap", cohort, "channel",

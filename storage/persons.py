@@ -53,9 +53,6 @@ OPT_OUT = LeagueOptOutRow.__table__
 CODES = LinkCodeRow.__table__
 FAILURES = CodeFailureRow.__table__
 
-# What a person's holder keeps for them all: the settings `link` says the issuing account keeps.
-SETTINGS = ("timezone", "allow_mentions", "hidden", "rest_days", "web_name", "remind_via", "dm_platform",
-            "dm_workspace", "dm_user_id")
 NO_ROUTE = {"remind_via": None, "dm_platform": None, "dm_workspace": None, "dm_user_id": None}
 FAILURES_KEPT = timedelta(days=1)
 
@@ -173,10 +170,10 @@ class SqlPersonRepository:
         if account is None:
             return
         holder_id = account.person_id
-        if holder_id is None:
-            if not account.linked:
-                return
-            holder_id = await self._pass_on(account)
+        if holder_id is None:  # the holder leaving: the others leave it instead, and stay one person together
+            if account.linked:
+                await self._split_others_off(account_id)
+            return
         await session.execute(update(P).where(P.c.id == account_id).values(person_id=None, linked=False, **NO_ROUTE))
         others = await session.scalar(select(func.count()).where(P.c.person_id == holder_id))
         holder = await session.get(MemberRow, holder_id)
@@ -206,24 +203,15 @@ class SqlPersonRepository:
         await done_days_recount(session, [membership.cohort_id for membership in recorded])
         session.expire_all()
 
-    async def _pass_on(self, holder: MemberRow) -> int:
-        """The holder leaves: the person's oldest other account holds their data (and settings) from now on."""
-        session = self._session
-        heir = await session.scalar(select(P.c.id).where(P.c.person_id == holder.id).order_by(P.c.id).limit(1))
-        assert heir is not None
-        await session.execute(update(P).where(P.c.person_id == holder.id).values(person_id=heir))
-        await session.execute(update(P).where(P.c.id == heir).values(
-            person_id=None, linked=True, **{name: getattr(holder, name) for name in SETTINGS}))
-        await session.execute(update(P).where(P.c.id == holder.id).values(person_id=heir, linked=False))
-        await session.execute(update(M).where(M.c.member_id == holder.id).values(member_id=heir))
-        await session.execute(update(K).where(K.c.member_id == holder.id).values(
-            member_id=heir, account_id=func.coalesce(K.c.account_id, holder.id)))
-        await session.execute(update(K).where(K.c.account_id == heir).values(account_id=None))
-        await self._move_undone(holder.id, heir)
-        await self._move_member_rows(holder.id, heir)
-        for table in (PauseRow.__table__, OPT_OUT):
-            await session.execute(update(table).where(table.c.member_id == holder.id).values(member_id=heir))
-        return heir
+    async def _split_others_off(self, holder_id: int) -> None:
+        """The holder keeps the person's data, settings and memberships (organizer roles, the cohorts it created);
+        each other account leaves with what it recorded, and they are joined again as one person."""
+        others = list(await self._session.scalars(select(P.c.id).where(P.c.person_id == holder_id).order_by(P.c.id)))
+        for other in others:
+            await self.split(other)
+        heir, *rest = others
+        for other in rest:
+            await self.join(heir, other)
 
     async def _membership_like(self, membership: Any, member_id: int) -> int:
         """A membership of `member_id` in the same cohort, joined when the person joined, as a plain member."""

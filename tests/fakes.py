@@ -1338,8 +1338,6 @@ class _Failure:
     id: int | None = None
 
 
-PERSON_SETTINGS = ("timezone", "allow_mentions", "hidden", "rest_days", "web_name", "remind_via", "dm_platform",
-                   "dm_workspace", "dm_user_id")
 NO_ROUTE = {"remind_via": None, "dm_platform": None, "dm_workspace": None, "dm_user_id": None}
 
 
@@ -1452,11 +1450,14 @@ class PersonRepository:
         if account is None:
             return
         holder_id = account.person_id
-        if holder_id is None:
-            if not account.linked:
-                return
-            holder_id = self._pass_on(account)
-            account = members[account_id]
+        if holder_id is None:  # the holder leaving: the others leave it instead, and stay one person together
+            if account.linked:
+                others = sorted(m.id for m in self._uow.rows("members") if m.person_id == account_id)
+                for other in others:
+                    await self.split(other)
+                for other in others[1:]:
+                    await self.join(others[0], other)
+            return
         self._set("members", account, person_id=None, linked=False, **NO_ROUTE)
         others = any(m.person_id == holder_id for m in self._uow.rows("members"))
         holder = members[holder_id]
@@ -1489,27 +1490,6 @@ class PersonRepository:
                 self._set("memberships", own, streak_state=None)
             fake_boards.forget(self._uow, membership_id=membership.id)
             fake_boards.forget(self._uow, membership_id=own.id)
-
-    def _pass_on(self, holder: Member) -> int:
-        heir = min(m.id for m in self._uow.rows("members") if m.person_id == holder.id)
-        for member in [m for m in self._uow.rows("members") if m.person_id == holder.id]:
-            self._set("members", member, person_id=heir)
-        self._set("members", self._uow.state["members"][heir], person_id=None, linked=True,
-                  **{name: getattr(holder, name) for name in PERSON_SETTINGS})
-        self._set("members", holder, person_id=heir, linked=False)
-        for membership in [m for m in self._uow.rows("memberships") if m.member_id == holder.id]:
-            self._set("memberships", membership, member_id=heir)
-        for checkin in [c for c in self._uow.rows("checkins") if c.member_id == holder.id]:
-            account = checkin.account_id or holder.id
-            self._set("checkins", checkin, member_id=heir, account_id=None if account == heir else account)
-        self._move_undone(holder.id or 0, heir)
-        self._move_member_rows(holder.id or 0, heir)
-        for pause in [p for p in self._uow.rows("pauses") if p.member_id == holder.id]:
-            self._set("pauses", pause, member_id=heir)
-        for out in [o for o in self._uow.rows("league_optouts") if o.member_id == holder.id]:
-            self._uow.delete("league_optouts", out.id)
-            self._uow.write("league_optouts", _LeagueOptOut(heir))
-        return heir
 
     async def add_code(self, code: LinkCode) -> None:
         for row in [r for r in self._uow.rows("link_codes") if (r.code.member_id, r.code.kind)

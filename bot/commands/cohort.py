@@ -129,7 +129,8 @@ async def info(ctx: Context, args: Args) -> Reply:
     cohort = await target_cohort(ctx, args, name_arg="name")
     assert cohort.id is not None
     pairs = await ctx.uow.memberships.active_in_cohort(cohort.id)
-    names = await persons.names_on(ctx.uow, ctx.invocation.platform, [member for _, member in pairs])
+    names = await persons.names_on(ctx.uow, ctx.invocation.platform, ctx.invocation.workspace,
+                                   [member for _, member in pairs])
     organizers = sorted(names[member.id or 0] for m, member in pairs if m.is_organizer)
     settings = settings_data(cohort)
     lines = [f"{cohort.name}: {len(pairs)} member{'s' if len(pairs) != 1 else ''}, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -46,8 +46,9 @@ async def run(ctx: Context, args: Args) -> Reply:
     unit = "days" if kind == "streak" else "min"
     top = await leaders(ctx.uow, board, walked, TOP)
     names = await _names_here(ctx, [entry for _, entry in top])
-    rows = [{"rank": rank, "name": names.get(entry.member_id, entry.name), "value": entry.value}
-            for rank, entry in top]
+    shown = sorted(((rank, replace(entry, name=names.get(entry.member_id, entry.name))) for rank, entry in top),
+                   key=lambda pair: (pair[0], best_first(pair[1])))  # ties by the name shown here
+    rows = [{"rank": rank, "name": entry.name, "value": entry.value} for rank, entry in shown]
     assert ctx.member.id is not None
     mine = next((entry for entry in walked if entry.member_id == ctx.member.id), None) \
         or await ctx.uow.memberships.board_entry(board, ctx.member.id)
@@ -70,7 +71,8 @@ async def _names_here(ctx: Context, entries: list[BoardEntry]) -> dict[int, str]
     """Linked persons by their name on the platform the board is shown on."""
     members = await ctx.uow.members.get_many([entry.member_id for entry in entries])
     linked = [member for member in members.values() if member.linked]
-    return await persons.names_on(ctx.uow, ctx.invocation.platform, linked) if linked else {}
+    inv = ctx.invocation
+    return await persons.names_on(ctx.uow, inv.platform, inv.workspace, linked) if linked else {}
 
 
 async def _card(ctx: Context, cohort: Cohort, kind: str) -> tuple[Attachment, ...]:

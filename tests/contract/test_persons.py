@@ -275,35 +275,35 @@ async def test_split_of_a_linked_account_gives_back_what_it_recorded(uow_factory
         assert (await _figures_match_the_checkins(uow, cohort))["all None"] == boards["all None"]
 
 
-async def test_split_of_the_holder_passes_the_person_on(uow_factory: UnitOfWorkFactory) -> None:
+async def test_split_of_the_holder_keeps_the_person_and_the_others_leave_together(
+        uow_factory: UnitOfWorkFactory) -> None:
     cohort, ann, sam, tom, ben, mine = await _three_accounts(uow_factory)
     assert cohort.id and ann.id and sam.id and tom.id and ben.id
     async with uow_factory() as uow:
         await uow.persons.split(ann.id)
         await uow.commit()
     async with uow_factory() as uow:
-        leaving, heir, third = (await uow.members.get(ann.id), await uow.members.get(sam.id),
-                                await uow.members.get(tom.id))
-        assert leaving is not None and heir is not None and third is not None
-        # The oldest other account (Slack ann) holds the person now, with the settings.
+        holder, heir, third = (await uow.members.get(ann.id), await uow.members.get(sam.id),
+                               await uow.members.get(tom.id))
+        assert holder is not None and heir is not None and third is not None
+        # The holder keeps the person's data and settings; the others leave it, each with what it recorded, and
+        # stay one person together (the oldest of them holding it).
+        assert (holder.person_id, holder.linked) == (None, False)
+        assert (holder.timezone, holder.allow_mentions) == ("Europe/Berlin", False)
         assert (heir.person_id, heir.linked, third.person_id) == (None, True, sam.id)
-        assert (heir.timezone, heir.allow_mentions) == ("Europe/Berlin", False)
-        assert (leaving.person_id, leaving.linked) == (None, False)
         assert await uow.members.find("telegram", "tg", "ann") == heir
-        assert await uow.members.find("discord", "guild-1", "ann") == leaving
-        # The person's membership (and everything on it) went to the heir; the leaving account keeps only what it
-        # recorded, in a membership of its own.
-        kept = await uow.memberships.get(cohort.id, sam.id)
+        assert await uow.members.find("discord", "guild-1", "ann") == holder
+        kept = await uow.memberships.get(cohort.id, ann.id)
         assert kept is not None and kept.id == mine.id and kept.role is Role.ORGANIZER
-        assert await _keys(uow, mine.id or 0) == {"s1": (sam.id, None, 15), "s2": (sam.id, None, 40),
-                                                  "t1": (sam.id, tom.id, 5)}
-        own = await uow.memberships.get(cohort.id, ann.id)
+        assert await _keys(uow, mine.id or 0) == {"a1": (ann.id, None, 20), "a2": (ann.id, None, 30)}
+        own = await uow.memberships.get(cohort.id, sam.id)
         assert own is not None and own.id != mine.id and own.role is Role.MEMBER
-        assert await _keys(uow, own.id or 0) == {"a1": (ann.id, None, 20), "a2": (ann.id, None, 30)}
-        assert len(await uow.pauses.for_member(sam.id)) == 1 and await uow.pauses.for_member(ann.id) == []
+        assert await _keys(uow, own.id or 0) == {"s1": (sam.id, None, 15), "s2": (sam.id, None, 40),
+                                                 "t1": (sam.id, tom.id, 5)}
+        assert len(await uow.pauses.for_member(ann.id)) == 1 and await uow.pauses.for_member(sam.id) == []
         boards = await _figures_match_the_checkins(uow, cohort)
-        assert boards["all None"] == {sam.id: 60, ann.id: 50, ben.id: 30}
-        assert await uow.persons.accounts([sam.id, ann.id]) == {sam.id: [heir, third], ann.id: [leaving]}
+        assert boards["all None"] == {ann.id: 50, sam.id: 60, ben.id: 30}
+        assert await uow.persons.accounts([sam.id, ann.id]) == {sam.id: [heir, third], ann.id: [holder]}
 
 
 # --- one-time codes -----------------------------------------------------------------------------------------
@@ -447,19 +447,21 @@ async def test_unlinking_the_account_dms_go_to_takes_the_route_away(uow_factory:
         assert (holder.linked, holder.remind_via, holder.dm_route) == (False, None, ("discord", "guild-1", "ann"))
 
 
-async def test_unlinking_the_holder_takes_a_remind_via_of_its_platform_away(uow_factory: UnitOfWorkFactory) -> None:
-    """The holder chose `remind via:discord` and leaves: its heir, the person's last account, is on Slack, so the
-    choice names a platform the person has no account on any more."""
+async def test_unlinking_the_holder_keeps_its_settings_and_the_other_its_own(uow_factory: UnitOfWorkFactory) -> None:
+    """The holder chose `remind via:discord` (and a zone) and leaves: it keeps the person's settings, which still name
+    a platform it is on; the other account is a person of its own again, with its own settings and DMs to itself."""
     ann, sam = await _two_accounts(uow_factory, remind_via="discord", timezone="Asia/Tokyo")
     async with uow_factory() as uow:
         assert await uow.persons.accounts([ann.id or 0])  # as `unlink` reads them first
         await uow.persons.split(ann.id or 0)
         await uow.commit()
     async with uow_factory() as uow:
-        heir = await uow.members.get(sam.id or 0)
-        assert heir is not None
-        assert (heir.person_id, heir.linked, heir.timezone) == (None, False, "Asia/Tokyo")
-        assert (heir.remind_via, heir.dm_route) == (None, ("slack", "team-1", "ann"))
+        holder, other = await uow.members.get(ann.id or 0), await uow.members.get(sam.id or 0)
+        assert holder is not None and other is not None
+        assert (holder.person_id, holder.linked, holder.timezone, holder.remind_via) == (None, False, "Asia/Tokyo",
+                                                                                         "discord")
+        assert (other.person_id, other.linked, other.remind_via) == (None, False, None)
+        assert other.dm_route == ("slack", "team-1", "ann")
 
 
 async def test_join_of_two_persons_with_linked_accounts(uow_factory: UnitOfWorkFactory) -> None:
