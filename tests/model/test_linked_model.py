@@ -39,10 +39,8 @@ Profiles as in test_model_based.py (STUDYBOT_MODEL_PROFILE=nightly, STUDYBOT_MOD
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -67,6 +65,7 @@ from bot.service import StudyBot
 from bot.throttle import Throttle
 from storage import Database
 from tests.model import reference as ref
+from tests.model.plumbing import Plumbing
 from tests.model.test_model_based import PHASES, POSTGRES_ENV, postgres_url
 
 COHORT = "grp"
@@ -193,22 +192,19 @@ class Failure(AssertionError):
 _FAILURES: dict[int, type[Failure]] = {}
 
 
-class LinkedMachine(RuleBasedStateMachine):
+class LinkedMachine(Plumbing, RuleBasedStateMachine):
     backend = "sqlite"
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
         # A real SQLite file, on tmpfs when there is one: the test checks rules, not the disk's fsync
-        self.tmp = tempfile.TemporaryDirectory(prefix="studybot-linked-", dir=SCRATCH)
-        self.drop_postgres: Any = None
+        self.start_plumbing("studybot-linked-", SCRATCH)
         self.system: System | None = None
         self.accounts = _accounts()
         self.holder = list(range(len(self.accounts)))  # the account holding each account's person's data
         self.ms: dict[int, Membership] = {}  # the cohort's memberships, by the holding account
         self.rollover = 4
         self.target = 30
-        self.log: list[str] = []
         self.checked = 0
         self.once: dict[tuple[Any, ...], Sent] = {}
         self.views = 0
@@ -216,27 +212,6 @@ class LinkedMachine(RuleBasedStateMachine):
         self.over_cap: list[str] = []  # days a merge took past the cap (a decision, see the docstring)
 
     # --- plumbing ---
-
-    def run(self, coroutine: Any) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
-    @property
-    def now(self) -> datetime:
-        assert self.system is not None
-        return self.system.clock.now()
-
-    def teardown(self) -> None:
-        try:
-            if self.system is not None:
-                self.run(self.system.stop())
-            if self.drop_postgres is not None:
-                self.run(self.drop_postgres())
-        finally:
-            self.loop.close()
-            self.tmp.cleanup()
-
-    def note(self, line: str) -> None:
-        self.log.append(f"{self.now:%Y-%m-%dT%H:%MZ} {line}")
 
     def fail(self, message: str) -> None:
         line = sys._getframe(1).f_lineno
@@ -277,7 +252,7 @@ class LinkedMachine(RuleBasedStateMachine):
         m = self.ms.get(self.holder[i])
         if self.accounts[i].channel is None:
             if not STRICT and len(self.person(i)) == 1 and m is not None and m.active:
-                # Known deviation (see KNOWN below): an unlinked account that came to hold a membership of a cohort
+                # A former deviation (see the comment above STRICT): an unlinked account that came to hold a cohort
                 # with no home in its workspace (it was the heir when its person's holder unlinked) still sees it.
                 self.note("(known deviation: an unlinked account sees a cohort not bridged into its workspace)")
                 return m

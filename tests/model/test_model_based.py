@@ -40,12 +40,10 @@ What the model does not predict, and so does not assert (see the comments at eac
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import re
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -72,6 +70,7 @@ from bot.service import StudyBot
 from bot.throttle import Throttle
 from storage import Database
 from tests.model import reference as ref
+from tests.model.plumbing import Plumbing
 
 PLATFORM = "console"
 WORKSPACE = "model"
@@ -392,14 +391,12 @@ def _failure_at(line: int) -> type[Failure]:
 # ----------------------------------------------------------------------------------------------------------
 
 
-class StudyBotMachine(RuleBasedStateMachine):
+class StudyBotMachine(Plumbing, RuleBasedStateMachine):
     backend = "sqlite"
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.tmp = tempfile.TemporaryDirectory(prefix="studybot-model-")
-        self.drop_postgres = None
+        self.start_plumbing("studybot-model-")
         self.system: System | None = None
         self.users = [MUser(uid, name) for uid, name in USERS]
         self.by_uid = {user.uid: user for user in self.users}
@@ -412,34 +409,12 @@ class StudyBotMachine(RuleBasedStateMachine):
         self.cohort_numbers = itertools.count(1)
         self.checked = 0  # messages already checked
         self.identities: dict[tuple[Any, ...], Sent] = {}
-        self.log: list[str] = []
         self.views = 0
         self.ids: dict[str, dict[int, str]] = {"cohorts": {}, "members": {}, "memberships": {}}
         for name in SKIP:
             setattr(self, name, lambda *args, **kwargs: None)
 
     # --- plumbing ---
-
-    def run(self, coroutine: Any) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
-    @property
-    def now(self) -> datetime:
-        assert self.system is not None
-        return self.system.clock.now()
-
-    def teardown(self) -> None:
-        try:
-            if self.system is not None:
-                self.run(self.system.stop())
-            if self.drop_postgres is not None:
-                self.run(self.drop_postgres())
-        finally:
-            self.loop.close()
-            self.tmp.cleanup()
-
-    def note(self, line: str) -> None:
-        self.log.append(f"{self.now:%Y-%m-%dT%H:%MZ} {line}")
 
     def fail(self, message: str) -> None:
         raise _failure_at(sys._getframe(1).f_lineno)(message + "\n--- steps ---\n" + "\n".join(self.log[-60:]))

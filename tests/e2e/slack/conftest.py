@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import StudySlackApp, build_slack_app
@@ -25,6 +26,22 @@ from tests.unit.conftest import TOOLS
 
 TOKEN = "xoxb-test-token"
 SECRET = "signing-secret-for-tests"
+
+
+def valid(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.validate_json()
+    return blocks
+
+
+async def answer_of(slack: Slack, text: str, number: int, **kwargs: Any) -> dict[str, Any]:
+    """`/study text`, and its answer (the `number`-th on response_url), with valid blocks."""
+    await slack.command(text, **kwargs)
+    answer = await slack.answered(number)
+    valid(answer["blocks"])
+    return answer
 
 
 def texts(blocks: list[dict[str, Any]]) -> str:

@@ -6,29 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block
-
 from bot.commands.context import Invocation
 from bot.replies import Reply
-from tests.e2e.slack.conftest import Slack, texts
+from tests.e2e.slack.conftest import Slack, answer_of, texts, valid
 
 DISCORD_ANN = Invocation(platform="discord", workspace="1200000000000000001", user_id="1500000000000000001",
                          display_name="ann-on-discord", channel_id="1300000000000000001")
 
 
-def valid(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, block
-        parsed.validate_json()
-    return blocks
-
-
-async def _answer(slack: Slack, text: str, number: int, **kwargs: Any) -> dict[str, Any]:
-    await slack.command(text, **kwargs)
-    answer = await slack.answered(number)
-    valid(answer["blocks"])
-    return answer
 
 
 async def _discord(slack: Slack, name: str, args: dict[str, str] | None = None) -> Reply:
@@ -41,12 +26,12 @@ def _buttons(answer: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_the_link_them_button_links_the_accounts(slack: Slack) -> None:
-    own = await _answer(slack, "link", 1)
+    own = await answer_of(slack, "link", 1)
     assert own["response_type"] == "ephemeral" and "Your code is" in texts(own["blocks"])
     assert not _buttons(own)  # nothing to confirm yet
 
     code = (await _discord(slack, "link")).data["code"]
-    asked = await _answer(slack, f"link {code}", 2)
+    asked = await answer_of(slack, f"link {code}", 2)
     assert asked["response_type"] == "ephemeral" and "This makes" in texts(asked["blocks"])
     (button,) = _buttons(asked)
     plain = code.replace("-", "")
@@ -61,7 +46,7 @@ async def test_the_link_them_button_links_the_accounts(slack: Slack) -> None:
     assert not _buttons(linked)
     status = (await _discord(slack, "link", {"code": "status"})).data["accounts"]
     assert sorted(account["platform"] for account in status) == ["discord", "slack"]
-    shown = await _answer(slack, "link status", 4)
+    shown = await answer_of(slack, "link status", 4)
     assert "Your accounts (2), one person" in texts(shown["blocks"])
 
     # The code was used once: a second press is checked again by the core, and refused.
@@ -71,7 +56,7 @@ async def test_the_link_them_button_links_the_accounts(slack: Slack) -> None:
 
 
 async def test_a_pressed_button_runs_only_commands_meant_for_buttons(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "cohort create ml-club", 1)
     number = 1
     for crafted in ("forget:confirm=yes", "cohort%20remove:name=ml-club&confirm=ml-club", "link:code=A&code=B",
                     "link", ""):

@@ -6,26 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from tests.e2e.slack.conftest import Slack, texts
-
-
-def valid(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    for block in blocks:
-        parsed = Block.parse(block)
-        assert parsed is not None, block
-        parsed.validate_json()
-    return blocks
-
-
-async def _answer(slack: Slack, text: str, number: int, **kwargs: Any) -> dict[str, Any]:
-    """`/study text`, and its answer (the `number`-th on response_url), with valid blocks."""
-    await slack.command(text, **kwargs)
-    answer = await slack.answered(number)
-    valid(answer["blocks"])
-    return answer
+from tests.e2e.slack.conftest import Slack, answer_of, texts, valid
 
 
 def _undo_button(answer: dict[str, Any]) -> dict[str, Any]:
@@ -35,38 +18,38 @@ def _undo_button(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_rest_days_through_the_shared_grammar(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    rest = await _answer(slack, "rest sat,sun", 2)
+    await answer_of(slack, "cohort create ml-club", 1)
+    rest = await answer_of(slack, "rest sat,sun", 2)
     assert rest["response_type"] == "ephemeral"
     assert "Your rest days: Saturday and Sunday" in texts(rest["blocks"])
-    shown = await _answer(slack, "rest", 3)
+    shown = await answer_of(slack, "rest", 3)
     assert "`/study rest off` clears them" in texts(shown["blocks"])
-    refused = await _answer(slack, "rest mon,tue,wed,thu", 4)
+    refused = await answer_of(slack, "rest mon,tue,wed,thu", 4)
     assert refused["response_type"] == "ephemeral" and ":warning:" in texts(refused["blocks"])
 
 
 async def test_study_days_and_holidays_through_the_shared_grammar(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club days:mon-fri", 1)
-    changed = await _answer(slack, "cohort settings days:sun-thu", 2)
+    await answer_of(slack, "cohort create ml-club days:mon-fri", 1)
+    changed = await answer_of(slack, "cohort settings days:sun-thu", 2)
     assert "Updated days" in texts(changed["blocks"])
-    added = await _answer(slack, "cohort holiday add 2026-03-09 to:2026-03-11 Spring break", 3)
+    added = await answer_of(slack, "cohort holiday add 2026-03-09 to:2026-03-11 Spring break", 3)
     assert added["response_type"] == "ephemeral"
     assert "Holiday 2026-03-09 to 2026-03-11 Spring break added to ml-club" in texts(added["blocks"])
-    listed = await _answer(slack, "cohort holiday", 4)
+    listed = await answer_of(slack, "cohort holiday", 4)
     assert "Coming up: 2026-03-09 to 2026-03-11 Spring break" in texts(listed["blocks"])
     assert "`/study cohort holiday add YYYY-MM-DD" in texts(listed["blocks"])
-    refused = await _answer(slack, "cohort holiday add 2026-03-20", 5, user="U2")
+    refused = await answer_of(slack, "cohort holiday add 2026-03-20", 5, user="U2")
     assert "Only organizers" in texts(refused["blocks"])
-    removed = await _answer(slack, "cohort holiday remove 2026-03-10", 6)
+    removed = await answer_of(slack, "cohort holiday remove 2026-03-10", 6)
     assert "is removed from ml-club" in texts(removed["blocks"])
     (cohort,) = slack.store.tables["cohorts"].values()
     assert cohort.holidays == ()
 
 
 async def test_undo_command_takes_back_the_latest_checkin_privately(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "checkin 30", 2)
-    undone = await _answer(slack, "undo", 3)
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "checkin 30", 2)
+    undone = await answer_of(slack, "undo", 3)
     assert undone["response_type"] == "ephemeral"
     assert "Undone: your 30-min check-in for today in ml-club" in texts(undone["blocks"])
     assert not [block for block in undone["blocks"] if block["type"] == "actions"]
@@ -74,9 +57,9 @@ async def test_undo_command_takes_back_the_latest_checkin_privately(slack: Slack
 
 
 async def test_the_undo_button_works_for_the_author_only(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "cohort join", 2, user="U2")
-    checkin = await _answer(slack, "checkin 30", 3, trigger="trigger-1")
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "cohort join", 2, user="U2")
+    checkin = await answer_of(slack, "checkin 30", 3, trigger="trigger-1")
     assert checkin["response_type"] == "in_channel"
     button = _undo_button(checkin)
     assert (button["action_id"], button["value"], button["text"]["text"]) == (
@@ -100,10 +83,10 @@ def _minutes(slack: Slack) -> list[int]:
 
 
 async def test_the_undo_button_takes_back_the_checkin_it_sits_under(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "cohort join", 2, user="U2")
-    first = _undo_button(await _answer(slack, "checkin 30", 3, trigger="trigger-1"))
-    second = _undo_button(await _answer(slack, "checkin 45", 4, trigger="trigger-2"))
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "cohort join", 2, user="U2")
+    first = _undo_button(await answer_of(slack, "checkin 30", 3, trigger="trigger-1"))
+    second = _undo_button(await answer_of(slack, "checkin 45", 4, trigger="trigger-2"))
     assert first["value"] != second["value"]
 
     await slack.click(first["action_id"], first["value"], user="U1", channel="C1")
@@ -133,9 +116,9 @@ async def test_the_undo_button_takes_back_the_checkin_it_sits_under(slack: Slack
 
 
 async def test_an_undo_button_of_the_old_format_takes_back_the_latest(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "checkin 30", 2)
-    await _answer(slack, "checkin 45", 3)
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "checkin 30", 2)
+    await answer_of(slack, "checkin 45", 3)
     await slack.click("studybot_undo_checkin", "U1", user="U2", channel="C1")  # its value: the author alone
     refused = await slack.answered(4)
     assert "Only the member who checked in can undo it" in texts(valid(refused["blocks"]))
@@ -149,14 +132,14 @@ async def test_the_undo_button_under_a_sprints_checkin_takes_back_that_one(slack
     """A stopped sprint's check-in is recorded under the sprint's key (`sprint:<id>`, which the reply carries as
     `checkin_key`), not the command's: its button names that key, and takes back that check-in even after a
     later one."""
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "sprint start", 2)
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "sprint start", 2)
     slack.clock.advance(minutes=20)
-    stopped = await _answer(slack, "sprint stop", 3)
+    stopped = await answer_of(slack, "sprint stop", 3)
     assert stopped["response_type"] == "in_channel"
     button = _undo_button(stopped)
     assert button["value"].startswith("U1:sprint:")
-    await _answer(slack, "checkin 45", 4)
+    await answer_of(slack, "checkin 45", 4)
     await slack.click(button["action_id"], button["value"], user="U1", channel="C1")
     undone = await slack.answered(5)
     assert "Undone: your 20-min check-in" in texts(valid(undone["blocks"]))
@@ -164,18 +147,18 @@ async def test_the_undo_button_under_a_sprints_checkin_takes_back_that_one(slack
 
 
 async def test_only_a_fresh_public_checkin_offers_undo(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "checkin 30", 2, trigger="trigger-7")
-    again = await _answer(slack, "checkin 30", 3, trigger="trigger-7", retry=1)  # Slack's retry of the same one
-    refused = await _answer(slack, "checkin 999", 4)
-    streak = await _answer(slack, "streak", 5)
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "checkin 30", 2, trigger="trigger-7")
+    again = await answer_of(slack, "checkin 30", 3, trigger="trigger-7", retry=1)  # Slack's retry of the same one
+    refused = await answer_of(slack, "checkin 999", 4)
+    streak = await answer_of(slack, "streak", 5)
     for answer in (again, refused, streak):
         assert answer["response_type"] == "ephemeral"
         assert not [block for block in answer["blocks"] if block["type"] == "actions"]
 
 
 async def test_a_checkin_from_the_modal_offers_its_author_undo(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "cohort create ml-club", 1)
     await slack.command("checkin")
     view = (await slack.called("views.open"))[0].params["view"]
     await slack.submit(view, {"minutes": "45"})
@@ -190,28 +173,28 @@ async def test_a_checkin_from_the_modal_offers_its_author_undo(slack: Slack) -> 
 
 
 async def test_off_days_and_streak_repair_show_in_the_context_line(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club", 1)
-    await _answer(slack, "rest fri", 2)  # 2026-03-06 is a Friday
-    streak = await _answer(slack, "streak", 3)
+    await answer_of(slack, "cohort create ml-club", 1)
+    await answer_of(slack, "rest fri", 2)  # 2026-03-06 is a Friday
+    streak = await answer_of(slack, "streak", 3)
     assert ":palm_tree: *Off today:* your rest day" in texts(streak["blocks"])
-    await _answer(slack, "rest off", 4)
+    await answer_of(slack, "rest off", 4)
     slack.clock.advance(days=1)
-    await _answer(slack, "checkin 30", 5)
+    await answer_of(slack, "checkin 30", 5)
     slack.clock.advance(days=1)
-    await _answer(slack, "checkin 30", 6)  # streak 2
+    await answer_of(slack, "checkin 30", 6)  # streak 2
     slack.clock.advance(days=2)  # a missed Monday, no freeze: Tuesday can repair it
-    offer = await _answer(slack, "streak", 7)
+    offer = await answer_of(slack, "streak", 7)
     assert "*Repair:* 60 min on your next study day" in texts(offer["blocks"])
-    repaired = await _answer(slack, "checkin 60", 8)
+    repaired = await answer_of(slack, "checkin 60", 8)
     assert ":hammer_and_wrench: *Streak repaired*" in texts(repaired["blocks"])
     assert "*Streak:* 3" in texts(repaired["blocks"])
 
 
 async def test_app_home_lists_the_weeks_off_days(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club days:mon-fri", 1)
-    await _answer(slack, "rest thu", 2)
-    await _answer(slack, "cohort holiday add 2026-03-10 Exam &lt;prep&gt;", 3)  # as Slack sends `Exam <prep>`
-    await _answer(slack, "cohort holiday add 2026-03-20 to:2026-03-22 Spring break", 4)
+    await answer_of(slack, "cohort create ml-club days:mon-fri", 1)
+    await answer_of(slack, "rest thu", 2)
+    await answer_of(slack, "cohort holiday add 2026-03-10 Exam &lt;prep&gt;", 3)  # as Slack sends `Exam <prep>`
+    await answer_of(slack, "cohort holiday add 2026-03-20 to:2026-03-22 Spring break", 4)
     await slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     view = (await slack.called("views.publish"))[0].params["view"]
     View(**view).validate_json()
@@ -229,8 +212,8 @@ async def test_app_home_lists_the_weeks_off_days(slack: Slack) -> None:
 
 
 async def test_app_home_shows_each_cohorts_own_off_days(slack: Slack) -> None:
-    await _answer(slack, "cohort create ml-club days:mon-fri", 1, channel="C1")
-    await _answer(slack, "cohort create book-club", 2, channel="C2")
+    await answer_of(slack, "cohort create ml-club days:mon-fri", 1, channel="C1")
+    await answer_of(slack, "cohort create book-club", 2, channel="C2")
     await slack.event({"type": "app_home_opened", "user": "U1", "tab": "home"})
     view = (await slack.called("views.publish"))[0].params["view"]
     View(**view).validate_json()
