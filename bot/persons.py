@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from bot.domain import Member
 from bot.ports import UnitOfWork
 
-PLATFORMS = ("discord", "slack", "console")
-
 
 async def names_on(uow: UnitOfWork, platform: str, workspace: str, members: Iterable[Member]) -> dict[int, str]:
     """Each member's display name where it is shown: their account in that workspace, else on that platform, else
@@ -51,17 +49,12 @@ async def checked_in_from(uow: UnitOfWork, person: Member, account: Member) -> N
 
 
 async def route_dms_to(uow: UnitOfWork, person: Member, account: Member) -> None:
-    route = None if account.id == person.id else (account.platform, account.workspace, account.user_id)
-    if route == _route(person):
+    if person.dm_route == (account.platform, account.workspace, account.user_id):
         return
-    person.dm_platform, person.dm_workspace, person.dm_user_id = route or (None, None, None)
+    own = account.id == person.id  # DMs back to the holder itself: no route kept
+    person.dm_platform, person.dm_workspace, person.dm_user_id = \
+        (None, None, None) if own else (account.platform, account.workspace, account.user_id)
     await uow.members.save(person)
-
-
-def _route(member: Member) -> tuple[str, str, str] | None:
-    if member.dm_platform and member.dm_workspace and member.dm_user_id:
-        return member.dm_platform, member.dm_workspace, member.dm_user_id
-    return None
 
 
 def describe(account: Member) -> dict[str, str]:
